@@ -1,0 +1,134 @@
+/**
+ * The fleet configuration file (YAML, path from BORG_FLEET_CONFIG), validated with zod.
+ * Secrets are referenced (a command, a file), never written inline: the config file can then be
+ * shared, committed to an ops repo and shown in error messages without leaking anything.
+ */
+import os from "node:os";
+import { z } from "zod";
+import { parseDurationSeconds } from "./duration";
+
+const duration = (what: string) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const seconds = parseDurationSeconds(value);
+      if (seconds === null) {
+        ctx.addIssue({ code: "custom", message: `expected ${what} as seconds or a duration like "90s", "5m", "36h", "1.5d"` });
+        return z.NEVER;
+      }
+      return seconds;
+    });
+
+/** Host names end up in URLs, metric labels and file paths: keep them to DNS-like characters. */
+export const hostNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, "expected a host name (letters, digits, '.', '_', '-'; not starting with a symbol)");
+
+export const siteNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a site name (lower-case letters, digits, '_', '-')");
+
+/** How borg gets the repo passphrase and key. All optional: an unencrypted repo needs none. */
+export const secretsSchema = z
+  .object({
+    /** Handed to borg as BORG_PASSCOMMAND (borg splits it like a shell would, but runs no shell). */
+    passcommand: z.string().min(1).optional(),
+    /** A file whose first line is the passphrase; read by the dashboard at call time. */
+    passphraseFile: z.string().min(1).optional(),
+    /** BORG_KEY_FILE, for repos initialised in keyfile mode. */
+    keyFile: z.string().min(1).optional(),
+    /** Private SSH key for ssh:// repos (BORG_RSH gets `-i <file>`). */
+    sshKeyFile: z.string().min(1).optional(),
+    /** known_hosts file for ssh:// repos; host keys are always checked. */
+    knownHostsFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((s) => !(s.passcommand && s.passphraseFile), {
+    message: "set either passcommand or passphraseFile, not both",
+  });
+
+export type Secrets = z.infer<typeof secretsSchema>;
+
+const sshUrl = z
+  .string()
+  .regex(/^ssh:\/\/[^\s/]+(:\d+)?\/.*$/, 'expected an ssh:// URL such as "ssh://borg@backup.example.com:22/srv/borg"');
+
+/** A local path; relative paths are resolved against the config file's directory. */
+const localPath = z.string().min(1).refine((p) => !p.includes("://"), "expected a local path (use remote: for ssh:// URLs)");
+
+export const siteSchema = z
+  .object({
+    name: siteNameSchema,
+    /** Local storage root such as /srv/borg (statfs gives capacity; repos can be discovered). */
+    root: localPath.optional(),
+    /** Remote base such as ssh://borg@host:22/srv/borg; capacity comes from Prometheus or is unknown. */
+    remote: sshUrl.optional(),
+    /** Discover `<root>/<host>` directories that are borg repos (local roots only). */
+    discover: z.boolean().default(true),
+    secrets: secretsSchema.optional(),
+    /** node_exporter series that describe this site's filesystem, for remote sites (read through PROMETHEUS_URL). */
+    prometheusFilesystem: z
+      .object({ instance: z.string().min(1), mountpoint: z.string().min(1).default("/") })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .refine((s) => Boolean(s.root) !== Boolean(s.remote), { message: "set exactly one of root (local path) or remote (ssh:// URL)" });
+
+export const repoSchema = z
+  .object({
+    host: hostNameSchema,
+    site: siteNameSchema,
+    /** Repo location; defaults to `<site root or remote>/<host>`. A local path or an ssh:// URL. */
+    location: z.union([sshUrl, localPath]).optional(),
+    secrets: secretsSchema.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    /** Where the dashboard keeps its SQLite database and borg's cache. Relative to the config file. */
+    dataDir: z.string().min(1).default("./data"),
+    /** A host whose newest archive is older than this is stale (the seed's rule: 1.5 days). */
+    staleAfter: duration("a staleness threshold").default(129600),
+    /** Public base URL of the dashboard, used in links that leave the dashboard (alerts). */
+    publicUrl: z.string().url().optional(),
+    collector: z
+      .object({
+        interval: duration("the refresh interval").default(300),
+        /** How many borg processes the collector runs at once (never two on one repo). */
+        concurrency: z.number().int().min(1).max(64).default(Math.max(1, os.availableParallelism())),
+        /** A borg call that takes longer than this is stopped and reported. */
+        timeout: duration("a timeout").default(600),
+        /** A repo held by a running backup is tried again after this long. */
+        busyRetry: duration("a retry delay").default(30),
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** Applied to every repo unless the site or the repo sets its own. */
+    secrets: secretsSchema.optional(),
+    sites: z.array(siteSchema).min(1, "expected at least one storage site"),
+    repos: z.array(repoSchema).default([]),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const siteNames = new Set<string>();
+    config.sites.forEach((site, i) => {
+      if (siteNames.has(site.name)) ctx.addIssue({ code: "custom", path: ["sites", i, "name"], message: `duplicate site name "${site.name}"` });
+      siteNames.add(site.name);
+    });
+    const repoKeys = new Set<string>();
+    config.repos.forEach((repo, i) => {
+      if (!siteNames.has(repo.site))
+        ctx.addIssue({ code: "custom", path: ["repos", i, "site"], message: `unknown site "${repo.site}" (sites: ${[...siteNames].join(", ")})` });
+      const key = `${repo.site}/${repo.host}`;
+      if (repoKeys.has(key)) ctx.addIssue({ code: "custom", path: ["repos", i, "host"], message: `duplicate repo ${key}` });
+      repoKeys.add(key);
+    });
+  });
+
+export type FleetConfigInput = z.input<typeof configSchema>;
+export type FleetConfig = z.output<typeof configSchema>;
+export type SiteConfig = FleetConfig["sites"][number];
+export type RepoConfig = FleetConfig["repos"][number];

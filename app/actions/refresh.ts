@@ -1,0 +1,50 @@
+"use server";
+
+/**
+ * "Refresh now" for one host: re-reads each of its repos immediately (joining a refresh already in
+ * flight, so repeated clicks never start a second borg process on a repo).
+ * An action is a public POST endpoint: it validates its own input and does not trust the page.
+ */
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { hostNameSchema } from "@/lib/config/schema";
+import { getFleetProvider, getFleetState } from "@/lib/fleet/store";
+import { hostPath } from "@/lib/publicUrl";
+
+export interface RefreshResult {
+  ok: boolean;
+  message: string;
+}
+
+const inputSchema = z.object({ host: hostNameSchema });
+
+/** A refresh per host at most this often; clicks in between join the last one's result. */
+const MIN_INTERVAL_MS = 5_000;
+const lastRefresh = new Map<string, number>();
+
+export async function refreshHostAction(_prev: RefreshResult | null, formData: FormData): Promise<RefreshResult> {
+  const parsed = inputSchema.safeParse({ host: formData.get("host") });
+  if (!parsed.success) return { ok: false, message: "Invalid host name." };
+  const { host } = parsed.data;
+
+  const provider = getFleetProvider();
+  if (!provider?.refreshRepo) return { ok: false, message: "This dashboard reads its data from Prometheus; there is nothing to refresh here." };
+  const repos = getFleetState().repos.filter((r) => r.host === host);
+  if (repos.length === 0) return { ok: false, message: `Unknown host ${host}.` };
+
+  const now = Date.now();
+  if (now - (lastRefresh.get(host) ?? 0) < MIN_INTERVAL_MS) {
+    return { ok: true, message: "Refreshed a moment ago." };
+  }
+  lastRefresh.set(host, now);
+
+  const results = await Promise.allSettled(repos.map((r) => provider.refreshRepo!(r.id)));
+  revalidatePath(hostPath(host));
+  const failed = results.filter((r) => r.status === "rejected").length;
+  const after = getFleetState().repos.filter((r) => r.host === host);
+  const problems = after.filter((r) => r.lastError).map((r) => `${r.site}: ${r.lastError!.message}`);
+  const busy = after.filter((r) => r.busy).map((r) => r.site);
+  if (failed > 0 || problems.length > 0) return { ok: false, message: `Refreshed with problems. ${problems.join(" ")}`.trim() };
+  if (busy.length > 0) return { ok: true, message: `A backup is running (${busy.join(", ")}); the dashboard reads the repo again when it finishes.` };
+  return { ok: true, message: `Refreshed ${repos.length} repo${repos.length === 1 ? "" : "s"}.` };
+}

@@ -1,0 +1,363 @@
+/**
+ * The background collector: refreshes every repo on an interval with bounded concurrency, never two
+ * borg processes on one repo, and never in a way that could make a backup fail (a repo held by a
+ * running backup is "busy" and retried later; reads never take the repo lock).
+ *
+ * Cheap change detection first (`borg list --last 1`); the expensive `borg info` runs only when the
+ * newest archive changed, the repo was never read, or an hourly full refresh is due (so deletions of
+ * old archives are noticed too).
+ */
+import path from "node:path";
+import type { FleetConfig } from "@/lib/config/schema";
+import type { Db } from "@/lib/db";
+import { cacheArchives, cachedArchives, forgetArchivesExcept } from "@/lib/db/archiveStats";
+import { recordRepoSample, recordSiteSample, repoHistory, siteHistory } from "@/lib/db/history";
+import { loadRepoStates, saveRepoState } from "@/lib/db/repoState";
+import type { FleetProvider } from "@/lib/fleet/store";
+import type { ArchiveSummary, FleetState, RepoError, RepoSample, RepoState, SiteSample, SiteState } from "@/lib/fleet/types";
+import type { BorgReader, DetailedArchive } from "./borgReader";
+import { describeFailure } from "./failure";
+import { diskUsageBytes } from "./diskUsage";
+import { discoverRepos, type RepoTarget } from "./discovery";
+import { Semaphore } from "./semaphore";
+import { markSharedFilesystems, readSiteCapacity } from "./storage";
+
+/** Even without a new archive, re-read the whole archive list this often. */
+const FULL_REFRESH_MS = 60 * 60 * 1000;
+/** Fetch stats for at most this many uncached archives per repo per cycle (the rest follow). */
+const MAX_ARCHIVE_INFO_PER_CYCLE = 200;
+
+export interface CollectorDeps {
+  config: FleetConfig;
+  db: Db;
+  borg: BorgReader;
+  now?: () => number;
+  log?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+export interface CycleReport {
+  startedAt: number;
+  durationMs: number;
+  repos: number;
+  failed: number;
+  busy: number;
+}
+
+export class Collector implements FleetProvider {
+  private readonly config: FleetConfig;
+  private readonly db: Db;
+  private readonly borg: BorgReader;
+  private readonly now: () => number;
+  private readonly log: NonNullable<CollectorDeps["log"]>;
+  private readonly semaphore: Semaphore;
+  private readonly borgBaseDir: string;
+
+  private targets = new Map<string, RepoTarget>();
+  private readonly states = new Map<string, RepoState>();
+  private sites: SiteState[] = [];
+  private readonly inFlight = new Map<string, Promise<RepoState>>();
+  private readonly lastFullRefresh = new Map<string, number>();
+  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private cycleTimer: NodeJS.Timeout | null = null;
+  private cycleInFlight: Promise<CycleReport> | null = null;
+  private stopped = true;
+  private lastCycleStartedAt: number | null = null;
+  private lastCycleDurationMs: number | null = null;
+
+  constructor(deps: CollectorDeps) {
+    this.config = deps.config;
+    this.db = deps.db;
+    this.borg = deps.borg;
+    this.now = deps.now ?? Date.now;
+    this.log = deps.log ?? ((level, message) => console[level === "info" ? "log" : level](`[collector] ${message}`));
+    this.semaphore = new Semaphore(deps.config.collector.concurrency);
+    // Our own borg cache/config/security dir: never share (and lock) a backup client's cache.
+    this.borgBaseDir = path.join(deps.config.dataDir, "borg");
+    for (const [id, state] of loadRepoStates(this.db)) this.states.set(id, { ...state, busy: false });
+  }
+
+  /** Start periodic cycles (first one immediately). Idempotent. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.loop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.cycleTimer) clearTimeout(this.cycleTimer);
+    this.cycleTimer = null;
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.stopped) return;
+    const started = this.now();
+    try {
+      await this.runCycle();
+    } catch (err) {
+      this.log("error", `cycle failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (this.stopped) return;
+    const wait = Math.max(1000, this.config.collector.interval * 1000 - (this.now() - started));
+    this.cycleTimer = setTimeout(() => void this.loop(), wait);
+    this.cycleTimer.unref();
+  }
+
+  /** One pass over every repo and site. Concurrent callers share the running cycle. */
+  runCycle(): Promise<CycleReport> {
+    this.cycleInFlight ??= this.doCycle().finally(() => {
+      this.cycleInFlight = null;
+    });
+    return this.cycleInFlight;
+  }
+
+  private async doCycle(): Promise<CycleReport> {
+    const startedAt = this.now();
+    this.lastCycleStartedAt = startedAt;
+    const targets = await discoverRepos(this.config, (m) => this.log("warn", m));
+    this.targets = new Map(targets.map((t) => [t.id, t]));
+    for (const id of [...this.states.keys()]) if (!this.targets.has(id)) this.states.delete(id);
+
+    const [results] = await Promise.all([
+      Promise.all(targets.map((t) => this.collectRepo(t.id))),
+      this.collectSites(),
+    ]);
+    const durationMs = this.now() - startedAt;
+    this.lastCycleDurationMs = durationMs;
+    return {
+      startedAt,
+      durationMs,
+      repos: results.length,
+      failed: results.filter((r) => r.lastError).length,
+      busy: results.filter((r) => r.busy).length,
+    };
+  }
+
+  private async collectSites(): Promise<void> {
+    const now = this.now();
+    const raw = await Promise.all(this.config.sites.map((s) => readSiteCapacity(s, now)));
+    this.sites = markSharedFilesystems(raw);
+    for (const site of this.sites) {
+      if (site.capacitySource === "unknown") continue;
+      recordSiteSample(this.db, site.name, { at: now, sizeBytes: site.sizeBytes, freeBytes: site.freeBytes });
+    }
+  }
+
+  /** Refresh one repo now (the "Refresh now" action). Shares a refresh already in flight. */
+  async refreshRepo(id: string): Promise<void> {
+    await this.collectRepo(id, { force: true });
+  }
+
+  /** The repo's target, discovering repos again if it is new since the last cycle. */
+  private async targetFor(id: string): Promise<RepoTarget> {
+    if (!this.targets.has(id)) {
+      const targets = await discoverRepos(this.config, (m) => this.log("warn", m));
+      this.targets = new Map(targets.map((t) => [t.id, t]));
+    }
+    const target = this.targets.get(id);
+    if (!target) throw new Error(`unknown repo ${id}`);
+    return target;
+  }
+
+  /** Never two borg processes on one repo: a second request joins the one in flight. */
+  collectRepo(id: string, options: { force?: boolean } = {}): Promise<RepoState> {
+    const existing = this.inFlight.get(id);
+    if (existing) return existing;
+    const run = this.targetFor(id)
+      .then((target) => this.semaphore.run(() => this.readRepo(target, options.force ?? false)))
+      .finally(() => this.inFlight.delete(id));
+    this.inFlight.set(id, run);
+    return run;
+  }
+
+  private emptyState(target: RepoTarget): RepoState {
+    return {
+      id: target.id,
+      host: target.host,
+      site: target.site,
+      location: target.location,
+      local: target.local,
+      lastArchive: null,
+      archiveCount: null,
+      archives: [],
+      sizes: null,
+      diskUsageBytes: null,
+      busy: false,
+      encryption: null,
+      lastAttemptAt: null,
+      lastSuccessAt: null,
+      lastError: null,
+      lastDurationMs: null,
+    };
+  }
+
+  private async readRepo(target: RepoTarget, force: boolean): Promise<RepoState> {
+    const id = target.id;
+    const prev = this.states.get(id) ?? this.emptyState(target);
+    const startedAt = this.now();
+    const call = { baseDir: this.borgBaseDir, timeoutMs: this.config.collector.timeout * 1000 };
+    const borgTarget = { location: target.location, secrets: target.secrets };
+    let next: RepoState = { ...prev, location: target.location, local: target.local, lastAttemptAt: startedAt };
+
+    try {
+      // A writer holds the exclusive lock: a backup is running. Do not touch the repo; come back soon.
+      if (target.local && (await this.borg.isRepoLockedLocally(target.location))) {
+        next = { ...next, busy: true, diskUsageBytes: await this.safeDiskUsage(target, prev.diskUsageBytes) };
+        this.scheduleBusyRetry(id);
+        return this.commit(next, startedAt, false);
+      }
+
+      const newest = await this.borg.newestArchive(borgTarget, call);
+      const lastFull = this.lastFullRefresh.get(id) ?? 0;
+      const changed = (newest?.id ?? null) !== (prev.lastArchive?.id ?? null);
+      if (force || changed || prev.sizes === null || prev.archiveCount === null || startedAt - lastFull > FULL_REFRESH_MS) {
+        next = { ...next, ...(await this.readFull(target, borgTarget, call)) };
+        this.lastFullRefresh.set(id, startedAt);
+      }
+      next = {
+        ...next,
+        busy: false,
+        lastError: null,
+        lastSuccessAt: this.now(),
+        diskUsageBytes: await this.safeDiskUsage(target, prev.diskUsageBytes),
+      };
+      return this.commit(next, startedAt, true);
+    } catch (err) {
+      const failure: RepoError = describeFailure(err, this.now());
+      if (failure.kind === "busy") {
+        // Locked by someone else (remote repos report it this way): busy, not failed.
+        this.scheduleBusyRetry(id);
+        return this.commit({ ...next, busy: true }, startedAt, false);
+      }
+      this.log("warn", `${id}: ${failure.message}${failure.detail ? ` (${failure.detail})` : ""}`);
+      return this.commit({ ...next, busy: false, lastError: failure }, startedAt, false);
+    }
+  }
+
+  private async readFull(
+    target: RepoTarget,
+    borgTarget: { location: string; secrets: RepoTarget["secrets"] },
+    call: { baseDir: string; timeoutMs: number },
+  ): Promise<Partial<RepoState>> {
+    const listing = await this.borg.listArchives(borgTarget, call);
+    const cache = cachedArchives(this.db, target.id);
+    const archives = listing.archives; // oldest first
+    let stats;
+    if (archives.length === 0) {
+      stats = await this.borg.repoStats(borgTarget, call);
+    } else {
+      // How many of the newest archives we must ask about: up to the oldest one without cached stats.
+      const oldestMissing = archives.findIndex((a) => !cache.has(a.id));
+      const needed = oldestMissing === -1 ? 1 : archives.length - oldestMissing;
+      const info = await this.borg.archivesInfo(borgTarget, Math.min(needed, MAX_ARCHIVE_INFO_PER_CYCLE), call);
+      stats = info.stats;
+      const fresh = info.archives.filter((a) => !cache.has(a.id)).map(toCached);
+      cacheArchives(this.db, target.id, fresh, this.now());
+      for (const a of fresh) cache.set(a.archiveId, a);
+      forgetArchivesExcept(this.db, target.id, archives.map((a) => a.id));
+    }
+    const summaries: ArchiveSummary[] = archives.map((a) => {
+      const cached = cache.get(a.id);
+      return { name: a.name, id: a.id, start: a.start, end: cached?.end ?? null, stats: cached?.stats ?? null };
+    });
+    return {
+      archives: summaries,
+      archiveCount: summaries.length,
+      lastArchive: summaries.at(-1) ?? null,
+      encryption: listing.encryption,
+      sizes: { originalBytes: stats.totalSize, compressedBytes: stats.totalCsize, deduplicatedBytes: stats.uniqueCsize },
+    };
+  }
+
+  private async safeDiskUsage(target: RepoTarget, previous: number | null): Promise<number | null> {
+    if (!target.local) return null;
+    try {
+      return await diskUsageBytes(target.location);
+    } catch {
+      return previous;
+    }
+  }
+
+  private scheduleBusyRetry(id: string): void {
+    if (this.stopped || this.retryTimers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(id);
+      if (!this.stopped) void this.collectRepo(id);
+    }, this.config.collector.busyRetry * 1000);
+    timer.unref();
+    this.retryTimers.set(id, timer);
+  }
+
+  private commit(state: RepoState, startedAt: number, succeeded: boolean): RepoState {
+    const now = this.now();
+    const final = { ...state, lastDurationMs: now - startedAt };
+    this.states.set(final.id, final);
+    saveRepoState(this.db, final, now);
+    if (succeeded) {
+      recordRepoSample(this.db, final.id, {
+        at: now,
+        diskUsageBytes: final.diskUsageBytes,
+        deduplicatedBytes: final.sizes?.deduplicatedBytes ?? null,
+        originalBytes: final.sizes?.originalBytes ?? null,
+        compressedBytes: final.sizes?.compressedBytes ?? null,
+        archiveCount: final.archiveCount,
+      });
+    }
+    return final;
+  }
+
+  getState(): FleetState {
+    const repos = [...this.states.values()].filter((r) => this.targets.size === 0 || this.targets.has(r.id));
+    return {
+      repos: repos.sort((a, b) => a.id.localeCompare(b.id)),
+      sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, s.root ?? s.remote ?? "", Boolean(s.root))),
+      staleAfterSeconds: this.config.staleAfter,
+      source: "collector",
+      collector: {
+        lastCycleStartedAt: this.lastCycleStartedAt,
+        lastCycleDurationMs: this.lastCycleDurationMs,
+        running: this.cycleInFlight !== null,
+      },
+    };
+  }
+
+  getRepoHistory(repoId: string, sinceMs: number): RepoSample[] {
+    return repoHistory(this.db, repoId, sinceMs);
+  }
+
+  getSiteHistory(site: string, sinceMs: number): SiteSample[] {
+    return siteHistory(this.db, site, sinceMs);
+  }
+}
+
+function placeholderSite(name: string, location: string, local: boolean): SiteState {
+  return {
+    name,
+    location,
+    local,
+    sizeBytes: null,
+    freeBytes: null,
+    capacitySource: "unknown",
+    sharesFilesystemWith: [],
+    checkedAt: null,
+    error: null,
+  };
+}
+
+function toCached(a: DetailedArchive) {
+  return {
+    archiveId: a.id,
+    name: a.name,
+    start: a.start,
+    end: a.end,
+    stats: {
+      originalBytes: a.originalSize,
+      compressedBytes: a.compressedSize,
+      deduplicatedBytes: a.deduplicatedSize,
+      files: a.nfiles,
+      durationSeconds: a.durationSeconds,
+    },
+  };
+}

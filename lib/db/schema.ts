@@ -1,0 +1,50 @@
+/**
+ * The one place that owns the SQLite schema. Migrations run in order, each once, recorded in
+ * `PRAGMA user_version`. Append new migrations; never edit one that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: collector history and caches
+  `
+  CREATE TABLE repo_samples (
+    repo_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    disk_usage_bytes INTEGER,
+    deduplicated_bytes INTEGER,
+    original_bytes INTEGER,
+    compressed_bytes INTEGER,
+    archive_count INTEGER,
+    PRIMARY KEY (repo_id, at)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE site_samples (
+    site TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    size_bytes INTEGER,
+    free_bytes INTEGER,
+    PRIMARY KEY (site, at)
+  ) WITHOUT ROWID;
+
+  -- Archives are immutable: their start/end/sizes are fetched once per archive id and kept.
+  CREATE TABLE archive_stats (
+    repo_id TEXT NOT NULL,
+    archive_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    duration_seconds REAL,
+    original_bytes INTEGER,
+    compressed_bytes INTEGER,
+    deduplicated_bytes INTEGER,
+    files INTEGER,
+    fetched_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, archive_id)
+  ) WITHOUT ROWID;
+
+  -- Last known state per repo, so a restarted dashboard shows the fleet before its first cycle ends.
+  CREATE TABLE repo_state (
+    repo_id TEXT PRIMARY KEY,
+    state_json TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+];

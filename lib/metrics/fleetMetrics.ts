@@ -1,0 +1,147 @@
+/**
+ * Fleet gauges, computed from fleet state at scrape time (no borg runs during a scrape).
+ * Names and labels are a contract (DESIGN.md "Metric contract"): alert rules and Grafana rely on them.
+ * Raw byte counts and Unix seconds only.
+ */
+import { Gauge, type Registry } from "prom-client";
+import { getFleetState } from "@/lib/fleet/store";
+import type { FleetState, RepoState } from "@/lib/fleet/types";
+import { hostDashboardUrl } from "@/lib/publicUrl";
+
+type RepoLabels = "host" | "site";
+
+interface RepoGaugeSpec {
+  name: string;
+  help: string;
+  value: (repo: RepoState, state: FleetState) => number | null;
+}
+
+const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : ms / 1000);
+
+const REPO_GAUGES: RepoGaugeSpec[] = [
+  {
+    name: "borg_last_archive_timestamp_seconds",
+    help: "End time of the newest archive (start time if the end is not known yet), Unix seconds. Absent when the repo has no archive.",
+    value: (r) => seconds(r.lastArchive ? (r.lastArchive.end ?? r.lastArchive.start) : null),
+  },
+  {
+    name: "borg_last_archive_start_timestamp_seconds",
+    help: "Start time of the newest archive, Unix seconds.",
+    value: (r) => seconds(r.lastArchive?.start),
+  },
+  {
+    name: "borg_last_archive_duration_seconds",
+    help: "How long the newest archive took to create, seconds.",
+    value: (r) => r.lastArchive?.stats?.durationSeconds ?? null,
+  },
+  { name: "borg_repo_archives", help: "Number of archives in the repo.", value: (r) => r.archiveCount },
+  {
+    name: "borg_repo_deduplicated_size_bytes",
+    help: "Deduplicated, compressed size of all archives (borg cache.stats.unique_csize), bytes.",
+    value: (r) => r.sizes?.deduplicatedBytes ?? null,
+  },
+  {
+    name: "borg_repo_original_size_bytes",
+    help: "Original size of all archives added up (cache.stats.total_size), bytes.",
+    value: (r) => r.sizes?.originalBytes ?? null,
+  },
+  {
+    name: "borg_repo_compressed_size_bytes",
+    help: "Compressed size of all archives added up before deduplication (cache.stats.total_csize), bytes.",
+    value: (r) => r.sizes?.compressedBytes ?? null,
+  },
+  {
+    name: "borg_repo_disk_usage_bytes",
+    help: "Bytes the repo directory occupies on disk (local repos; includes space not yet freed by borg compact).",
+    value: (r) => r.diskUsageBytes,
+  },
+  {
+    name: "borg_repo_up",
+    help: "1 if the last collection of this repo succeeded (or found it busy), 0 if it failed.",
+    value: (r) => (r.lastAttemptAt === null ? null : r.lastError ? 0 : 1),
+  },
+  { name: "borg_backup_in_progress", help: "1 while a backup holds the repo's lock.", value: (r) => (r.lastAttemptAt === null ? null : r.busy ? 1 : 0) },
+  {
+    name: "borg_collect_last_success_timestamp_seconds",
+    help: "When this repo was last read successfully by the collector, Unix seconds.",
+    value: (r) => seconds(r.lastSuccessAt),
+  },
+  {
+    name: "borg_collect_repo_duration_seconds",
+    help: "How long the last collection of this repo took, seconds.",
+    value: (r) => seconds(r.lastDurationMs),
+  },
+];
+
+export function registerFleetMetrics(registry: Registry): void {
+  for (const spec of REPO_GAUGES) {
+    new Gauge<RepoLabels>({
+      name: spec.name,
+      help: spec.help,
+      labelNames: ["host", "site"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const state = getFleetState();
+        for (const repo of state.repos) {
+          const v = spec.value(repo, state);
+          if (v !== null && Number.isFinite(v)) this.set({ host: repo.host, site: repo.site }, v);
+        }
+      },
+    });
+  }
+
+  new Gauge<"host" | "site" | "dashboard_url">({
+    name: "borg_repo_info",
+    help: "Always 1; carries the link to the host's triage page for alert annotations (join on host, site).",
+    labelNames: ["host", "site", "dashboard_url"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const repo of getFleetState().repos) {
+        this.set({ host: repo.host, site: repo.site, dashboard_url: hostDashboardUrl(repo.host) }, 1);
+      }
+    },
+  });
+
+  new Gauge<"site">({
+    name: "borg_storage_size_bytes",
+    help: "Size of the storage site's filesystem (statfs), bytes. Absent when unknown.",
+    labelNames: ["site"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const site of getFleetState().sites) if (site.sizeBytes !== null) this.set({ site: site.name }, site.sizeBytes);
+    },
+  });
+
+  new Gauge<"site">({
+    name: "borg_storage_free_bytes",
+    help: "Space available to unprivileged users on the storage site's filesystem (statfs f_bavail), bytes.",
+    labelNames: ["site"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const site of getFleetState().sites) if (site.freeBytes !== null) this.set({ site: site.name }, site.freeBytes);
+    },
+  });
+
+  new Gauge({
+    name: "borg_collect_duration_seconds",
+    help: "Duration of the collector's last full cycle over all repos, seconds.",
+    registers: [registry],
+    collect() {
+      const ms = getFleetState().collector.lastCycleDurationMs;
+      if (ms !== null) this.set(ms / 1000);
+    },
+  });
+
+  new Gauge({
+    name: "borg_stale_threshold_seconds",
+    help: "Age after which a host's last archive counts as stale in the dashboard (config staleAfter).",
+    registers: [registry],
+    collect() {
+      this.set(getFleetState().staleAfterSeconds);
+    },
+  });
+}

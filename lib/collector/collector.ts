@@ -216,9 +216,12 @@ export class Collector implements FleetProvider {
         next = { ...next, ...(await this.readFull(target, borgTarget, call)) };
         this.lastFullRefresh.set(id, startedAt);
       }
+      // A backup that started while we were reading holds the lock now: say so (it is running).
+      const busyNow = target.local && (await this.borg.isRepoLockedLocally(target.location));
+      if (busyNow) this.scheduleBusyRetry(id);
       next = {
         ...next,
-        busy: false,
+        busy: busyNow,
         lastError: null,
         lastSuccessAt: this.now(),
         diskUsageBytes: await this.safeDiskUsage(target, prev.diskUsageBytes),

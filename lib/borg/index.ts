@@ -1,0 +1,43 @@
+/**
+ * lib/borg: the one module in the app that runs borg. Everything else imports from here.
+ *
+ * - commands.ts: the operations (list, info, archive contents, init, create, version)
+ * - run.ts:      starting borg (argv only, env, timeout, cancellation, process-group kill)
+ * - errors.ts:   BorgError and the classifier (msgids from --log-json, exit codes)
+ * - schemas.ts:  zod schemas for borg's JSON; time.ts: borg's naive-UTC timestamps
+ * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
+ * - lock.ts:     reading a local repo's lock without taking it
+ */
+export {
+  listArchives,
+  newestArchive,
+  repoInfo,
+  repoStats,
+  archiveInfo,
+  archivesInfo,
+  listContents,
+  initRepo,
+  createArchive,
+  borgVersion,
+  normalizeLocation,
+  type BorgTarget,
+  type ArchiveSummary,
+  type ArchiveList,
+  type RepoStats,
+  type RepoInfo,
+  type ArchiveStats,
+  type ArchiveDetails,
+  type DetailedArchive,
+  type CreatedArchive,
+  type ListContentsOptions,
+  type EncryptionMode,
+  type InitRepoOptions,
+  type CreateArchiveOptions,
+} from "./commands";
+export type { ArchiveItem } from "./contents";
+export { BorgError, classifyBorgFailure, isBorgError, type BorgErrorKind, type ClassifyInput } from "./errors";
+export { isRepoLockedLocally, readRepoLock, type RepoLockState, type LockHolder } from "./lock";
+export { isLocalLocation } from "./location";
+export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
+export { defaultBaseDir } from "./env";
+export { parseBorgTimestamp } from "./time";

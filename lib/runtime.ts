@@ -5,7 +5,7 @@
  */
 import { ConfigError, configPathFromEnv, loadConfig } from "@/lib/config/load";
 import { openDatabase } from "@/lib/db";
-import { setFleetProvider } from "@/lib/fleet/store";
+import { setFleetProvider, setStartupProblems } from "@/lib/fleet/store";
 import { setPublicUrl } from "@/lib/publicUrl";
 
 const KEY = Symbol.for("borg-fleet.runtime");
@@ -50,6 +50,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     status.stop = () => collector.stop();
   } catch (err) {
     status.error = err instanceof ConfigError ? err.message : `startup failed: ${err instanceof Error ? err.message : String(err)}`;
+    setStartupProblems(err instanceof ConfigError ? [`Invalid config ${err.file}:`, ...err.problems] : [status.error]);
     console.error(`[borg-fleet] ${status.error}`);
   }
   return status;

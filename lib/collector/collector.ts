@@ -318,6 +318,7 @@ export class Collector implements FleetProvider {
       sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, s.root ?? s.remote ?? "", Boolean(s.root))),
       staleAfterSeconds: this.config.staleAfter,
       source: "collector",
+      problems: [],
       collector: {
         lastCycleStartedAt: this.lastCycleStartedAt,
         lastCycleDurationMs: this.lastCycleDurationMs,

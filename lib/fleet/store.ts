@@ -29,11 +29,22 @@ const EMPTY_STATE: FleetState = {
   sites: [],
   staleAfterSeconds: 86400 * 1.5,
   source: "collector",
+  problems: [],
   collector: { lastCycleStartedAt: null, lastCycleDurationMs: null, running: false },
 };
 
+const PROBLEMS_KEY = Symbol.for("borg-fleet.startup-problems");
+type GlobalWithProblems = typeof globalThis & { [PROBLEMS_KEY]?: string[] };
+
+/** Record why no provider could start (e.g. an invalid config file), so pages can say so. */
+export function setStartupProblems(problems: string[]): void {
+  (globalThis as GlobalWithProblems)[PROBLEMS_KEY] = problems;
+}
+
 export function getFleetState(): FleetState {
-  return getFleetProvider()?.getState() ?? EMPTY_STATE;
+  const provided = getFleetProvider()?.getState();
+  if (provided) return provided;
+  return { ...EMPTY_STATE, problems: (globalThis as GlobalWithProblems)[PROBLEMS_KEY] ?? [] };
 }
 
 export function getRepoHistory(repoId: string, sinceMs: number): RepoSample[] {

@@ -96,6 +96,8 @@ export interface FleetState {
   staleAfterSeconds: number;
   /** Where this state comes from. */
   source: "collector" | "prometheus";
+  /** Problems the operator must fix before the fleet can be shown (a broken config file, ...). */
+  problems: string[];
   collector: {
     lastCycleStartedAt: number | null;
     lastCycleDurationMs: number | null;

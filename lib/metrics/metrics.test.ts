@@ -46,6 +46,7 @@ const state: FleetState = {
   ],
   staleAfterSeconds: 129600,
   source: "collector",
+  problems: [],
   collector: { lastCycleStartedAt: NOW, lastCycleDurationMs: 2500, running: false },
 };
 

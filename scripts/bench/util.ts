@@ -23,7 +23,7 @@ export interface RunningServer {
 }
 
 /** `next start` on a loopback port with the given environment; resolves when /api/health answers. */
-export async function startServer(root: string, port: number, env: NodeJS.ProcessEnv): Promise<RunningServer> {
+export async function startServer(root: string, port: number, env: Record<string, string>): Promise<RunningServer> {
   const child = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },

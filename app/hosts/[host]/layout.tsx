@@ -1,0 +1,18 @@
+import { notFound } from "next/navigation";
+import type { ReactNode } from "react";
+import { getFleetState } from "@/lib/fleet/store";
+import { parseHostParam } from "./host-param";
+
+/**
+ * Rejects unknown hosts before anything streams, so an unknown host gets a real 404 status: a
+ * notFound() from the page itself would come after this segment's loading.tsx has been sent with 200.
+ * For the same reason there is no app/loading.tsx: a loading boundary at the root wraps this layout
+ * too, and every unknown host would answer 200. A skeleton for `/` alone belongs in a route group
+ * (app/(overview)/loading.tsx, components/overview/OverviewSkeleton.tsx).
+ */
+export default async function HostLayout({ children, params }: { children: ReactNode; params: Promise<{ host: string }> }) {
+  const host = parseHostParam((await params).host);
+  if (!host) notFound();
+  if (!getFleetState().repos.some((r) => r.host === host)) notFound();
+  return children;
+}

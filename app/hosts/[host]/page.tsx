@@ -1,0 +1,84 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { refreshHostAction } from "@/app/actions/refresh";
+import { RepoSection } from "@/components/host/RepoSection";
+import { RefreshButton } from "@/components/RefreshButton";
+import { StatusBadge } from "@/components/StatusBadge";
+import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
+import { getFleetState } from "@/lib/fleet/store";
+import { parseHostParam } from "./host-param";
+
+export const dynamic = "force-dynamic";
+
+type Params = Promise<{ host: string }>;
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const host = parseHostParam((await params).host);
+  return { title: host ?? "Unknown host" };
+}
+
+/** Sites in configuration order (on-site before off-site, as the operator wrote them). */
+function siteRank(sites: { name: string }[], name: string): number {
+  const i = sites.findIndex((s) => s.name === name);
+  return i === -1 ? sites.length : i;
+}
+
+/** The host's repos with their status, read once from the fleet store at one instant. */
+function loadHost(host: string) {
+  const state = getFleetState();
+  const now = Date.now();
+  const repos = state.repos
+    .filter((r) => r.host === host)
+    .map((repo) => ({ repo, status: repoStatus(repo, now, state.staleAfterSeconds) }))
+    .sort((a, b) => siteRank(state.sites, a.repo.site) - siteRank(state.sites, b.repo.site) || a.repo.site.localeCompare(b.repo.site));
+  return { state, now, repos };
+}
+
+export default async function HostPage({ params }: { params: Params }) {
+  const host = parseHostParam((await params).host);
+  if (!host) notFound();
+
+  const { state, now, repos } = loadHost(host);
+  if (repos.length === 0) notFound();
+  const worst = repos.reduce((w, r) => (STATUS_SEVERITY[r.status] < STATUS_SEVERITY[w.status] ? r : w));
+
+  return (
+    <main className="mx-auto max-w-7xl space-y-8 px-4 py-6 sm:px-6">
+      <div>
+        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-zinc-500 dark:text-zinc-400">
+          <Link href="/" className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
+            Overview
+          </Link>
+          <span aria-hidden="true"> / </span>
+          <span aria-current="page">{host}</span>
+        </nav>
+        <header className="flex flex-wrap items-start justify-between gap-4">
+          <div>
+            <h1 className="flex flex-wrap items-center gap-3 text-2xl font-semibold tracking-tight">
+              <span className="break-all">{host}</span>
+              <StatusBadge status={worst.status} />
+            </h1>
+            <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
+              {repos.length === 1 ? "One repo" : `${repos.length} repos`}:{" "}
+              {repos.map((r, i) => (
+                <span key={r.repo.id}>
+                  {i > 0 ? ", " : ""}
+                  <a href={`#repo-${r.repo.site}`} className="text-sky-700 hover:underline dark:text-sky-300">
+                    {r.repo.site}
+                  </a>
+                </span>
+              ))}
+            </p>
+          </div>
+          {/* Refresh now: the server action re-reads this host's repos (app/actions/refresh.ts). */}
+          <RefreshButton host={host} action={refreshHostAction} />
+        </header>
+      </div>
+
+      {repos.map(({ repo, status }) => (
+        <RepoSection key={repo.id} repo={repo} status={status} now={now} staleAfterSeconds={state.staleAfterSeconds} />
+      ))}
+    </main>
+  );
+}

@@ -1,0 +1,63 @@
+import { UtcTime } from "@/components/TimeAgo";
+import { Bytes } from "@/components/Bytes";
+import { formatCount, formatElapsed } from "@/lib/format";
+import type { ArchiveSummary } from "@/lib/fleet/types";
+
+const NOT_CACHED = "stats not read yet (borg info runs once per archive, then the figures are cached)";
+
+/** All archives of a repo, newest first; "—" where per-archive stats are not cached yet. */
+export function ArchiveTable({ archives, caption }: { archives: ArchiveSummary[]; caption: string }) {
+  if (archives.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No archive.</p>;
+  const newestFirst = [...archives].reverse();
+  return (
+    <div className="overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      <table className="w-full text-left text-sm">
+        <caption className="sr-only">{caption}</caption>
+        <thead className="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-800/50 dark:text-zinc-400">
+          <tr>
+            <th scope="col" className="px-3 py-2 font-medium">Name</th>
+            <th scope="col" className="px-3 py-2 font-medium">Start</th>
+            <th scope="col" className="px-3 py-2 font-medium">End</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">Duration</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="Size of the files in the archive">Original</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="After compression, before deduplication">Compressed</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="Data only this archive references, when it was measured">Deduplicated</th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">Files</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {newestFirst.map((archive) => {
+            const stats = archive.stats;
+            const duration = archive.end !== null ? (archive.end - archive.start) / 1000 : (stats?.durationSeconds ?? null);
+            return (
+              <tr key={archive.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
+                <th scope="row" className="max-w-xs break-all px-3 py-1.5 font-mono text-xs font-normal">
+                  {archive.name}
+                </th>
+                <td className="px-3 py-1.5">
+                  <UtcTime at={archive.start} />
+                </td>
+                <td className="px-3 py-1.5">
+                  <UtcTime at={archive.end} />
+                </td>
+                <td className="whitespace-nowrap px-3 py-1.5 text-right tabular-nums">{formatElapsed(duration)}</td>
+                <td className="px-3 py-1.5 text-right">
+                  <Bytes value={stats?.originalBytes} unknownReason={NOT_CACHED} />
+                </td>
+                <td className="px-3 py-1.5 text-right">
+                  <Bytes value={stats?.compressedBytes} unknownReason={NOT_CACHED} />
+                </td>
+                <td className="px-3 py-1.5 text-right">
+                  <Bytes value={stats?.deduplicatedBytes} unknownReason={NOT_CACHED} />
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums" title={stats ? undefined : NOT_CACHED}>
+                  {formatCount(stats?.files)}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import { StatusBadge } from "@/components/StatusBadge";
+import { TimeAgo } from "@/components/TimeAgo";
+import { Card } from "@/components/ui/Card";
+import { formatElapsed, plural } from "@/lib/format";
+import type { RepoState, RepoStatus } from "@/lib/fleet/types";
+import { ArchiveTable } from "./ArchiveTable";
+import { LastArchive } from "./LastArchive";
+import { RepoGrowth } from "./RepoGrowth";
+import { RepoProblem } from "./RepoProblem";
+import { RepoSizes } from "./RepoSizes";
+
+function SubHeading({ children }: { children: React.ReactNode }) {
+  return <h3 className="mb-2 text-sm font-semibold text-zinc-700 dark:text-zinc-300">{children}</h3>;
+}
+
+/** Everything about one repo of a host, for triage. */
+export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: RepoState; status: RepoStatus; now: number; staleAfterSeconds: number }) {
+  const headingId = `repo-${repo.site}`;
+  return (
+    <section aria-labelledby={headingId} className="space-y-4">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-zinc-200 pb-2 dark:border-zinc-800">
+        <h2 id={headingId} className="text-lg font-semibold">
+          {repo.site}
+        </h2>
+        <StatusBadge status={status} />
+        <code className="min-w-0 break-all text-xs text-zinc-500 dark:text-zinc-400">{repo.location}</code>
+      </div>
+
+      <RepoProblem repo={repo} status={status} now={now} staleAfterSeconds={staleAfterSeconds} />
+
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card>
+          <SubHeading>Last archive</SubHeading>
+          <LastArchive archive={repo.lastArchive} now={now} />
+          <ReadInfo repo={repo} now={now} />
+        </Card>
+        <Card>
+          <SubHeading>Size</SubHeading>
+          <RepoSizes repo={repo} />
+        </Card>
+      </div>
+
+      <Card>
+        <SubHeading>Growth, last 30 days</SubHeading>
+        <RepoGrowth repo={repo} now={now} />
+      </Card>
+
+      <div>
+        <SubHeading>Archives{repo.archiveCount !== null ? ` (${plural(repo.archiveCount, "archive")}, newest first)` : ""}</SubHeading>
+        {repo.archiveCount === null ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">Not known: the repo has not been read yet.</p>
+        ) : (
+          <ArchiveTable archives={repo.archives} caption={`Archives of ${repo.host} on ${repo.site}, newest first`} />
+        )}
+      </div>
+    </section>
+  );
+}
+
+/** When the dashboard last read the repo, and how. */
+function ReadInfo({ repo, now }: { repo: RepoState; now: number }) {
+  return (
+    <dl className="mt-3 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 border-t border-zinc-100 pt-3 text-xs text-zinc-600 dark:border-zinc-800 dark:text-zinc-400">
+      <dt>Last read</dt>
+      <dd>
+        <TimeAgo at={repo.lastSuccessAt} now={now} fallback="never" />
+      </dd>
+      <dt>Last attempt</dt>
+      <dd>
+        <TimeAgo at={repo.lastAttemptAt} now={now} fallback="none yet" />
+        {repo.lastAttemptAt !== null && repo.lastDurationMs !== null ? `, took ${formatElapsed(repo.lastDurationMs / 1000)}` : ""}
+      </dd>
+      <dt>Encryption</dt>
+      <dd>{repo.encryption ?? "—"}</dd>
+    </dl>
+  );
+}

@@ -209,10 +209,14 @@ export class Collector implements FleetProvider {
         return this.commit(next, startedAt, false);
       }
 
-      const newest = await this.borg.newestArchive(borgTarget, call);
+      // Skip the cheap probe when a full read is due anyway: it would only cost another borg start.
       const lastFull = this.lastFullRefresh.get(id) ?? 0;
-      const changed = (newest?.id ?? null) !== (prev.lastArchive?.id ?? null);
-      if (force || changed || prev.sizes === null || prev.archiveCount === null || startedAt - lastFull > FULL_REFRESH_MS) {
+      let fullDue = force || prev.sizes === null || prev.archiveCount === null || startedAt - lastFull > FULL_REFRESH_MS;
+      if (!fullDue) {
+        const newest = await this.borg.newestArchive(borgTarget, call);
+        fullDue = (newest?.id ?? null) !== (prev.lastArchive?.id ?? null);
+      }
+      if (fullDue) {
         next = { ...next, ...(await this.readFull(target, borgTarget, call)) };
         this.lastFullRefresh.set(id, startedAt);
       }

@@ -93,6 +93,8 @@ describe("Collector", () => {
     borg.archives.set("web-01", [archive(1, 5)]);
     const c = new Collector({ config: config(), db: openMemoryDatabase(), borg, now: () => NOW });
     await c.runCycle();
+    // First read: a full read is due anyway, so no separate probe.
+    expect(borg.calls.filter((x) => x.endsWith("web-01"))).toEqual(["list web-01", "info web-01"]);
     borg.calls = [];
     await c.runCycle();
     expect(borg.calls.filter((x) => x.endsWith("web-01"))).toEqual(["newest web-01"]);

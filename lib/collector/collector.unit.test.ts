@@ -134,10 +134,10 @@ describe("Collector", () => {
 
   it("classifies a busy error from borg as busy, and other errors as failures with a message", async () => {
     const borg = new FakeBorg();
-    borg.newestArchive = async (t) => {
+    borg.listArchives = async (t) => {
       if (t.location.endsWith("web-01")) throw Object.assign(new Error("lock"), { kind: "busy", userMessage: "locked" });
       if (t.location.endsWith("web-02")) throw Object.assign(new Error("pw"), { kind: "wrong-passphrase", userMessage: "The passphrase is wrong.", borgMessage: "passphrase supplied is incorrect" });
-      return null;
+      return { archives: [], encryption: null };
     };
     const c = new Collector({ config: config(), db: openMemoryDatabase(), borg, now: () => NOW });
     await c.runCycle();

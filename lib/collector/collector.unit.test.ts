@@ -137,7 +137,7 @@ describe("Collector", () => {
     borg.listArchives = async (t) => {
       if (t.location.endsWith("web-01")) throw Object.assign(new Error("lock"), { kind: "busy", userMessage: "locked" });
       if (t.location.endsWith("web-02")) throw Object.assign(new Error("pw"), { kind: "wrong-passphrase", userMessage: "The passphrase is wrong.", borgMessage: "passphrase supplied is incorrect" });
-      return { archives: [], encryption: null };
+      return { archives: [], encryption: "repokey" };
     };
     const c = new Collector({ config: config(), db: openMemoryDatabase(), borg, now: () => NOW });
     await c.runCycle();

@@ -1,0 +1,44 @@
+/**
+ * What the e2e tests expect of the demo fleet, derived from the seeder's own fleet definition
+ * (scripts/seed/fleet.ts): which repos exist and which situation each one was seeded into. What the
+ * dashboard shows is computed by the real collector from the real repos; these are the scenarios.
+ */
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { HOSTS } from "../scripts/seed/fleet";
+import type { RepoStatus } from "../lib/fleet/types";
+
+export const DEMO_DIR = path.resolve(process.env.E2E_DEMO_DIR || ".test-tmp/e2e-demo");
+
+export interface ExpectedRepo {
+  host: string;
+  site: string;
+  status: RepoStatus;
+}
+
+const STATUS_BY_SPECIAL: Record<string, RepoStatus> = { stale: "stale", never: "never", "wrong-passphrase": "error" };
+
+export const EXPECTED_REPOS: ExpectedRepo[] = HOSTS.flatMap((host) =>
+  host.sites.map((site) => ({ host: host.name, site, status: host.special ? STATUS_BY_SPECIAL[host.special]! : "fresh" })),
+);
+
+export function hostWith(status: RepoStatus): string {
+  const repo = EXPECTED_REPOS.find((r) => r.status === status);
+  if (!repo) throw new Error(`the demo fleet has no ${status} host`);
+  return repo.host;
+}
+
+/** Archive names of a demo repo, straight from borg with the repo's real passphrase. */
+export function borgArchiveNames(site: string, host: string): string[] {
+  const repo = path.join(DEMO_DIR, site, "srv", "borg", host);
+  const out = execFileSync("borg", ["list", "--short", "--bypass-lock", "--", repo], {
+    env: {
+      ...process.env,
+      BORG_PASSCOMMAND: `cat ${path.join(DEMO_DIR, "secrets", `${site}-${host}.pass`)}`,
+      BORG_BASE_DIR: path.join(DEMO_DIR, ".e2e-borg"),
+      BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
+    },
+    encoding: "utf8",
+  });
+  return out.split("\n").filter(Boolean);
+}

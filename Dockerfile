@@ -15,7 +15,7 @@ RUN npm ci --no-audit --no-fund
 # 2. Build.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-ENV NEXT_TELEMETRY_DISABLED=1
+ENV NEXT_TELEMETRY_DISABLED=1 BORG_FLEET_STANDALONE=1
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
 RUN npm run build && mkdir -p public

@@ -1,8 +1,9 @@
 import type { NextConfig } from "next";
 
 const nextConfig: NextConfig = {
-  // A self-contained server bundle for the production container image (docker-compose).
-  output: "standalone",
+  // A self-contained server bundle for the production container image (docker-compose sets
+  // BORG_FLEET_STANDALONE=1 in its build stage). Off otherwise: `next start` refuses to pair with it.
+  output: process.env.BORG_FLEET_STANDALONE === "1" ? "standalone" : undefined,
   // Native and process-spawning modules stay outside the server bundle.
   serverExternalPackages: ["better-sqlite3", "execa", "prom-client"],
   poweredByHeader: false,

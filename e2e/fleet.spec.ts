@@ -7,7 +7,7 @@ async function openSettledOverview(page: Page): Promise<void> {
   await expect(async () => {
     await page.goto("/");
     await expect(page.getByRole("table")).toBeVisible();
-    await expect(page.getByRole("table").getByText(STATUS_LABELS.pending)).toHaveCount(0, { timeout: 1000 });
+    await expect(page.getByRole("table").getByText(STATUS_LABELS.pending, { exact: true })).toHaveCount(0, { timeout: 1000 });
   }).toPass({ timeout: 120_000, intervals: [2000] });
 }
 

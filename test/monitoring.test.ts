@@ -935,7 +935,9 @@ describe("docker-compose and images", () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*\/api\/health/m);
     expect(dockerfile).toContain("COPY --from=build /app/.next/standalone ./");
-    expect(read("next.config.ts")).toMatch(/output:\s*["']standalone["']/);
+    // The standalone server bundle is switched on by the image's build stage.
+    expect(read("next.config.ts")).toMatch(/BORG_FLEET_STANDALONE === "1" \? "standalone"/);
+    expect(dockerfile).toMatch(/^ENV .*BORG_FLEET_STANDALONE=1/m);
     const ignore = read(".dockerignore").split("\n");
     for (const entry of ["node_modules", ".next", ".git", "prometheus/secrets"]) expect(ignore).toContain(entry);
     // Every file the Dockerfiles copy from deploy/ exists.

@@ -316,7 +316,10 @@ export class Collector implements FleetProvider {
   }
 
   getState(): FleetState {
+    // Every known repo is listed: the ones not read yet as "pending", so a first cycle still in
+    // progress never hides a repo.
     const repos = [...this.states.values()].filter((r) => this.targets.size === 0 || this.targets.has(r.id));
+    for (const target of this.targets.values()) if (!this.states.has(target.id)) repos.push(this.emptyState(target));
     return {
       repos: repos.sort((a, b) => a.id.localeCompare(b.id)),
       sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, s.root ?? s.remote ?? "", Boolean(s.root))),

@@ -168,3 +168,18 @@ describe("Collector", () => {
     expect(Math.abs(site.freeBytes! - st.bavail * st.bsize)).toBeLessThan(50 * 1024 * 1024);
   });
 });
+
+describe("Collector during its first cycle", () => {
+  it("lists repos not read yet as pending instead of hiding them", async () => {
+    const borg = new FakeBorg();
+    borg.delayMs = 200;
+    const c = new Collector({ config: config(1), db: openMemoryDatabase(), borg, now: () => NOW });
+    const cycle = c.runCycle();
+    await new Promise((r) => setTimeout(r, 100));
+    const during = c.getState().repos;
+    expect(during.map((r) => r.id)).toEqual(["onsite/db-01", "onsite/web-01", "onsite/web-02"]);
+    expect(during.filter((r) => repoStatus(r, NOW, 129600) === "pending").length).toBeGreaterThanOrEqual(2);
+    await cycle;
+    expect(c.getState().repos.some((r) => repoStatus(r, NOW, 129600) === "pending")).toBe(false);
+  });
+});

@@ -18,7 +18,8 @@ export class ConfigError extends Error {
 }
 
 export function configPathFromEnv(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env.BORG_FLEET_CONFIG || "fleet.yml");
+  // The config lives outside the app bundle: keep the bundler from tracing the whole project for it.
+  return path.resolve(/*turbopackIgnore: true*/ env.BORG_FLEET_CONFIG || "fleet.yml");
 }
 
 function formatPath(segments: readonly PropertyKey[]): string {
@@ -55,7 +56,7 @@ export function parseConfig(text: string, file: string): FleetConfig {
 export function loadConfig(file: string = configPathFromEnv()): FleetConfig {
   let text: string;
   try {
-    text = fs.readFileSync(file, "utf8");
+    text = fs.readFileSync(/*turbopackIgnore: true*/ file, "utf8");
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === "ENOENT" ? "file not found (set BORG_FLEET_CONFIG)" : String(err);
     throw new ConfigError(file, [reason]);

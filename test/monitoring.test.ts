@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
 import { parseConfig } from "@/lib/config/load";
+import { prng } from "@/lib/random";
 
 const ROOT = path.resolve(__dirname, "..");
 const rel = (...parts: string[]) => path.join(ROOT, ...parts);
@@ -137,17 +138,6 @@ function promDuration(seconds: number): string {
   return `${d ? `${d}d` : ""}${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s ? `${s}s` : ""}`;
 }
 
-/** A small deterministic PRNG (mulberry32); the seed is printed so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SEED = process.env.BORG_FLEET_TEST_SEED ? Number(process.env.BORG_FLEET_TEST_SEED) : Date.now() % 2147483647;
 
 // ---------------------------------------------------------------------------------------------------

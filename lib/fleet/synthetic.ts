@@ -13,6 +13,7 @@
 import { DEFAULT_STALE_AFTER_SECONDS } from "./status";
 import type { FleetProvider } from "./store";
 import type { ArchiveSummary, FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
+import { prng } from "@/lib/random";
 
 export interface SyntheticFleetOptions {
   /** Number of hosts (each has one repo on one or both sites). */
@@ -41,17 +42,6 @@ const ROLES = [
   "files", "auth", "dns", "queue", "search", "vpn", "wiki", "chat", "repo", "log",
 ] as const;
 
-/** mulberry32: small, fast, good enough for synthetic data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mix(a: number, b: number): number {
   return (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35)) >>> 0;

@@ -2,10 +2,17 @@
  * Fleet gauges, computed from fleet state at scrape time (no borg runs during a scrape).
  * Names and labels are a contract (DESIGN.md "Metric contract"): alert rules and Grafana rely on them.
  * Raw byte counts and Unix seconds only.
+ *
+ * When the fleet state comes from Prometheus (PROMETHEUS_URL), the per-repo and per-site series are
+ * NOT exported again: Prometheus scraping them back would store every figure twice (job "borg-fleet"
+ * beside the job that really measured it), and a repo whose real collector stopped would live on as
+ * its own echo. Only borg_repo_info (the dashboard_url link of the alerts), borg_stale_threshold_seconds
+ * and borg_fleet_source_info{source} (so BorgMetricsAbsent knows the empty export is on purpose) remain,
+ * plus borg_collect_duration_seconds as 0 (prom-client always exports a gauge without labels).
  */
 import { Gauge, type Registry } from "prom-client";
 import { getFleetState } from "@/lib/fleet/store";
-import type { FleetState, RepoState } from "@/lib/fleet/types";
+import type { FleetState, RepoState, SiteState } from "@/lib/fleet/types";
 import { hostDashboardUrl } from "@/lib/publicUrl";
 
 type RepoLabels = "host" | "site";
@@ -83,6 +90,7 @@ export function registerFleetMetrics(registry: Registry): void {
       collect() {
         this.reset();
         const state = getFleetState();
+        if (state.source === "prometheus") return;
         for (const repo of state.repos) {
           const v = spec.value(repo, state);
           if (v !== null && Number.isFinite(v)) this.set({ host: repo.host, site: repo.site }, v);
@@ -104,35 +112,48 @@ export function registerFleetMetrics(registry: Registry): void {
     },
   });
 
-  new Gauge<"site">({
-    name: "borg_storage_size_bytes",
-    help: "Size of the storage site's filesystem (statfs), bytes. Absent when unknown.",
-    labelNames: ["site"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const site of getFleetState().sites) if (site.sizeBytes !== null) this.set({ site: site.name }, site.sizeBytes);
-    },
-  });
-
-  new Gauge<"site">({
-    name: "borg_storage_free_bytes",
-    help: "Space available to unprivileged users on the storage site's filesystem (statfs f_bavail), bytes.",
-    labelNames: ["site"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const site of getFleetState().sites) if (site.freeBytes !== null) this.set({ site: site.name }, site.freeBytes);
-    },
-  });
+  const siteGauge = (name: string, help: string, value: (site: SiteState) => number | null) =>
+    new Gauge<"site">({
+      name,
+      help,
+      labelNames: ["site"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const site of getFleetState().sites) {
+          const v = value(site);
+          if (v !== null) this.set({ site: site.name }, v);
+        }
+      },
+    });
+  siteGauge("borg_storage_size_bytes", "Size of the storage site's filesystem (statfs), bytes. Absent when unknown.", (s) => s.sizeBytes);
+  siteGauge(
+    "borg_storage_free_bytes",
+    "Space available to unprivileged users on the storage site's filesystem (statfs f_bavail), bytes. Absent when unknown.",
+    (s) => s.freeBytes,
+  );
 
   new Gauge({
     name: "borg_collect_duration_seconds",
     help: "Duration of the collector's last full cycle over all repos, seconds.",
     registers: [registry],
     collect() {
-      const ms = getFleetState().collector.lastCycleDurationMs;
+      this.reset();
+      const state = getFleetState();
+      if (state.source === "prometheus") return;
+      const ms = state.collector.lastCycleDurationMs;
       if (ms !== null) this.set(ms / 1000);
+    },
+  });
+
+  new Gauge<"source">({
+    name: "borg_fleet_source_info",
+    help: 'Always 1; source is where this dashboard reads fleet state: "collector" (its own, exported above) or "prometheus" (PROMETHEUS_URL: per-repo series are not re-exported).',
+    labelNames: ["source"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.set({ source: getFleetState().source }, 1);
     },
   });
 

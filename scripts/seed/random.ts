@@ -3,22 +3,16 @@
  * tree, so a later top-up can rebuild a host's tree without keeping it on disk.
  */
 import crypto from "node:crypto";
+import { prng as basePrng } from "../../lib/random";
 
 /** A 32-bit seed from any string. */
 export function seedOf(text: string): number {
   return crypto.createHash("sha256").update(text).digest().readUInt32LE(0);
 }
 
-/** mulberry32: a small, fast PRNG for choices (not for secrets). */
+/** The shared PRNG (lib/random.ts), seeded from a number or any string. */
 export function prng(seed: number | string): () => number {
-  let a = (typeof seed === "string" ? seedOf(seed) : seed) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return basePrng(typeof seed === "string" ? seedOf(seed) : seed);
 }
 
 export function pick<T>(rand: () => number, items: readonly T[]): T {

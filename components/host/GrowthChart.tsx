@@ -17,6 +17,11 @@ function day(ms: number): string {
   return formatUtc(ms).slice(5, 10);
 }
 
+/** Hours and minutes while the samples span less than two days (a fresh install). */
+function time(ms: number): string {
+  return formatUtc(ms).slice(11, 16);
+}
+
 /** Deduplicated and on-disk size over time (left axis) and the archive count (right axis, dashed). */
 export function GrowthChart({ points, showDisk }: { points: GrowthPoint[]; showDisk: boolean }) {
   let min = Infinity;
@@ -29,11 +34,12 @@ export function GrowthChart({ points, showDisk }: { points: GrowthPoint[]; showD
     }
   }
   const ticks = byteTicks(min, max);
+  const span = points.length ? points[points.length - 1]!.at - points[0]!.at : 0;
   return (
     <div aria-hidden="true">
-      <ComposedChart responsive style={{ width: "100%", height: 240 }} data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+      <ComposedChart responsive accessibilityLayer={false} style={{ width: "100%", height: 240 }} data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
         <CartesianGrid vertical={false} stroke={GRID_STROKE} />
-        <XAxis dataKey="at" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={day} minTickGap={24} {...AXIS_PROPS} />
+        <XAxis dataKey="at" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={span < 2 * 86_400_000 ? time : day} minTickGap={24} {...AXIS_PROPS} />
         <YAxis
           yAxisId="bytes"
           ticks={ticks}

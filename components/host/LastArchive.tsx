@@ -11,7 +11,9 @@ export function LastArchive({ archive, now }: { archive: ArchiveSummary | null; 
   return (
     <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1.5 text-sm">
       <dt className="text-zinc-500 dark:text-zinc-400">Name</dt>
-      <dd className="break-all font-mono text-xs leading-5">{archive.name}</dd>
+      <dd className="break-all font-mono text-xs leading-5">
+        {archive.name || <span className="font-sans text-zinc-500 dark:text-zinc-400">not known (Prometheus carries times, not names)</span>}
+      </dd>
       <dt className="text-zinc-500 dark:text-zinc-400">Age</dt>
       <dd className="font-medium">
         <TimeAgo at={archive.end ?? archive.start} now={now} />

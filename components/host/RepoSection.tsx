@@ -3,6 +3,7 @@ import { TimeAgo } from "@/components/TimeAgo";
 import { Card } from "@/components/ui/Card";
 import { formatElapsed, plural } from "@/lib/format";
 import type { RepoState, RepoStatus } from "@/lib/fleet/types";
+import { ArchiveGrowth } from "./ArchiveGrowth";
 import { ArchiveTable } from "./ArchiveTable";
 import { LastArchive } from "./LastArchive";
 import { RepoGrowth } from "./RepoGrowth";
@@ -11,6 +12,11 @@ import { RepoSizes } from "./RepoSizes";
 
 function SubHeading({ children }: { children: React.ReactNode }) {
   return <h3 className="mb-2 text-sm font-semibold text-zinc-700 dark:text-zinc-300">{children}</h3>;
+}
+
+/** One sentence under a chart's heading: what the chart shows. */
+function ChartNote({ children }: { children: React.ReactNode }) {
+  return <p className="mb-3 text-xs leading-relaxed text-zinc-600 dark:text-zinc-400">{children}</p>;
 }
 
 /** Everything about one repo of a host, for triage. */
@@ -40,15 +46,33 @@ export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: Re
         </Card>
       </div>
 
-      <Card>
-        <SubHeading>Growth, last 30 days</SubHeading>
-        <RepoGrowth repo={repo} now={now} />
-      </Card>
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Card>
+          <SubHeading>Data per archive</SubHeading>
+          <ChartNote>
+            Original is the size of the files saved in each archive, so this is how much data the host had at each backup,
+            from the oldest archive kept; compressed is the same after compression, before deduplication.
+          </ChartNote>
+          <ArchiveGrowth repo={repo} now={now} />
+        </Card>
+        <Card>
+          <SubHeading>Repo size, last 30 days</SubHeading>
+          <ChartNote>
+            The repo grows only by chunks it has not stored yet, so much less than the data; space of pruned archives is freed
+            only when <code>borg compact</code> runs, so on-disk stays above deduplicated until then.
+          </ChartNote>
+          <RepoGrowth repo={repo} now={now} />
+        </Card>
+      </div>
 
       <div>
         <SubHeading>Archives{repo.archiveCount !== null ? ` (${plural(repo.archiveCount, "archive")}, newest first)` : ""}</SubHeading>
         {repo.archiveCount === null ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">Not known: the repo has not been read yet.</p>
+        ) : repo.archives.length === 0 && repo.archiveCount > 0 ? (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            Not listed here: this dashboard reads the fleet from Prometheus, which carries the number of archives, not the list.
+          </p>
         ) : (
           <ArchiveTable archives={repo.archives} caption={`Archives of ${repo.host} on ${repo.site}, newest first`} />
         )}

@@ -5,12 +5,13 @@ import { useDeferredValue, useId, useMemo, useState } from "react";
 import { Bytes } from "@/components/Bytes";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TimeAgo } from "@/components/TimeAgo";
+import { formatGrowthRate } from "@/lib/fleet/growth";
 import { formatCount } from "@/lib/format";
 import { STATUS_LABELS, STATUS_SEVERITY } from "@/lib/fleet/status";
 import type { RepoStatus } from "@/lib/fleet/types";
 import { decodeRows, type HostRow, type HostRowTuple } from "./model";
 
-type SortKey = "host" | "site" | "status" | "lastAt" | "disk" | "dedup" | "archives";
+type SortKey = "host" | "site" | "status" | "lastAt" | "disk" | "dedup" | "archives" | "growth";
 type Direction = "asc" | "desc";
 type StatusFilter = RepoStatus | "all";
 
@@ -25,6 +26,13 @@ const COLUMNS: { key: SortKey; label: string; numeric?: boolean; firstDirection:
   { key: "disk", label: "On disk", numeric: true, firstDirection: "desc", title: "Bytes of the repo directory (local repos only)" },
   { key: "dedup", label: "Deduplicated", numeric: true, firstDirection: "desc", title: "borg's unique_csize" },
   { key: "archives", label: "Archives", numeric: true, firstDirection: "desc" },
+  {
+    key: "growth",
+    label: "Growth",
+    numeric: true,
+    firstDirection: "desc",
+    title: "Growth of the host's data per day: original size of its archives, straight line over the last 30 days; sorted fastest first",
+  },
 ];
 
 function sortValue(row: HostRow, key: SortKey): number | string | null {
@@ -264,6 +272,9 @@ export function HostTable({ rows: tuples, sites, now, initialQuery = "", initial
                   <Bytes value={row.dedup} unknownReason="repo not read yet" />
                 </td>
                 <td className="text-right tabular-nums">{formatCount(row.archives)}</td>
+                <td className="text-right">
+                  <Growth bytesPerDay={row.growth} />
+                </td>
               </tr>
             ))}
             {shown.length === 0 ? (
@@ -299,5 +310,22 @@ export function HostTable({ rows: tuples, sites, now, initialQuery = "", initial
         </div>
       ) : null}
     </div>
+  );
+}
+
+/** "+24 KiB/day"; "—" (with the reason on hover and for screen readers) when fewer than 2 archives have sizes. */
+function Growth({ bytesPerDay }: { bytesPerDay: number | null }) {
+  if (bytesPerDay === null) {
+    const reason = "needs 2 archives with sizes";
+    return (
+      <span className="text-zinc-500 dark:text-zinc-400" title={reason}>
+        —<span className="sr-only"> ({reason})</span>
+      </span>
+    );
+  }
+  return (
+    <span className="whitespace-nowrap tabular-nums" title={`${formatCount(bytesPerDay)} bytes per day`}>
+      {formatGrowthRate(bytesPerDay)}
+    </span>
   );
 }

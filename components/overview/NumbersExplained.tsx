@@ -38,6 +38,12 @@ export function NumbersExplained({ staleAfterSeconds }: { staleAfterSeconds: num
           A backup holds the repo&apos;s lock. The dashboard waits and reads the repo afterwards; it never interrupts a
           backup, and this is not a failure.
         </Term>
+        <Term name="Growth">
+          How fast the host&apos;s data grows, per day: a least-squares line through the original size of its archives (the
+          size of the files each backup saved, measured once by <code>borg info</code>) over the last 30 days, or over all
+          its archives when fewer than 2 fall in that window. Shown as unknown until 2 archives have sizes. This is the
+          data backed up, not the repo: the repo grows only by chunks it has not stored yet, usually much less.
+        </Term>
         <Term name="Full in N days">
           A straight line through the site&apos;s free-space samples of the last 30 days, extended until free space reaches
           zero.

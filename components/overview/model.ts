@@ -3,9 +3,10 @@
  * capacity summaries and the top hosts for the chart. Nothing here sends history to the browser.
  */
 import { forecastFull, type FullForecast } from "@/lib/fleet/forecast";
+import { dataGrowthRate } from "@/lib/fleet/growth";
 import { repoStatus } from "@/lib/fleet/status";
 import { getSiteHistory } from "@/lib/fleet/store";
-import type { FleetState, RepoStatus, SiteState } from "@/lib/fleet/types";
+import type { FleetState, RepoState, RepoStatus, SiteState } from "@/lib/fleet/types";
 
 /** One repo in the host table: only what the table shows, sorts and filters by. */
 export interface HostRow {
@@ -18,24 +19,26 @@ export interface HostRow {
   disk: number | null;
   dedup: number | null;
   archives: number | null;
+  /** Growth of the host's data (original size of its archives), bytes per day; null when unknown. */
+  growth: number | null;
 }
 
 /**
  * A row as sent to the browser: a tuple instead of an object (no repeated keys, no id: it is
  * `${site}/${host}`), so 1,000+ rows stay small in the page payload.
- * [host, index into the site list, status, lastAt, disk, dedup, archives]
+ * [host, index into the site list, status, lastAt, disk, dedup, archives, growth]
  */
-export type HostRowTuple = [string, number, RepoStatus, number | null, number | null, number | null, number | null];
+export type HostRowTuple = [string, number, RepoStatus, number | null, number | null, number | null, number | null, number | null];
 
 export function encodeRows(rows: HostRow[], sites: string[]): HostRowTuple[] {
   const index = new Map(sites.map((name, i) => [name, i]));
-  return rows.map((r) => [r.host, index.get(r.site) ?? -1, r.status, r.lastAt, r.disk, r.dedup, r.archives]);
+  return rows.map((r) => [r.host, index.get(r.site) ?? -1, r.status, r.lastAt, r.disk, r.dedup, r.archives, r.growth]);
 }
 
 export function decodeRows(tuples: HostRowTuple[], sites: string[]): HostRow[] {
-  return tuples.map(([host, site, status, lastAt, disk, dedup, archives]) => {
+  return tuples.map(([host, site, status, lastAt, disk, dedup, archives, growth]) => {
     const siteName = sites[site] ?? "?";
-    return { id: `${siteName}/${host}`, host, site: siteName, status, lastAt, disk, dedup, archives };
+    return { id: `${siteName}/${host}`, host, site: siteName, status, lastAt, disk, dedup, archives, growth };
   });
 }
 
@@ -86,9 +89,16 @@ export function buildRows(state: FleetState, now: number): { rows: HostRow[]; co
       disk: repo.diskUsageBytes,
       dedup: repo.sizes?.deduplicatedBytes ?? null,
       archives: repo.archiveCount,
+      growth: hostGrowth(repo.archives, now),
     };
   });
   return { rows, counts };
+}
+
+/** Data growth per day from the archives (lib/fleet/growth.ts), whole bytes: the row travels as JSON. */
+function hostGrowth(archives: RepoState["archives"], now: number): number | null {
+  const rate = dataGrowthRate(archives, now);
+  return rate === null ? null : Math.round(rate.bytesPerDay);
 }
 
 export function buildSiteSummaries(state: FleetState, now: number): SiteSummary[] {

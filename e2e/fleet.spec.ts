@@ -71,3 +71,16 @@ test("an unknown host is a 404, not an empty page", async ({ page }) => {
   const response = await page.goto("/hosts/no-such-host");
   expect(response?.status()).toBe(404);
 });
+
+test("Refresh now re-reads the host's repos and says so", async ({ page }) => {
+  const host = EXPECTED_REPOS.find((r) => r.status === "fresh")!.host;
+  await page.goto(`/hosts/${host}`);
+  await page.getByRole("button", { name: "Refresh now" }).click();
+  await expect(page.getByRole("status")).toContainText(/Refreshed (\d+ repos?|a moment ago)\./, { timeout: 60_000 });
+});
+
+test("Refresh now on the host with a wrong passphrase reports the problem", async ({ page }) => {
+  await page.goto(`/hosts/${hostWith("error")}`);
+  await page.getByRole("button", { name: "Refresh now" }).click();
+  await expect(page.getByRole("status")).toContainText(/problems.*passphrase/i, { timeout: 60_000 });
+});

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { AlertBanner } from "@/components/alerts/AlertBanner";
 import { EmptyState } from "@/components/EmptyState";
 import { SectionHeading } from "@/components/ui/Card";
 import { FleetHeader } from "@/components/overview/FleetHeader";
@@ -51,6 +52,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
   return (
     <main className="mx-auto max-w-7xl space-y-8 px-4 py-6 sm:px-6">
       <FleetHeader state={state} hosts={hosts} now={now} />
+
+      <AlertBanner now={now} />
 
       {state.problems.length > 0 ? (
         <EmptyState title="The dashboard cannot read its configuration">

@@ -1,10 +1,12 @@
 /**
  * Starts the server-side runtime once per process: picks the fleet provider (the built-in collector,
- * or a synthetic fleet for benchmarks) and starts it. Called from instrumentation `register()`;
- * idempotent because Next.js may call it more than once and load this module in several bundles.
+ * Prometheus when PROMETHEUS_URL is set, or a synthetic fleet for benchmarks), starts it, and opens the
+ * alert inbox (POST /api/alerts). Called from instrumentation `register()`; idempotent because Next.js
+ * may call it more than once and load this module in several bundles.
  */
+import { AlertStore, setAlertStore } from "@/lib/alerts/store";
 import { ConfigError, configPathFromEnv, loadConfig } from "@/lib/config/load";
-import { openDatabase } from "@/lib/db";
+import { openDatabase, openMemoryDatabase } from "@/lib/db";
 import { setFleetProvider, setStartupProblems } from "@/lib/fleet/store";
 import { setPublicUrl } from "@/lib/publicUrl";
 
@@ -12,7 +14,7 @@ const KEY = Symbol.for("borg-fleet.runtime");
 
 interface RuntimeStatus {
   started: boolean;
-  mode: "collector" | "synthetic" | "none";
+  mode: "collector" | "prometheus" | "synthetic" | "none";
   error: string | null;
   stop?: () => void;
 }
@@ -33,6 +35,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
   if (Number.isInteger(synthetic) && synthetic > 0) {
     const { createSyntheticFleet } = await import("@/lib/fleet/synthetic");
     setFleetProvider(createSyntheticFleet({ hosts: synthetic }));
+    setAlertStore(new AlertStore(openMemoryDatabase()));
     status.mode = "synthetic";
     return status;
   }
@@ -41,6 +44,24 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     const config = loadConfig(configPathFromEnv(env));
     setPublicUrl(config.publicUrl);
     const db = openDatabase(config.dataDir);
+    setAlertStore(new AlertStore(db));
+
+    // The scale path: fleet state from Prometheus (collectors beside each storage server, or textfile
+    // collectors on the clients) instead of this process's own collector.
+    const prometheusUrl = env.PROMETHEUS_URL?.trim();
+    if (prometheusUrl) {
+      const { PrometheusClient } = await import("@/lib/fleet/prometheusClient");
+      const { PrometheusSource } = await import("@/lib/fleet/prometheusSource");
+      const timeoutMs = Number(env.PROMETHEUS_TIMEOUT_MS) > 0 ? Number(env.PROMETHEUS_TIMEOUT_MS) : 10_000;
+      const intervalMs = Number(env.PROMETHEUS_REFRESH_MS) > 0 ? Number(env.PROMETHEUS_REFRESH_MS) : 30_000;
+      const source = new PrometheusSource({ config, client: new PrometheusClient(prometheusUrl, { timeoutMs }), intervalMs });
+      setFleetProvider(source);
+      source.start();
+      status.mode = "prometheus";
+      status.stop = () => source.stop();
+      return status;
+    }
+
     const { Collector } = await import("@/lib/collector/collector");
     const { realBorgReader } = await import("@/lib/collector/realBorgReader");
     const collector = new Collector({ config, db, borg: realBorgReader });

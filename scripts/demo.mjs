@@ -5,7 +5,14 @@
 //      (`npm ci` when node_modules is missing or does not match package-lock.json);
 //   2. seed the demo fleet under .demo/ (real encrypted borg repos; reused on later runs);
 //   3. `next build` only when the sources changed since the last build;
-//   4. `next start` on port 3000 (PORT or --port overrides) with BORG_FLEET_CONFIG=<dir>/fleet.yml.
+//   4. `next start` on port 3000 (PORT or --port overrides) with BORG_FLEET_CONFIG=<dir>/fleet.yml;
+//   5. with --stack, first Prometheus (:9090), Alertmanager (:9093) and node_exporter (:9100) from the
+//      Debian packages, on loopback, with the shipped prometheus/ configuration (scripts/lib/stack.mjs):
+//      Prometheus scrapes the demo, the stale demo host fires BorgMissingBackup (after its `for: 2m`),
+//      Alertmanager posts it to the dashboard's /api/alerts, and the overview shows it.
+//
+// The dashboard's alert token (ALERTS_TOKEN) is $ALERTS_TOKEN or prometheus/secrets/alerts_token,
+// generated on first use: the file the shipped alertmanager.yml reads (also prometheus/run-local-stack.sh).
 //
 // Node builtins only: this runs before `npm ci`.
 import fs from "node:fs";
@@ -16,6 +23,7 @@ import { fileURLToPath } from "node:url";
 import { buildInputsHash, buildIsFresh, hasBuild, nextBuild } from "./lib/build.mjs";
 import { ensureAptPackages, ensureNodeModules } from "./lib/install.mjs";
 import { color, formatDuration, installSignalHandlers, isStopping, log, run } from "./lib/proc.mjs";
+import { DEFAULT_STACK_PORTS, ensureAlertsToken, STACK_PACKAGES, startStack } from "./lib/stack.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,10 +35,27 @@ const USAGE = `Usage: npm run demo -- [options]
   --no-install     do not check or install Debian/npm packages
   --no-build       do not rebuild: use the existing .next build even if sources changed
   --reseed         throw the demo directory away and seed it again
+  --stack          also run Prometheus, Alertmanager and node_exporter (Debian packages) on loopback
+                   with the shipped prometheus/ configuration; data in <dir>/monitoring
+  --prometheus-port <n>     with --stack (default ${DEFAULT_STACK_PORTS.prometheus})
+  --alertmanager-port <n>   with --stack (default ${DEFAULT_STACK_PORTS.alertmanager})
+  --node-exporter-port <n>  with --stack (default ${DEFAULT_STACK_PORTS.nodeExporter})
+  --stack-quick    with --stack: scrape and evaluate every 5 s, notify after 1 s (tests); the alert
+                   rules are unchanged (BorgMissingBackup still waits its 2 minutes)
   -h, --help       this text`;
 
 function parseArgs(argv) {
-  const opts = { dir: ".demo", port: process.env.PORT || "3000", seedOnly: false, install: true, build: true, reseed: false };
+  const opts = {
+    dir: ".demo",
+    port: process.env.PORT || "3000",
+    seedOnly: false,
+    install: true,
+    build: true,
+    reseed: false,
+    stack: false,
+    stackQuick: false,
+    stackPorts: { ...DEFAULT_STACK_PORTS },
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -58,6 +83,21 @@ function parseArgs(argv) {
       case "--reseed":
         opts.reseed = true;
         break;
+      case "--stack":
+        opts.stack = true;
+        break;
+      case "--stack-quick":
+        opts.stackQuick = true;
+        break;
+      case "--prometheus-port":
+        opts.stackPorts.prometheus = value();
+        break;
+      case "--alertmanager-port":
+        opts.stackPorts.alertmanager = value();
+        break;
+      case "--node-exporter-port":
+        opts.stackPorts.nodeExporter = value();
+        break;
       case "-h":
       case "--help":
         console.log(USAGE);
@@ -67,8 +107,15 @@ function parseArgs(argv) {
         fail(`unknown option ${arg}\n\n${USAGE}`);
     }
   }
-  if (!/^\d+$/.test(String(opts.port)) || Number(opts.port) < 1 || Number(opts.port) > 65535) fail(`invalid port "${opts.port}"`);
-  opts.port = Number(opts.port);
+  const port = (p) => {
+    if (!/^\d+$/.test(String(p)) || Number(p) < 1 || Number(p) > 65535) fail(`invalid port "${p}"`);
+    return Number(p);
+  };
+  opts.port = port(opts.port);
+  for (const key of Object.keys(opts.stackPorts)) opts.stackPorts[key] = port(opts.stackPorts[key]);
+  const all = [opts.port, ...Object.values(opts.stackPorts)];
+  if (opts.stack && new Set(all).size !== all.length) fail(`the dashboard and stack ports must differ (${all.join(", ")})`);
+  if (opts.stackQuick && !opts.stack) fail("--stack-quick needs --stack");
   opts.dir = path.resolve(ROOT, opts.dir);
   return opts;
 }
@@ -115,7 +162,8 @@ async function main() {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
 
   if (opts.install) {
-    if (!(await ensureAptPackages([{ pkg: "borgbackup", bins: ["borg"] }], { scope: "demo" }))) process.exit(1);
+    const packages = [{ pkg: "borgbackup", bins: ["borg"] }, ...(opts.stack ? STACK_PACKAGES : [])];
+    if (!(await ensureAptPackages(packages, { scope: "demo" }))) process.exit(1);
     if (!(await ensureNodeModules(ROOT, { scope: "demo" }))) process.exit(1);
   } else if (!fs.existsSync(path.join(ROOT, "node_modules", ".bin", "tsx"))) {
     fail("node_modules is missing and --no-install was given: run npm ci first");
@@ -147,12 +195,40 @@ async function main() {
   }
 
   if (!(await portIsFree(opts.port))) fail(`port ${opts.port} is already in use (set --port or PORT)`);
+  if (opts.stack) {
+    for (const [name, p] of Object.entries(opts.stackPorts)) {
+      if (!(await portIsFree(p))) fail(`port ${p} (${name}) is already in use (set --${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}-port)`);
+    }
+  }
+
+  // The alert inbox refuses posts without a token: the demo uses (and if needed creates) one.
+  const tokenFile = ensureAlertsToken(ROOT, env);
+  delete env.ALERTS_TOKEN;
+
+  let stack = null;
+  if (opts.stack) {
+    const monitoringDir = path.join(opts.dir, "monitoring");
+    try {
+      stack = await startStack({
+        root: ROOT,
+        monitoringDir,
+        dashboardPort: opts.port,
+        ports: opts.stackPorts,
+        quick: opts.stackQuick,
+        tokenFile,
+        log: (m) => log("demo", m),
+      });
+    } catch (err) {
+      if (!isStopping()) log("demo", color.red(`monitoring stack: ${err instanceof Error ? err.message : err}`));
+      process.exit(1);
+    }
+  }
 
   const shownConfig = path.relative(ROOT, configFile).startsWith("..") ? configFile : path.relative(ROOT, configFile);
   log("demo", `next start -p ${opts.port} (BORG_FLEET_CONFIG=${shownConfig})`);
   const server = run(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(opts.port)], {
     cwd: ROOT,
-    env: { ...env, BORG_FLEET_CONFIG: configFile, PORT: String(opts.port) },
+    env: { ...env, BORG_FLEET_CONFIG: configFile, PORT: String(opts.port), ALERTS_TOKEN_FILE: tokenFile },
   });
   if (await waitForHttp(opts.port, server)) {
     const url = `http://localhost:${opts.port}/`;
@@ -160,13 +236,22 @@ async function main() {
       `\n  ${color.green("borg-fleet demo is running")} (ready ${formatDuration(Date.now() - started)} after start)\n` +
         `  ${color.bold(url)}\n` +
         `  fleet config: ${configFile}\n` +
-        `  Ctrl-C stops the server.\n\n`,
+        (stack
+          ? `  Prometheus ${stack.processes.find((p) => p.name === "prometheus").url}  Alertmanager ${stack.processes.find((p) => p.name === "alertmanager").url}  node_exporter ${stack.processes.find((p) => p.name === "node_exporter").url}\n` +
+            `  The stale demo host fires BorgMissingBackup after about ${opts.stackQuick ? "2" : "4"} minutes; it then shows on the overview.\n`
+          : "") +
+        `  Ctrl-C stops the server${stack ? " and the monitoring stack" : ""}.\n\n`,
     );
   }
-  const r = await server;
+  // Whichever exits first (the server, or a part of the stack) ends the demo; the exit handler stops the rest.
+  const exited = await Promise.race([
+    server.then((r) => ({ name: "server", r })),
+    ...(stack?.processes ?? []).map((p) => p.done.then((r) => ({ name: p.name, r }))),
+  ]);
   if (!isStopping()) {
-    log("demo", r.code === 0 ? "server exited" : color.red(`server exited (${r.code ?? r.signal})`));
-    process.exit(r.code ?? 1);
+    const { name, r } = exited;
+    log("demo", r.code === 0 && name === "server" ? "server exited" : color.red(`${name} exited (${r.code ?? r.signal})`));
+    process.exit(name === "server" ? (r.code ?? 1) : r.code || 1);
   }
 }
 

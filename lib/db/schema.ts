@@ -47,4 +47,24 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 2: the alert inbox (POST /api/alerts from Alertmanager). One row per alert fingerprint: the same
+  // alert notified again (repeat_interval, a retried webhook, a second group) updates its row.
+  `
+  CREATE TABLE alerts (
+    fingerprint TEXT PRIMARY KEY,
+    alertname TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('firing', 'resolved')),
+    severity TEXT,
+    host TEXT,
+    site TEXT,
+    labels_json TEXT NOT NULL,
+    annotations_json TEXT NOT NULL,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER,
+    generator_url TEXT,
+    first_received_at INTEGER NOT NULL,
+    last_received_at INTEGER NOT NULL
+  );
+  CREATE INDEX alerts_by_status ON alerts (status, host);
+  `,
 ];

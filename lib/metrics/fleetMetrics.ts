@@ -120,7 +120,9 @@ export function registerFleetMetrics(registry: Registry): void {
       registers: [registry],
       collect() {
         this.reset();
-        for (const site of getFleetState().sites) {
+        const state = getFleetState();
+        if (state.source === "prometheus") return;
+        for (const site of state.sites) {
           const v = value(site);
           if (v !== null) this.set({ site: site.name }, v);
         }

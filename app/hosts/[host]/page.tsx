@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { refreshHostAction } from "@/app/actions/refresh";
+import { AlertBanner } from "@/components/alerts/AlertBanner";
 import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
 import { StatusBadge } from "@/components/StatusBadge";
@@ -75,6 +76,8 @@ export default async function HostPage({ params }: { params: Params }) {
           <RefreshButton host={host} action={refreshHostAction} />
         </header>
       </div>
+
+      <AlertBanner now={now} host={host} />
 
       {repos.map(({ repo, status }) => (
         <RepoSection key={repo.id} repo={repo} status={status} now={now} staleAfterSeconds={state.staleAfterSeconds} />

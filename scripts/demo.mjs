@@ -224,9 +224,11 @@ async function main() {
     }
   }
 
+  // Loopback unless HOST says otherwise: the demo has no sign-in yet, so it is not for the network.
+  const host = process.env.HOST || "127.0.0.1";
   const shownConfig = path.relative(ROOT, configFile).startsWith("..") ? configFile : path.relative(ROOT, configFile);
-  log("demo", `next start -p ${opts.port} (BORG_FLEET_CONFIG=${shownConfig})`);
-  const server = run(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(opts.port)], {
+  log("demo", `next start -H ${host} -p ${opts.port} (BORG_FLEET_CONFIG=${shownConfig})`);
+  const server = run(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-H", host, "-p", String(opts.port)], {
     cwd: ROOT,
     env: { ...env, BORG_FLEET_CONFIG: configFile, PORT: String(opts.port), ALERTS_TOKEN_FILE: tokenFile },
   });

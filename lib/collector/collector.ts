@@ -20,6 +20,7 @@ import { describeFailure } from "./failure";
 import { diskUsageBytes } from "./diskUsage";
 import { discoverRepos, type RepoTarget } from "./discovery";
 import { Semaphore } from "./semaphore";
+import { PeriodicTask } from "@/lib/fleet/periodic";
 import { markSharedFilesystems, readSiteCapacity } from "./storage";
 
 /** Even without a new archive, re-read the whole archive list this often. */
@@ -58,9 +59,8 @@ export class Collector implements FleetProvider {
   private readonly inFlight = new Map<string, Promise<RepoState>>();
   private readonly lastFullRefresh = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
-  private cycleTimer: NodeJS.Timeout | null = null;
+  private readonly cycles: PeriodicTask;
   private cycleInFlight: Promise<CycleReport> | null = null;
-  private stopped = true;
   private lastCycleStartedAt: number | null = null;
   private lastCycleDurationMs: number | null = null;
 
@@ -74,35 +74,23 @@ export class Collector implements FleetProvider {
     // Our own borg cache/config/security dir: never share (and lock) a backup client's cache.
     this.borgBaseDir = path.join(deps.config.dataDir, "borg");
     for (const [id, state] of loadRepoStates(this.db)) this.states.set(id, { ...state, busy: false });
+    this.cycles = new PeriodicTask(
+      async () => void (await this.runCycle()),
+      deps.config.collector.interval * 1000,
+      (err) => this.log("error", `cycle failed: ${err instanceof Error ? err.message : String(err)}`),
+      this.now,
+    );
   }
 
   /** Start periodic cycles (first one immediately). Idempotent. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    void this.loop();
+    this.cycles.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.cycleTimer) clearTimeout(this.cycleTimer);
-    this.cycleTimer = null;
+    this.cycles.stop();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
-  }
-
-  private async loop(): Promise<void> {
-    if (this.stopped) return;
-    const started = this.now();
-    try {
-      await this.runCycle();
-    } catch (err) {
-      this.log("error", `cycle failed: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    if (this.stopped) return;
-    const wait = Math.max(1000, this.config.collector.interval * 1000 - (this.now() - started));
-    this.cycleTimer = setTimeout(() => void this.loop(), wait);
-    this.cycleTimer.unref();
   }
 
   /** One pass over every repo and site. Concurrent callers share the running cycle. */
@@ -288,10 +276,10 @@ export class Collector implements FleetProvider {
   }
 
   private scheduleBusyRetry(id: string): void {
-    if (this.stopped || this.retryTimers.has(id)) return;
+    if (this.cycles.isStopped || this.retryTimers.has(id)) return;
     const timer = setTimeout(() => {
       this.retryTimers.delete(id);
-      if (!this.stopped) void this.collectRepo(id);
+      if (!this.cycles.isStopped) void this.collectRepo(id);
     }, this.config.collector.busyRetry * 1000);
     timer.unref();
     this.retryTimers.set(id, timer);

@@ -21,6 +21,7 @@ import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
 import type { FleetProvider } from "./store";
 import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
 import { PrometheusClient, promString, type InstantSample } from "./prometheusClient";
+import { PeriodicTask } from "./periodic";
 
 const DAY_MS = 86_400_000;
 
@@ -113,8 +114,7 @@ export class PrometheusSource implements FleetProvider {
   private lastHistoryAt = 0;
   private inFlight: Promise<void> | null = null;
   private historyInFlight: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private stopped = true;
+  private readonly loop: PeriodicTask;
   private lastError: string | null = null;
 
   constructor(options: PrometheusSourceOptions) {
@@ -126,6 +126,7 @@ export class PrometheusSource implements FleetProvider {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((level, message) => console[level === "info" ? "log" : level](`[prometheus-source] ${message}`));
     this.sites = this.config.sites.map((s) => this.emptySite(s.name));
+    this.loop = new PeriodicTask(() => this.tick(), this.intervalMs, () => {}, this.now);
   }
 
   /** The error of the last refresh, if it failed (Prometheus unreachable, a query refused). */
@@ -134,25 +135,17 @@ export class PrometheusSource implements FleetProvider {
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    void this.loop();
+    this.loop.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.loop.stop();
   }
 
-  private async loop(): Promise<void> {
-    if (this.stopped) return;
-    const started = this.now();
+  /** One round: the current state, and the history when it is due. Failures are kept in `error`. */
+  private async tick(): Promise<void> {
     await this.refresh().catch(() => undefined);
     if (this.now() - this.lastHistoryAt >= this.historyIntervalMs) await this.refreshHistory().catch(() => undefined);
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.loop(), Math.max(1000, this.intervalMs - (this.now() - started)));
-    this.timer.unref();
   }
 
   /** Read the current state now; concurrent callers share one refresh. Rejects when Prometheus fails. */

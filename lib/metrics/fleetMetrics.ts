@@ -10,7 +10,7 @@
  * and borg_fleet_source_info{source} (so BorgMetricsAbsent knows the empty export is on purpose) remain,
  * plus borg_collect_duration_seconds as 0 (prom-client always exports a gauge without labels).
  */
-import { Gauge, type Registry } from "prom-client";
+import { Gauge, type MetricObjectWithValues, type MetricValue, type Registry } from "prom-client";
 import { getFleetState } from "@/lib/fleet/store";
 import type { FleetState, RepoState, SiteState } from "@/lib/fleet/types";
 import { hostDashboardUrl } from "@/lib/publicUrl";
@@ -80,37 +80,52 @@ const REPO_GAUGES: RepoGaugeSpec[] = [
   },
 ];
 
+/**
+ * A gauge whose series are read straight from fleet state at scrape time. prom-client still writes the
+ * exposition (names, escaping, format); this only skips its per-series label hashing, which for a
+ * 1,000-host fleet (16,000 series) cost more than the rest of the scrape together.
+ */
+class FleetStateGauge<L extends string> extends Gauge<L> {
+  private read: (state: FleetState) => Array<{ labels: Record<L, string>; value: number }> = () => [];
+
+  static define<L extends string>(
+    registry: Registry,
+    options: { name: string; help: string; labelNames: readonly L[] },
+    read: (state: FleetState) => Array<{ labels: Record<L, string>; value: number }>,
+  ): FleetStateGauge<L> {
+    const gauge = new FleetStateGauge<L>({ ...options, registers: [registry] });
+    gauge.read = read;
+    return gauge;
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValue<L>>> {
+    const base = await super.get();
+    return { ...base, values: this.read(getFleetState()) };
+  }
+}
+
 export function registerFleetMetrics(registry: Registry): void {
   for (const spec of REPO_GAUGES) {
-    new Gauge<RepoLabels>({
-      name: spec.name,
-      help: spec.help,
-      labelNames: ["host", "site"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        const state = getFleetState();
-        if (state.source === "prometheus") return;
-        for (const repo of state.repos) {
-          const v = spec.value(repo, state);
-          if (v !== null && Number.isFinite(v)) this.set({ host: repo.host, site: repo.site }, v);
-        }
-      },
+    FleetStateGauge.define(registry, { name: spec.name, help: spec.help, labelNames: ["host", "site"] as const }, (state) => {
+      const values: Array<{ labels: Record<RepoLabels, string>; value: number }> = [];
+      if (state.source === "prometheus") return values;
+      for (const repo of state.repos) {
+        const v = spec.value(repo, state);
+        if (v !== null && Number.isFinite(v)) values.push({ labels: { host: repo.host, site: repo.site }, value: v });
+      }
+      return values;
     });
   }
 
-  new Gauge<"host" | "site" | "dashboard_url">({
-    name: "borg_repo_info",
-    help: "Always 1; carries the link to the host's triage page for alert annotations (join on host, site).",
-    labelNames: ["host", "site", "dashboard_url"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const repo of getFleetState().repos) {
-        this.set({ host: repo.host, site: repo.site, dashboard_url: hostDashboardUrl(repo.host) }, 1);
-      }
+  FleetStateGauge.define(
+    registry,
+    {
+      name: "borg_repo_info",
+      help: "Always 1; carries the link to the host's triage page for alert annotations (join on host, site).",
+      labelNames: ["host", "site", "dashboard_url"] as const,
     },
-  });
+    (state) => state.repos.map((repo) => ({ labels: { host: repo.host, site: repo.site, dashboard_url: hostDashboardUrl(repo.host) }, value: 1 })),
+  );
 
   const siteGauge = (name: string, help: string, value: (site: SiteState) => number | null) =>
     new Gauge<"site">({

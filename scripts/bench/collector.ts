@@ -63,7 +63,8 @@ async function ensureRepos(root: string, count: number): Promise<string[]> {
 
 /** The borg commands a cold collector cycle runs per repo (see lib/borg/commands.ts), one after another. */
 async function runSequential(site: string, hosts: string[], baseDir: string): Promise<number> {
-  const env = { ...process.env, TZ: "UTC", LANG: "C.UTF-8", BORG_PASSPHRASE: PASSPHRASE, BORG_BASE_DIR: baseDir };
+  // The same environment lib/borg gives borg (BORG_SELFTEST=disabled included), so only scheduling differs.
+  const env = { ...process.env, TZ: "UTC", LANG: "C.UTF-8", LC_ALL: "C.UTF-8", BORG_SELFTEST: "disabled", BORG_PASSPHRASE: PASSPHRASE, BORG_BASE_DIR: baseDir };
   const started = performance.now();
   for (const host of hosts) {
     const repo = path.join(site, host);

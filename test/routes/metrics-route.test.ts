@@ -27,6 +27,8 @@ describe("GET /metrics", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/plain; version=0.0.4");
     expect(await response.text()).toContain("borg_collect_duration_seconds 1.5");
+    // Not gzipped by the server (see the route): no-transform tells Next's compression to leave it.
+    expect(response.headers.get("cache-control")).toContain("no-transform");
   });
 
   it("refuses a missing or wrong token when METRICS_TOKEN is set", async () => {

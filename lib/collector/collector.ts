@@ -21,6 +21,7 @@ import { diskUsageBytes } from "./diskUsage";
 import { discoverRepos, type RepoTarget } from "./discovery";
 import { Semaphore } from "./semaphore";
 import { PeriodicTask } from "@/lib/fleet/periodic";
+import { PrometheusClient } from "@/lib/fleet/prometheusClient";
 import { markSharedFilesystems, readSiteCapacity } from "./storage";
 
 /** Even without a new archive, re-read the whole archive list this often. */
@@ -60,6 +61,8 @@ export class Collector implements FleetProvider {
   private readonly lastFullRefresh = new Map<string, number>();
   private readonly retryTimers = new Map<string, NodeJS.Timeout>();
   private readonly cycles: PeriodicTask;
+  /** For remote sites' capacity (config capacityPrometheusUrl); null when not configured. */
+  private readonly capacityPrometheus: PrometheusClient | null;
   private cycleInFlight: Promise<CycleReport> | null = null;
   private lastCycleStartedAt: number | null = null;
   private lastCycleDurationMs: number | null = null;
@@ -74,6 +77,7 @@ export class Collector implements FleetProvider {
     // Our own borg cache/config/security dir: never share (and lock) a backup client's cache.
     this.borgBaseDir = path.join(deps.config.dataDir, "borg");
     for (const [id, state] of loadRepoStates(this.db)) this.states.set(id, { ...state, busy: false });
+    this.capacityPrometheus = deps.config.capacityPrometheusUrl ? new PrometheusClient(deps.config.capacityPrometheusUrl) : null;
     this.cycles = new PeriodicTask(
       async () => void (await this.runCycle()),
       deps.config.collector.interval * 1000,
@@ -125,7 +129,7 @@ export class Collector implements FleetProvider {
 
   private async collectSites(): Promise<void> {
     const now = this.now();
-    const raw = await Promise.all(this.config.sites.map((s) => readSiteCapacity(s, now)));
+    const raw = await Promise.all(this.config.sites.map((s) => readSiteCapacity(s, now, this.capacityPrometheus)));
     this.sites = markSharedFilesystems(raw);
     for (const site of this.sites) {
       if (site.capacitySource === "unknown") continue;

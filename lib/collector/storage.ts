@@ -4,9 +4,15 @@
  */
 import fs from "node:fs/promises";
 import type { SiteConfig } from "@/lib/config/schema";
+import { queryFilesystem } from "@/lib/fleet/nodeFilesystem";
+import type { PrometheusClient } from "@/lib/fleet/prometheusClient";
 import type { SiteState } from "@/lib/fleet/types";
 
-export async function readSiteCapacity(site: SiteConfig, now: number): Promise<SiteState & { device: number | null }> {
+export async function readSiteCapacity(
+  site: SiteConfig,
+  now: number,
+  prometheus: PrometheusClient | null = null,
+): Promise<SiteState & { device: number | null }> {
   const base: SiteState & { device: number | null } = {
     name: site.name,
     location: site.root ?? site.remote ?? "",
@@ -19,7 +25,7 @@ export async function readSiteCapacity(site: SiteConfig, now: number): Promise<S
     error: null,
     device: null,
   };
-  if (!site.root) return base; // remote: filled from Prometheus when configured, else unknown (never 0)
+  if (!site.root) return readRemoteCapacity(site, base, prometheus);
   try {
     const [fsStats, dirStat] = await Promise.all([fs.statfs(site.root, { bigint: true }), fs.stat(site.root)]);
     return {
@@ -42,4 +48,18 @@ export function markSharedFilesystems(sites: Array<SiteState & { device: number 
     sharesFilesystemWith:
       device === null ? [] : sites.filter((other) => other.name !== site.name && other.device === device).map((o) => o.name),
   }));
+}
+
+/** Remote sites: node_exporter's figures through Prometheus when configured, else unknown (never 0). */
+async function readRemoteCapacity<T extends SiteState>(site: SiteConfig, base: T, prometheus: PrometheusClient | null): Promise<T> {
+  if (!site.prometheusFilesystem || !prometheus) return base;
+  try {
+    const { size, avail } = await queryFilesystem(prometheus, site.prometheusFilesystem);
+    if (!size || !avail) {
+      return { ...base, error: `no node_filesystem series for ${site.prometheusFilesystem.instance} ${site.prometheusFilesystem.mountpoint} in Prometheus` };
+    }
+    return { ...base, sizeBytes: size.value, freeBytes: avail.value, capacitySource: "prometheus" };
+  } catch (err) {
+    return { ...base, error: `cannot read capacity from Prometheus: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }

@@ -91,6 +91,12 @@ export const configSchema = z
     dataDir: z.string().min(1).default("./data"),
     /** A host whose newest archive is older than this is stale (the seed's rule: 1.5 days). */
     staleAfter: duration("a staleness threshold").default(129600),
+    /**
+     * Prometheus to read remote sites' capacity from (node_exporter's node_filesystem_* series of the
+     * storage server, selected by the site's prometheusFilesystem). Not the fleet source: that is
+     * PROMETHEUS_URL, which replaces the collector.
+     */
+    capacityPrometheusUrl: z.string().url().optional(),
     /** Public base URL of the dashboard, used in links that leave the dashboard (alerts). */
     publicUrl: z.string().url().optional(),
     collector: z

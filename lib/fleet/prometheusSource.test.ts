@@ -20,6 +20,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "@/lib/config/load";
 import { getRegistry } from "@/lib/metrics/registry";
+import { readSiteCapacity } from "@/lib/collector/storage";
 import { PrometheusClient, PrometheusError, promString } from "./prometheusClient";
 import { PrometheusSource } from "./prometheusSource";
 import { repoStatus } from "./status";
@@ -285,6 +286,20 @@ describe("PrometheusSource against real Prometheus", () => {
     expect(byName.onsite?.sharesFilesystemWith).toEqual(["offsite"]);
     expect(byName.offsite?.sharesFilesystemWith).toEqual(["onsite"]);
     expect(byName.far).toMatchObject({ sizeBytes: 4000 * GiB, freeBytes: 1500 * GiB, capacitySource: "prometheus", local: false, sharesFilesystemWith: [] });
+  });
+
+  it("gives the built-in collector the same capacity for a remote site (capacityPrometheusUrl)", async () => {
+    const far = config().sites.find((s) => s.name === "far")!;
+    const client = new PrometheusClient(promUrl, { timeoutMs: 5000 });
+    const capacity = await readSiteCapacity(far, NOW, client);
+    expect(capacity).toMatchObject({ sizeBytes: 4000 * GiB, freeBytes: 1500 * GiB, capacitySource: "prometheus", error: null });
+    // Without a Prometheus, a remote site's capacity is unknown, never 0.
+    expect(await readSiteCapacity(far, NOW, null)).toMatchObject({ sizeBytes: null, freeBytes: null, capacitySource: "unknown" });
+    // A mount point node_exporter does not report: unknown, with a reason.
+    const wrongMount = { ...far, prometheusFilesystem: { instance: far.prometheusFilesystem!.instance, mountpoint: "/nope" } };
+    const missing = await readSiteCapacity(wrongMount, NOW, client);
+    expect(missing).toMatchObject({ sizeBytes: null, capacitySource: "unknown" });
+    expect(missing.error).toMatch(/no node_filesystem series/);
   });
 
   it("fills history from range queries", () => {

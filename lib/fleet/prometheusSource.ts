@@ -22,6 +22,7 @@ import type { FleetProvider } from "./store";
 import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
 import { PrometheusClient, promString, type InstantSample } from "./prometheusClient";
 import { PeriodicTask } from "./periodic";
+import { queryFilesystem } from "./nodeFilesystem";
 
 const DAY_MS = 86_400_000;
 
@@ -299,13 +300,7 @@ export class PrometheusSource implements FleetProvider {
       this.config.sites
         .filter((s) => s.prometheusFilesystem)
         .map(async (s) => {
-          const fs = s.prometheusFilesystem!;
-          const selector = `{instance=${promString(fs.instance)},mountpoint=${promString(fs.mountpoint)}}`;
-          const [size, avail] = await Promise.all([
-            this.client.query(`max(node_filesystem_size_bytes${selector})`),
-            this.client.query(`max(node_filesystem_avail_bytes${selector})`),
-          ]);
-          result.set(s.name, { size: size[0], avail: avail[0] });
+          result.set(s.name, await queryFilesystem(this.client, s.prometheusFilesystem!));
         }),
     );
     return result;

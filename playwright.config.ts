@@ -1,11 +1,12 @@
 import { defineConfig } from "@playwright/test";
+import { E2E_PORTS } from "./e2e/ports";
 
 /**
  * End-to-end tests in Debian's Chromium (Playwright cannot download its own browser here).
  * The web server is the real demo: a seeded fleet of real borg repos, the production build,
  * and the built-in collector, on a port of its own so a developer's `npm run demo` is untouched.
  */
-const PORT = Number(process.env.E2E_PORT || 3100);
+const PORT = E2E_PORTS.demo;
 export const E2E_DEMO_DIR = process.env.E2E_DEMO_DIR || ".test-tmp/e2e-demo";
 
 export default defineConfig({

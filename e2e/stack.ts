@@ -16,17 +16,16 @@ import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEMO_DIR } from "./demoFleet";
+import { E2E_PORTS } from "./ports";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const num = (name: string, fallback: number) => Number(process.env[name] || fallback);
-
 export const STACK_PORTS = {
-  dashboard: num("E2E_STACK_PORT", 3101),
-  prometheus: num("E2E_PROMETHEUS_PORT", 19090),
-  alertmanager: num("E2E_ALERTMANAGER_PORT", 19093),
-  nodeExporter: num("E2E_NODE_EXPORTER_PORT", 19100),
+  dashboard: E2E_PORTS.stackDashboard,
+  prometheus: E2E_PORTS.prometheus,
+  alertmanager: E2E_PORTS.alertmanager,
+  nodeExporter: E2E_PORTS.nodeExporter,
   /** A second dashboard in PROMETHEUS_URL mode (prometheus-source.spec.ts). */
-  prometheusMode: num("E2E_PROMETHEUS_MODE_PORT", 3102),
+  prometheusMode: E2E_PORTS.prometheusMode,
 };
 
 export const STACK_DIR = path.resolve(ROOT, process.env.E2E_STACK_DIR || ".test-tmp/e2e-stack");

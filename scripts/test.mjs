@@ -10,6 +10,7 @@
 //   npm test -- --only=unit -- lib/borg   extra arguments after a second `--` go to the single selected step
 //
 // Node builtins only: this runs before `npm ci`.
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildInputsHash, buildIsFresh, nextBuild } from "./lib/build.mjs";
@@ -36,12 +37,16 @@ const APT_PACKAGES = [
  * The steps, in order. `needsApt`: the step runs real borg/sshd/prometheus/chromium.
  * @type {{ name: string, title: string, cmd: string, args: string[], needsApt: boolean, aliases?: string[] }[]}
  */
+/** Machine-readable reports of the test runners (git-ignored), read back for the closing count. */
+const REPORTS = ".test-tmp/reports";
+
 const STEPS = [
   { name: "lint", title: "eslint --max-warnings=0 .", cmd: bin("eslint"), args: ["--max-warnings=0", "."], needsApt: false, aliases: ["eslint"] },
   { name: "typecheck", title: "tsc --noEmit", cmd: bin("tsc"), args: ["--noEmit"], needsApt: false, aliases: ["tsc", "types"] },
-  { name: "unit", title: "vitest run", cmd: bin("vitest"), args: ["run"], needsApt: true, aliases: ["vitest"] },
+  // Both test runners also write a JSON report, so the summary can count tests across them.
+  { name: "unit", title: "vitest run", cmd: bin("vitest"), args: ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${REPORTS}/vitest.json`], needsApt: true, aliases: ["vitest"] },
   { name: "build", title: "next build", cmd: bin("next"), args: ["build"], needsApt: false, aliases: ["next"] },
-  { name: "e2e", title: "playwright test", cmd: bin("playwright"), args: ["test"], needsApt: true, aliases: ["playwright"] },
+  { name: "e2e", title: "playwright test", cmd: bin("playwright"), args: ["test", "--reporter=list,json"], needsApt: true, aliases: ["playwright"] },
 ];
 
 const USAGE = `Usage: npm test -- [options] [-- extra args for the single selected step]
@@ -101,7 +106,14 @@ async function main() {
   if (selected.length === 0) fail("no step selected");
   if (opts.extra.length > 0 && selected.length !== 1) fail("extra arguments after -- need exactly one selected step (--only=<step>)");
 
-  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", FORCE_COLOR: process.stdout.isTTY ? "1" : process.env.FORCE_COLOR };
+  const env = {
+    ...process.env,
+    NEXT_TELEMETRY_DISABLED: "1",
+    FORCE_COLOR: process.stdout.isTTY ? "1" : process.env.FORCE_COLOR,
+    PLAYWRIGHT_JSON_OUTPUT_NAME: path.join(ROOT, REPORTS, "playwright.json"),
+  };
+  fs.rmSync(path.join(ROOT, REPORTS), { recursive: true, force: true });
+  fs.mkdirSync(path.join(ROOT, REPORTS), { recursive: true });
   if (env.FORCE_COLOR === undefined) delete env.FORCE_COLOR;
   /** @type {{ name: string, status: "passed" | "failed" | "skipped", ms: number, note?: string }[]} */
   const results = [];
@@ -149,9 +161,33 @@ async function main() {
   for (const r of results) {
     process.stdout.write(`  ${mark[r.status]}  ${r.name.padEnd(10)} ${formatDuration(r.ms).padStart(7)}${r.note ? color.dim(`  (${r.note})`) : ""}\n`);
   }
+  const counts = countTests();
+  if (counts) {
+    // One plain line with the totals of both runners (vitest + Playwright), for people and CI logs.
+    process.stdout.write(`tests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ""}\n`);
+  }
   const total = formatDuration(Date.now() - t0);
   process.stdout.write(failed ? `${color.red(color.bold("FAILED"))} in ${total}\n` : `${color.green(color.bold("OK"))} in ${total}\n`);
   process.exit(failed ? 1 : isStopping() ? 130 : 0);
+}
+
+/** Totals from the runners' JSON reports of this run; null when neither ran. */
+function countTests() {
+  const read = (name) => {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(ROOT, REPORTS, name), "utf8"));
+    } catch {
+      return null;
+    }
+  };
+  const vitest = read("vitest.json");
+  const playwright = read("playwright.json");
+  if (!vitest && !playwright) return null;
+  return {
+    passed: (vitest?.numPassedTests ?? 0) + (playwright?.stats?.expected ?? 0) + (playwright?.stats?.flaky ?? 0),
+    failed: (vitest?.numFailedTests ?? 0) + (playwright?.stats?.unexpected ?? 0),
+    skipped: (vitest?.numPendingTests ?? 0) + (vitest?.numTodoTests ?? 0) + (playwright?.stats?.skipped ?? 0),
+  };
 }
 
 main().catch((err) => {

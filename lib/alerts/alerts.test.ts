@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/alerts/route";
 import { openMemoryDatabase } from "@/lib/db";
 import { AlertStore, FIRING_EXPIRES_AFTER_MS, getAlertStore, setAlertStore } from "./store";
-import { alertsTokenConfig, bearerMatches } from "./token";
+import { bearerMatches } from "@/lib/security/tokens";
+import { alertsTokenConfig } from "./token";
 import { groupAlerts, resolveDashboardHref, safeHttpUrl } from "./view";
 import { labelsFingerprint, MAX_BODY_BYTES, webhookSchema, type WebhookPayload } from "./webhook";
 

@@ -4,7 +4,6 @@
  * inbox refuses every post: anonymous alerts could put anything in front of the operators.
  */
 import fs from "node:fs";
-import { tokensEqual } from "@/lib/security/tokens";
 
 /** Shorter tokens are refused as misconfiguration (the demo and docker-compose generate ~40 characters). */
 export const MIN_TOKEN_LENGTH = 16;
@@ -24,11 +23,4 @@ export function alertsTokenConfig(env: Record<string, string | undefined> = proc
   if (!token) return { ok: false, reason: "no token configured: set ALERTS_TOKEN or ALERTS_TOKEN_FILE" };
   if (token.length < MIN_TOKEN_LENGTH) return { ok: false, reason: `the configured token is shorter than ${MIN_TOKEN_LENGTH} characters` };
   return { ok: true, token };
-}
-
-/** Constant-time check of `Authorization: Bearer <token>`. */
-export function bearerMatches(authorization: string | null, token: string): boolean {
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
-  // Compare even when the header is malformed, so timing does not tell the two cases apart.
-  return tokensEqual(match?.[1] ?? "", token) && match !== null;
 }

@@ -8,9 +8,14 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** Constant-time check of `Authorization: Bearer <token>`. */
+export function bearerMatches(authorization: string | null, token: string): boolean {
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
+  // Compare even when the header is malformed, so timing does not tell the two cases apart.
+  return tokensEqual(match?.[1] ?? "", token) && match !== null;
+}
+
 /** True when no token is required (`expected` unset) or the request carries `Authorization: Bearer <expected>`. */
 export function bearerAllowed(authorization: string | null, expected: string | undefined): boolean {
-  if (!expected) return true;
-  const match = /^Bearer\s+(.+)$/i.exec(authorization ?? "");
-  return tokensEqual(match?.[1]?.trim() ?? "", expected);
+  return !expected || bearerMatches(authorization, expected);
 }

@@ -8,7 +8,8 @@
  * is logged but counts.
  */
 import { getAlertStore } from "@/lib/alerts/store";
-import { alertsTokenConfig, bearerMatches } from "@/lib/alerts/token";
+import { alertsTokenConfig } from "@/lib/alerts/token";
+import { bearerMatches } from "@/lib/security/tokens";
 import { describeIssues, MAX_BODY_BYTES, webhookSchema } from "@/lib/alerts/webhook";
 
 export const dynamic = "force-dynamic";

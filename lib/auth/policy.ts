@@ -56,6 +56,11 @@ export function hostVisible(principal: Principal | null, host: string): boolean 
   return principal.role === "admin" || hostInScope(principal.hosts, host);
 }
 
+/** True when the role may do the action on some host (for refusing before reading any input). */
+export function roleAllows(principal: Principal | null | undefined, action: Action): boolean {
+  return Boolean(principal && isRole(principal.role) && ROLE_ACTIONS[principal.role].has(action));
+}
+
 export function can(principal: Principal | null | undefined, action: Action, host?: string): boolean {
   if (!principal || !isRole(principal.role)) return false;
   if (!ROLE_ACTIONS[principal.role].has(action)) return false;

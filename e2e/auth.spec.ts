@@ -72,15 +72,18 @@ test.describe("anonymous", () => {
     await context.close();
   });
 
-  test("machine endpoints: health leaks no host name, the alert inbox wants its token", async ({ request }) => {
+  test("machine endpoints: health leaks no host name, the alert inbox wants its token", async ({ request, browser, baseURL }) => {
     const health = await request.get("/api/health");
     expect(health.status()).toBe(200);
     noHostNames(await health.text());
-    const alerts = await request.post("/api/alerts", { data: { version: "4", alerts: [] } });
+    const alerts = await request.post("/api/alerts", { data: { version: "4", alerts: [] }, headers: { authorization: "Bearer wrong-token-0123456789" } });
     expect(alerts.status()).toBe(401);
+    const admin = await contextAs(browser, baseURL!, "admin");
+    expect(await auditRows(admin.request, "action=alerts:post&outcome=refused")).toContain("missing or wrong bearer token");
+    await admin.close();
   });
 
-  test("a cross-origin POST is refused with 403", async ({ request }) => {
+  test("a cross-origin POST is refused with 403", async ({ request, browser, baseURL }) => {
     const response = await request.post(`/hosts/${IN_SCOPE}`, {
       ...actionRequest(actionId("refreshHostAction"), { host: IN_SCOPE }, true),
       headers: { ...actionRequest(actionId("refreshHostAction"), {}, true).headers, Origin: "https://evil.example" },
@@ -88,6 +91,13 @@ test.describe("anonymous", () => {
     expect(response.status()).toBe(403);
     const login = await request.post("/login", { headers: { Origin: "https://evil.example" }, form: { username: "admin", password: "x" } });
     expect(login.status()).toBe(403);
+    const admin = await contextAs(browser, baseURL!, "admin");
+    const audit = await auditRows(admin.request, "outcome=refused");
+    expect(audit).toContain("cross-origin request from https://evil.example");
+    // ... and so are the anonymous action calls and page requests of the tests before.
+    expect(await auditRows(admin.request, "action=users:manage&outcome=refused")).toContain("not signed in");
+    expect(await auditRows(admin.request, "action=fleet:view&outcome=refused")).toContain("not signed in");
+    await admin.close();
   });
 });
 

@@ -79,3 +79,8 @@ export function queryAudit(db: Db, filter: AuditFilter = {}): AuditRow[] {
 export function pruneAudit(db: Db, maxAgeMs: number, now = Date.now()): number {
   return db.prepare("DELETE FROM audit_log WHERE at < ?").run(now - maxAgeMs).changes;
 }
+
+/** For route handlers: the client address as `next start` recorded it (X-Forwarded-For, first entry). */
+export function requestAddress(request: Request): string | null {
+  return (request.headers.get("x-forwarded-for") ?? "").split(",")[0]!.trim().slice(0, 100) || null;
+}

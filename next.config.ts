@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   // Native and process-spawning modules stay outside the server bundle.
   serverExternalPackages: ["better-sqlite3", "execa", "prom-client"],
   poweredByHeader: false,
+  // unauthorized() / forbidden() (lib/auth/guard.ts): a refused server action or page answers 401/403.
+  experimental: { authInterrupts: true },
   // `npm test` type-checks the whole project (tsc --noEmit) as its own step; the build does not repeat
   // it, so a type error in a test file can never break `npm run demo`.
   typescript: { ignoreBuildErrors: true },

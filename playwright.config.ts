@@ -26,6 +26,11 @@ export default defineConfig({
     },
     trace: "retain-on-failure",
   },
+  // Every test runs signed in as the demo admin unless it says otherwise (e2e/auth.ts, auth.setup.ts).
+  projects: [
+    { name: "setup", testMatch: /auth\.setup\.ts/ },
+    { name: "chromium", dependencies: ["setup"], use: { storageState: ".test-tmp/e2e-admin-state.json" } },
+  ],
   webServer: {
     command: `node scripts/demo.mjs --no-install --dir ${E2E_DEMO_DIR} --port ${PORT}`,
     url: `http://127.0.0.1:${PORT}/api/health`,

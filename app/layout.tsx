@@ -1,6 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { logoutAction } from "@/app/actions/auth";
 import { NavLink } from "@/components/NavLink";
+import { currentPrincipal } from "@/lib/auth/guard";
+import { can } from "@/lib/auth/policy";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -12,7 +15,8 @@ export const metadata: Metadata = {
   },
 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const principal = await currentPrincipal();
   return (
     <html lang="en">
       <body className="min-h-screen bg-zinc-50 text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
@@ -28,9 +32,23 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
               <span aria-hidden="true" className="inline-block h-3 w-3 rounded-sm bg-sky-600 dark:bg-sky-400" />
               borg-fleet
             </Link>
-            <nav aria-label="Main" className="flex items-center gap-1">
-              <NavLink href="/">Overview</NavLink>
-            </nav>
+            {principal ? (
+              <>
+                <nav aria-label="Main" className="flex items-center gap-1">
+                  <NavLink href="/">Overview</NavLink>
+                  {can(principal, "users:manage") ? <NavLink href="/admin/users">Users</NavLink> : null}
+                  {can(principal, "audit:read") ? <NavLink href="/admin/audit">Audit log</NavLink> : null}
+                </nav>
+                <form action={logoutAction} className="ml-auto flex items-center gap-3 text-sm">
+                  <span className="text-zinc-600 dark:text-zinc-400">
+                    <span className="font-medium text-zinc-900 dark:text-zinc-100">{principal.username}</span> ({principal.role})
+                  </span>
+                  <button type="submit" className="rounded-md px-2 py-1 hover:bg-zinc-100 dark:hover:bg-zinc-800">
+                    Sign out
+                  </button>
+                </form>
+              </>
+            ) : null}
           </div>
         </header>
         <div id="main">{children}</div>

@@ -9,7 +9,8 @@ import { NumbersExplained } from "@/components/overview/NumbersExplained";
 import { SiteCapacityCard } from "@/components/overview/SiteCapacityCard";
 import { StatusSummary } from "@/components/overview/StatusSummary";
 import { UsageChart } from "@/components/overview/UsageChart";
-import { getFleetState } from "@/lib/fleet/store";
+import { requirePage, visibleFleetState } from "@/lib/auth/guard";
+import type { Principal } from "@/lib/auth/policy";
 import type { RepoStatus } from "@/lib/fleet/types";
 
 export const dynamic = "force-dynamic";
@@ -23,8 +24,8 @@ function first(value: string | string[] | undefined): string | undefined {
 }
 
 /** Everything the overview shows, read once from the fleet store at one instant. */
-function loadOverview() {
-  const state = getFleetState();
+function loadOverview(principal: Principal) {
+  const state = visibleFleetState(principal);
   const now = Date.now();
   const { rows, counts } = buildRows(state, now);
   const siteNames = state.sites.map((s) => s.name);
@@ -40,8 +41,9 @@ function loadOverview() {
 }
 
 export default async function OverviewPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const principal = await requirePage("fleet:view");
   const params = await searchParams;
-  const { state, now, rows, counts, siteNames, hosts, siteSummaries } = loadOverview();
+  const { state, now, rows, counts, siteNames, hosts, siteSummaries } = loadOverview(principal);
 
   const status = first(params.status);
   const initialStatus = status && STATUSES.has(status) ? (status as RepoStatus) : "all";
@@ -53,7 +55,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     <main className="mx-auto max-w-7xl space-y-8 px-4 py-6 sm:px-6">
       <FleetHeader state={state} hosts={hosts} now={now} />
 
-      <AlertBanner now={now} />
+      <AlertBanner now={now} principal={principal} />
 
       {state.problems.length > 0 ? (
         <EmptyState title="The dashboard cannot read its configuration">

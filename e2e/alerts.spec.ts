@@ -6,12 +6,15 @@
  * opens /hosts/<host>.
  */
 import { getJson, missingBackupFiring, STACK_PORTS, test, expect, waitFor, type PromAlert } from "./stack";
+import { credential, signIn } from "./auth";
 import { hostWith } from "./demoFleet";
 
 const STALE = hostWith("stale");
 
 test("a stale demo host fires BorgMissingBackup, Alertmanager posts it, the banner links to the host page", async ({ page, stack }) => {
   test.setTimeout(360_000);
+  // The stack's demo has its own users (its own credentials.json).
+  await signIn(page, credential("admin", stack.dir), stack.dashboard);
 
   // The shipped rule, unchanged: the seed's expression and `for: 2m`.
   const rules = await getJson<{ data: { groups: { name: string; interval: number; rules: { name: string; query: string; duration: number }[] }[] } }>(
@@ -72,6 +75,16 @@ test("a stale demo host fires BorgMissingBackup, Alertmanager posts it, the bann
   await page.goto(`${stack.dashboard}/hosts/${fresh}`);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(fresh);
   await expect(page.getByRole("region", { name: /Firing alerts/ })).toHaveCount(0);
+
+  // 6. An operator whose scope does not include the stale host sees neither the alert nor the host.
+  const operator = credential("operator", stack.dir);
+  expect(operator.hosts.some((p) => new RegExp(`^${p.replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(STALE))).toBe(false);
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, operator, stack.dashboard);
+  await page.goto(`${stack.dashboard}/`);
+  await expect(page.getByRole("heading", { name: /Fleet overview/ })).toBeVisible();
+  await expect(page.getByRole("region", { name: /Firing alerts/ })).toHaveCount(0);
+  await expect(page.getByText(STALE)).toHaveCount(0);
 });
 
 test("the alert inbox refuses posts without the token", async ({ request, stack }) => {

@@ -8,7 +8,9 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import type { Page } from "@playwright/test";
+import { credential, signIn } from "./auth";
 import { EXPECTED_REPOS, hostWith } from "./demoFleet";
 import { expect, getJson, ROOT, spawnGroup, STACK_PORTS, stopGroup, test, waitFor } from "./stack";
 
@@ -31,7 +33,7 @@ async function siteCards(page: Page, base: string): Promise<string[]> {
   return section.getByRole("heading", { level: 3 }).allInnerTexts();
 }
 
-test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async ({ page, stack }) => {
+test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async ({ page, browser, stack }) => {
   test.setTimeout(240_000);
   // The collector has read every repo, and Prometheus has scraped the result.
   await waitFor(
@@ -49,6 +51,12 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
   const changed = original.replace(/^dataDir: \.\/data$/m, "dataDir: ./data-prometheus-mode");
   expect(changed).not.toBe(original);
   fs.writeFileSync(config, changed);
+  // Its own database has its own users: the first admin comes from the CLI (npm run users).
+  const admin = credential("admin", stack.dir);
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/users.ts", "add", admin.username, "--role", "admin", "--password-stdin", "--config", config], {
+    cwd: ROOT,
+    input: `${admin.password}\n`,
+  });
   const base = `http://127.0.0.1:${STACK_PORTS.prometheusMode}`;
   const child = spawnGroup(
     path.join(ROOT, "node_modules", ".bin", "next"),
@@ -63,7 +71,11 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
     },
     path.join(stack.dir, "prometheus-mode.log"),
   );
+  // Cookies are per host name, not per port: each dashboard gets a browser context of its own.
+  const other = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const otherPage = await other.newPage();
   try {
+    await signIn(page, admin, stack.dashboard);
     await waitFor(
       "the PROMETHEUS_URL dashboard",
       async () => {
@@ -72,11 +84,12 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
       },
       60_000,
     );
+    await signIn(otherPage, admin, base);
 
     // The same rows (relative times are rendered per request: retry if one crossed a unit boundary).
     await expect(async () => {
       const fromCollector = await hostTable(page, stack.dashboard);
-      const fromPrometheus = await hostTable(page, base);
+      const fromPrometheus = await hostTable(otherPage, base);
       expect(fromCollector).toHaveLength(EXPECTED_REPOS.length);
       for (const row of fromCollector) expect(Object.keys(row).sort()).toEqual([...COMPARED_COLUMNS].sort());
       expect(fromCollector.map((r) => `${r.Site}/${r.Host}`).sort()).toEqual(EXPECTED_REPOS.map((r) => `${r.site}/${r.host}`).sort());
@@ -84,21 +97,21 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
     }).toPass({ timeout: 60_000, intervals: [2000] });
 
     // The header says where the numbers come from.
-    await page.goto(`${base}/`);
-    await expect(page.getByText("Prometheus", { exact: true }).first()).toBeVisible();
+    await otherPage.goto(`${base}/`);
+    await expect(otherPage.getByText("Prometheus", { exact: true }).first()).toBeVisible();
 
     // The same storage sites, with capacity known.
-    expect(await siteCards(page, base)).toEqual(await siteCards(page, stack.dashboard));
-    await expect(page.getByRole("region", { name: "Storage capacity" })).not.toContainText("unknown");
+    expect(await siteCards(otherPage, base)).toEqual(await siteCards(page, stack.dashboard));
+    await expect(otherPage.getByRole("region", { name: "Storage capacity" })).not.toContainText("unknown");
 
     // The stale host's triage page: the same last archive end time and age.
     const stale = hostWith("stale");
-    const lastArchive = async (origin: string) => {
-      await page.goto(`${origin}/hosts/${stale}`);
-      const card = page.locator("dl").filter({ hasText: "Ended" }).first();
+    const lastArchive = async (p: Page, origin: string) => {
+      await p.goto(`${origin}/hosts/${stale}`);
+      const card = p.locator("dl").filter({ hasText: "Ended" }).first();
       return [await card.locator("dd").nth(1).innerText(), await card.locator("dd").nth(3).innerText()];
     };
-    expect(await lastArchive(base)).toEqual(await lastArchive(stack.dashboard));
+    expect(await lastArchive(otherPage, base)).toEqual(await lastArchive(page, stack.dashboard));
 
     // No echo: the repo series are not exported again in this mode.
     const metrics = await (await fetch(`${base}/metrics`)).text();
@@ -107,6 +120,7 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
     expect(metrics).toContain('borg_fleet_source_info{source="prometheus"} 1');
     expect(metrics).toMatch(new RegExp(`^borg_repo_info\\{host="${stale}",site="onsite",dashboard_url="[^"]+/hosts/${stale}"\\} 1$`, "m"));
   } finally {
+    await other.close();
     await stopGroup(child);
   }
 });

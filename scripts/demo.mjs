@@ -3,7 +3,9 @@
 //
 //   1. install what is missing: Debian borgbackup (only when `borg` is not found), npm packages
 //      (`npm ci` when node_modules is missing or does not match package-lock.json);
-//   2. seed the demo fleet under .demo/ (real encrypted borg repos; reused on later runs);
+//   2. seed the demo fleet under .demo/ (real encrypted borg repos; reused on later runs) and the demo
+//      users (admin, operator on some hosts, viewer) with random passwords: printed, and kept in
+//      <dir>/credentials.json;
 //   3. `next build` only when the sources changed since the last build;
 //   4. `next start` on port 3000 (PORT or --port overrides) with BORG_FLEET_CONFIG=<dir>/fleet.yml;
 //   5. with --stack, first Prometheus (:9090), Alertmanager (:9093) and node_exporter (:9100) from the
@@ -224,7 +226,7 @@ async function main() {
     }
   }
 
-  // Loopback unless HOST says otherwise: the demo has no sign-in yet, so it is not for the network.
+  // Loopback unless HOST says otherwise: the demo users' passwords sit in <dir>/credentials.json.
   const host = process.env.HOST || "127.0.0.1";
   const shownConfig = path.relative(ROOT, configFile).startsWith("..") ? configFile : path.relative(ROOT, configFile);
   log("demo", `next start -H ${host} -p ${opts.port} (BORG_FLEET_CONFIG=${shownConfig})`);

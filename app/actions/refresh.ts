@@ -3,10 +3,15 @@
 /**
  * "Refresh now" for one host: re-reads each of its repos immediately (joining a refresh already in
  * flight, so repeated clicks never start a second borg process on a repo).
- * An action is a public POST endpoint: it validates its own input and does not trust the page.
+ * An action is a public POST endpoint: it checks the session and the policy itself ("host:refresh" on
+ * this host: operators in scope and admins; 401/403 otherwise), validates its own input, does not trust
+ * the page, and audits what it did.
  */
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { audit } from "@/lib/audit/log";
+import { authorize, authorizeRole, clientAddress } from "@/lib/auth/guard";
+import { getAuthDb } from "@/lib/auth/store";
 import { hostNameSchema } from "@/lib/config/schema";
 import { getFleetProvider, getFleetState } from "@/lib/fleet/store";
 import { hostPath } from "@/lib/publicUrl";
@@ -23,9 +28,14 @@ const MIN_INTERVAL_MS = 5_000;
 const lastRefresh = new Map<string, number>();
 
 export async function refreshHostAction(_prev: RefreshResult | null, formData: FormData): Promise<RefreshResult> {
-  const parsed = inputSchema.safeParse({ host: formData.get("host") });
+  // Who is asking comes first: an anonymous or viewer request learns nothing, not even input errors.
+  await authorizeRole("host:refresh");
+  const parsed = inputSchema.safeParse({ host: formData instanceof FormData ? formData.get("host") : undefined });
   if (!parsed.success) return { ok: false, message: "Invalid host name." };
   const { host } = parsed.data;
+  const principal = await authorize("host:refresh", host);
+  const db = getAuthDb();
+  if (db) audit(db, { username: principal.username, address: await clientAddress(), action: "host:refresh", host, outcome: "ok" });
 
   const provider = getFleetProvider();
   if (!provider?.refreshRepo) return { ok: false, message: "This dashboard reads its data from Prometheus; there is nothing to refresh here." };

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { TimeAgo, UtcTime } from "@/components/TimeAgo";
 import { getAlertStore } from "@/lib/alerts/store";
+import { hostVisible, type Principal } from "@/lib/auth/policy";
 import { groupAlerts, type AlertView } from "@/lib/alerts/view";
 import { hostPath, publicBaseUrl } from "@/lib/publicUrl";
 
@@ -19,10 +20,14 @@ const linkClass = "font-medium text-red-900 underline decoration-red-900/40 unde
  * host's page (the alert's dashboard_url) and to the alert's source in Prometheus. On a host page only
  * that host's alerts. Renders nothing when nothing fires. All alert text is rendered as text.
  */
-export function AlertBanner({ now, host }: { now: number; host?: string }) {
+export function AlertBanner({ now, host, principal }: { now: number; host?: string; principal: Principal }) {
   const store = getAlertStore();
   if (!store) return null;
-  const alerts = groupAlerts(store.firing(now, host === undefined ? {} : { host }), publicBaseUrl());
+  // Only alerts about hosts in the user's scope (alerts without a host: admins only).
+  const firing = store
+    .firing(now, host === undefined ? {} : { host })
+    .filter((a) => (a.host ? hostVisible(principal, a.host) : principal.role === "admin"));
+  const alerts = groupAlerts(firing, publicBaseUrl());
   if (alerts.length === 0) return null;
   const title = host === undefined ? "Firing alerts" : `Firing alerts for ${host}`;
   return (

@@ -67,4 +67,45 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX alerts_by_status ON alerts (status, host);
   `,
+  // 3: users, server-side sessions and the append-only audit log (lib/auth, lib/audit).
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    hosts_json TEXT NOT NULL DEFAULT '[]',
+    created_at INTEGER NOT NULL,
+    password_changed_at INTEGER NOT NULL
+  );
+
+  -- The cookie carries a random token; only its SHA-256 is stored, so a database copy opens no session.
+  CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    address TEXT
+  );
+  CREATE INDEX sessions_by_user ON sessions (user_id);
+
+  -- Append-only: rows are never updated; only retention pruning deletes (lib/audit/log.ts).
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    username TEXT,
+    address TEXT,
+    action TEXT NOT NULL,
+    host TEXT,
+    archive TEXT,
+    paths TEXT,
+    outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'refused', 'failed')),
+    reason TEXT
+  );
+  CREATE INDEX audit_by_time ON audit_log (at);
+  CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only');
+  END;
+  `,
 ];

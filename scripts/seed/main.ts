@@ -9,7 +9,8 @@
  *   <dir>/onsite/srv/borg/<host>          repos on the on-site storage server
  *   <dir>/offsite/srv/borg/<host>         repos on the off-site storage server
  *   <dir>/secrets/<site>-<host>.pass      one random passphrase per repo (0600)
- *   <dir>/data/                           the dashboard's own data (dataDir)
+ *   <dir>/data/                           the dashboard's own data (dataDir): users live there
+ *   <dir>/credentials.json                the demo users' random passwords (0600; scripts/seed/users.ts)
  *   <dir>/.seed/                          the backup clients' borg state, seeding marker
  *
  * A second run reuses the fleet (marker with a version) and, when the newest archives are more than
@@ -27,6 +28,7 @@ import { archiveName, archiveSchedule, backsUpDaily, HOSTS, installedAt, SITES, 
 import { DAY_MS, prune, pruneArgs, SEED_POLICY } from "./gfs";
 import { newPassphrase } from "./random";
 import { hostTree, Materializer, sourcePaths } from "./tree";
+import { seedDemoUsers } from "./users";
 
 /** Bump when the layout or the fleet changes: older demo dirs are then seeded again. */
 export const SEED_VERSION = 1;
@@ -456,6 +458,7 @@ export async function main(argv: string[]): Promise<void> {
   // The file must load exactly as the dashboard will load it.
   const configFile = path.join(opts.dir, "fleet.yml");
   parseConfig(fs.readFileSync(configFile, "utf8"), configFile);
+  await seedDemoUsers(opts.dir, log);
 
   printSummary(marker, opts.now);
   log(`done in ${seconds(Date.now() - started)} (${cpuReport()}); BORG_FLEET_CONFIG=${configFile}`);

@@ -8,6 +8,8 @@
  * is logged but counts.
  */
 import { getAlertStore } from "@/lib/alerts/store";
+import { audit, requestAddress } from "@/lib/audit/log";
+import { getAuthDb } from "@/lib/auth/store";
 import { alertsTokenConfig } from "@/lib/alerts/token";
 import { bearerMatches } from "@/lib/security/tokens";
 import { describeIssues, MAX_BODY_BYTES, webhookSchema } from "@/lib/alerts/webhook";
@@ -50,6 +52,8 @@ export async function POST(request: Request): Promise<Response> {
     return json({ error: `alert inbox disabled: ${token.reason}` }, 503);
   }
   if (!bearerMatches(request.headers.get("authorization"), token.token)) {
+    const db = getAuthDb();
+    if (db) audit(db, { address: requestAddress(request), action: "alerts:post", outcome: "refused", reason: "missing or wrong bearer token" });
     return json({ error: "unauthorized" }, 401, { "WWW-Authenticate": 'Bearer realm="alerts"' });
   }
   const store = getAlertStore();

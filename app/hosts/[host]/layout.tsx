@@ -1,10 +1,10 @@
 import { notFound } from "next/navigation";
 import type { ReactNode } from "react";
-import { getFleetState } from "@/lib/fleet/store";
+import { requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { parseHostParam } from "./host-param";
 
 /**
- * Rejects unknown hosts before anything streams, so an unknown host gets a real 404 status: a
+ * Rejects unknown and out-of-scope hosts before anything streams, so an unknown host gets a real 404 status: a
  * notFound() from the page itself would come after this segment's loading.tsx has been sent with 200.
  * For the same reason there is no app/loading.tsx: a loading boundary at the root wraps this layout
  * too, and every unknown host would answer 200. A skeleton for `/` alone belongs in a route group
@@ -13,6 +13,8 @@ import { parseHostParam } from "./host-param";
 export default async function HostLayout({ children, params }: { children: ReactNode; params: Promise<{ host: string }> }) {
   const host = parseHostParam((await params).host);
   if (!host) notFound();
-  if (!getFleetState().repos.some((r) => r.host === host)) notFound();
+  // Out of the user's scope answers exactly like an unknown host (404), and is audited.
+  const principal = await requirePage("host:view", host);
+  if (!visibleFleetState(principal).repos.some((r) => r.host === host)) notFound();
   return children;
 }

@@ -7,7 +7,8 @@ import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
 import { StatusBadge } from "@/components/StatusBadge";
 import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
-import { getFleetState } from "@/lib/fleet/store";
+import { requirePage, visibleFleetState } from "@/lib/auth/guard";
+import { can, type Principal } from "@/lib/auth/policy";
 import { parseHostParam } from "./host-param";
 
 export const dynamic = "force-dynamic";
@@ -26,8 +27,8 @@ function siteRank(sites: { name: string }[], name: string): number {
 }
 
 /** The host's repos with their status, read once from the fleet store at one instant. */
-function loadHost(host: string) {
-  const state = getFleetState();
+function loadHost(principal: Principal, host: string) {
+  const state = visibleFleetState(principal);
   const now = Date.now();
   const repos = state.repos
     .filter((r) => r.host === host)
@@ -39,8 +40,10 @@ function loadHost(host: string) {
 export default async function HostPage({ params }: { params: Params }) {
   const host = parseHostParam((await params).host);
   if (!host) notFound();
+  // The layout checks too, but a page renders on its own on client navigations: it asks itself.
+  const principal = await requirePage("host:view", host);
 
-  const { state, now, repos } = loadHost(host);
+  const { state, now, repos } = loadHost(principal, host);
   if (repos.length === 0) notFound();
   const worst = repos.reduce((w, r) => (STATUS_SEVERITY[r.status] < STATUS_SEVERITY[w.status] ? r : w));
 
@@ -72,12 +75,12 @@ export default async function HostPage({ params }: { params: Params }) {
               ))}
             </p>
           </div>
-          {/* Refresh now: the server action re-reads this host's repos (app/actions/refresh.ts). */}
-          <RefreshButton host={host} action={refreshHostAction} />
+          {/* Refresh now (operators and admins): the server action re-reads this host's repos and checks the policy itself (app/actions/refresh.ts). */}
+          {can(principal, "host:refresh", host) ? <RefreshButton host={host} action={refreshHostAction} /> : null}
         </header>
       </div>
 
-      <AlertBanner now={now} host={host} />
+      <AlertBanner now={now} host={host} principal={principal} />
 
       {repos.map(({ repo, status }) => (
         <RepoSection key={repo.id} repo={repo} status={status} now={now} staleAfterSeconds={state.staleAfterSeconds} />

@@ -1,0 +1,81 @@
+"use server";
+
+/**
+ * Sign-in and sign-out. Sign-in answers the same for an unknown user and a wrong password (and spends
+ * the same time: lib/auth/passwords.ts verifyDummy), is throttled per username and per address, and is
+ * audited either way. The session cookie is HttpOnly, SameSite=Lax, Secure over https.
+ */
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { audit } from "@/lib/audit/log";
+import { clientAddress, requestIsHttps } from "@/lib/auth/guard";
+import { MAX_PASSWORD_LENGTH, verifyDummy, verifyPassword } from "@/lib/auth/passwords";
+import { createSession, deleteSession, sessionLimitsFromEnv, SESSION_COOKIE } from "@/lib/auth/sessions";
+import { getAuthDb } from "@/lib/auth/store";
+import { LoginThrottle } from "@/lib/auth/throttle";
+import { findUser, MAX_USERNAME_LENGTH, normalizeUsername } from "@/lib/auth/users";
+
+export interface LoginResult {
+  error: string;
+}
+
+const KEY = Symbol.for("borg-fleet.login-throttle");
+type GlobalWithThrottle = typeof globalThis & { [KEY]?: LoginThrottle };
+const throttle = () => ((globalThis as GlobalWithThrottle)[KEY] ??= new LoginThrottle());
+
+const WRONG = "Wrong username or password.";
+
+export async function loginAction(_prev: LoginResult | null, formData: FormData): Promise<LoginResult> {
+  const db = getAuthDb();
+  if (!db) return { error: "The dashboard cannot open its database; see /api/health." };
+  const rawUser = formData instanceof FormData ? formData.get("username") : null;
+  const rawPassword = formData instanceof FormData ? formData.get("password") : null;
+  const username = typeof rawUser === "string" ? normalizeUsername(rawUser) : "";
+  const password = typeof rawPassword === "string" ? rawPassword : "";
+  const address = await clientAddress();
+  const shownUser = username.slice(0, 4 * MAX_USERNAME_LENGTH);
+
+  const wait = throttle().retryAfterMs(username, address);
+  if (wait > 0) {
+    audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: "throttled: too many failed attempts" });
+    return { error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.` };
+  }
+
+  const user = username && [...username].length <= MAX_USERNAME_LENGTH ? findUser(db, username) : undefined;
+  const ok = user && password.length <= MAX_PASSWORD_LENGTH ? await verifyPassword(password, user.passwordHash) : await verifyDummy();
+  if (!ok || !user) {
+    throttle().fail(username, address);
+    audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: user ? "wrong password" : "unknown user" });
+    return { error: WRONG };
+  }
+  throttle().succeed(username);
+  const token = db.transaction(() => {
+    const t = createSession(db, user.id, address);
+    audit(db, { username: user.username, address, action: "login", outcome: "ok" });
+    return t;
+  })();
+  (await cookies()).set(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: await requestIsHttps(),
+    path: "/",
+    maxAge: Math.floor(sessionLimitsFromEnv().absoluteMs / 1000),
+  });
+  redirect("/");
+}
+
+export async function logoutAction(): Promise<void> {
+  const db = getAuthDb();
+  const jar = await cookies();
+  const token = jar.get(SESSION_COOKIE)?.value;
+  if (db && token) {
+    const { readSession } = await import("@/lib/auth/sessions");
+    const session = readSession(db, token);
+    db.transaction(() => {
+      deleteSession(db, token);
+      if (session) audit(db, { username: session.user.username, address: null, action: "logout", outcome: "ok" });
+    })();
+  }
+  jar.delete(SESSION_COOKIE);
+  redirect("/login");
+}

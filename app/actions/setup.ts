@@ -1,0 +1,37 @@
+"use server";
+
+/**
+ * One-time setup: creates the first admin, and only while there is no user at all (afterwards this
+ * action refuses with 403 and an audit row). Use the CLI (`npm run users -- add`) where a web form
+ * reachable before anyone signed in is not wanted.
+ */
+import { forbidden, redirect } from "next/navigation";
+import { audit } from "@/lib/audit/log";
+import { clientAddress } from "@/lib/auth/guard";
+import { getAuthDb } from "@/lib/auth/store";
+import { addUser, countUsers, UserError } from "@/lib/auth/users";
+
+export interface SetupResult {
+  error: string;
+}
+
+export async function setupAction(_prev: SetupResult | null, formData: FormData): Promise<SetupResult> {
+  const db = getAuthDb();
+  if (!db) return { error: "The dashboard cannot open its database; see /api/health." };
+  const address = await clientAddress();
+  if (countUsers(db) > 0) {
+    audit(db, { address, action: "setup", outcome: "refused", reason: "users exist" });
+    forbidden();
+  }
+  const get = (name: string) => {
+    const v = formData instanceof FormData ? formData.get(name) : null;
+    return typeof v === "string" ? v : "";
+  };
+  try {
+    await addUser(db, { username: get("username"), password: get("password"), role: "admin", hosts: ["*"] }, { by: "setup", address });
+  } catch (err) {
+    if (err instanceof UserError) return { error: err.message };
+    throw err;
+  }
+  redirect("/login");
+}

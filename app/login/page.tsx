@@ -1,0 +1,22 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { loginAction } from "@/app/actions/auth";
+import { LoginForm } from "@/components/auth/LoginForm";
+import { currentPrincipal } from "@/lib/auth/guard";
+import { getAuthDb } from "@/lib/auth/store";
+import { countUsers } from "@/lib/auth/users";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Sign in" };
+
+export default async function LoginPage() {
+  if (await currentPrincipal()) redirect("/");
+  const db = getAuthDb();
+  if (db && countUsers(db) === 0) redirect("/setup");
+  return (
+    <main className="mx-auto max-w-sm px-4 py-16 sm:px-6">
+      <h1 className="mb-6 text-2xl font-semibold tracking-tight">Sign in</h1>
+      <LoginForm action={loginAction} />
+    </main>
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Refuses cross-origin state-changing requests before anything else runs: a POST (server actions,
+ * sign-in, route handlers) whose Origin is not this dashboard's answers 403, and is audited. Next's
+ * own server-action check would also refuse it, with a 500. Machine endpoints that authenticate with
+ * a bearer token (/api/alerts) carry no Origin and are not affected.
+ *
+ * Not an access check: every page, action and route handler checks the session and the policy itself
+ * (lib/auth/guard.ts).
+ */
+import { NextResponse, type NextRequest } from "next/server";
+import { audit } from "@/lib/audit/log";
+import { getAuthDb } from "@/lib/auth/store";
+
+export function proxy(request: NextRequest): NextResponse {
+  if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return NextResponse.next();
+  const origin = request.headers.get("origin");
+  if (origin === null) return NextResponse.next();
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
+  let originHost: string | null = null;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    originHost = null;
+  }
+  if (originHost !== null && originHost === host) return NextResponse.next();
+  const db = getAuthDb();
+  if (db) {
+    audit(db, {
+      address: (request.headers.get("x-forwarded-for") ?? "").split(",")[0]!.trim() || null,
+      action: `POST ${request.nextUrl.pathname}`.slice(0, 200),
+      outcome: "refused",
+      reason: `cross-origin request from ${origin.slice(0, 200)}`,
+    });
+  }
+  return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
+}
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image).*)"],
+};

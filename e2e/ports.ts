@@ -20,4 +20,6 @@ export const E2E_PORTS = {
   prometheus: num("E2E_PROMETHEUS_PORT", 3, 32000),
   alertmanager: num("E2E_ALERTMANAGER_PORT", 4, 32000),
   nodeExporter: num("E2E_NODE_EXPORTER_PORT", 5, 32000),
+  /** A dashboard with an empty database, for the one-time setup page (setup.spec.ts). */
+  setup: num("E2E_SETUP_PORT", 6, 32000),
 };

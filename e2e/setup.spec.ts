@@ -10,8 +10,9 @@ import { expect, test } from "@playwright/test";
 import { actionId, actionRequest, signIn } from "./auth";
 import { DEMO_DIR } from "./demoFleet";
 import { getJson, ROOT, spawnGroup, stopGroup, waitFor } from "./stack";
+import { E2E_PORTS } from "./ports";
 
-const PORT = Number(process.env.E2E_SETUP_PORT || 3103);
+const PORT = E2E_PORTS.setup;
 
 test("a dashboard without users offers /setup once, for the first admin", async ({ browser }) => {
   test.setTimeout(120_000);

@@ -994,6 +994,7 @@ describe("docker-compose and images", () => {
   const scripts = [
     "deploy/textfile-collector/borg-textfile-collector.sh",
     "deploy/client/borg-backup.sh",
+    "deploy/client/borg",
     "deploy/docker/client-entrypoint.sh",
     "deploy/docker/dashboard-entrypoint.sh",
     "deploy/docker/alertmanager-entrypoint.sh",

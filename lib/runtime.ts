@@ -8,6 +8,7 @@ import { AlertStore, setAlertStore } from "@/lib/alerts/store";
 import { ConfigError, configPathFromEnv, loadConfig } from "@/lib/config/load";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
 import { setFleetProvider, setStartupProblems } from "@/lib/fleet/store";
+import { PingStore, setPingStore } from "@/lib/ping/store";
 import { setPublicUrl } from "@/lib/publicUrl";
 
 const KEY = Symbol.for("borg-fleet.runtime");
@@ -35,7 +36,9 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
   if (Number.isInteger(synthetic) && synthetic > 0) {
     const { createSyntheticFleet } = await import("@/lib/fleet/synthetic");
     setFleetProvider(createSyntheticFleet({ hosts: synthetic }));
-    setAlertStore(new AlertStore(openMemoryDatabase()));
+    const memory = openMemoryDatabase();
+    setAlertStore(new AlertStore(memory));
+    setPingStore(new PingStore(memory));
     status.mode = "synthetic";
     return status;
   }
@@ -45,6 +48,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     setPublicUrl(config.publicUrl);
     const db = openDatabase(config.dataDir);
     setAlertStore(new AlertStore(db));
+    setPingStore(new PingStore(db));
 
     // The scale path: fleet state from Prometheus (collectors beside each storage server, or textfile
     // collectors on the clients) instead of this process's own collector.

@@ -181,6 +181,7 @@ dump_postgresql() {
   if [[ $(id -un) != "$user" ]] && id -u -- "$user" >/dev/null 2>&1; then as=(runuser -u "$user" --); fi
   "${as[@]}" pg_isready -q 2>/dev/null || return 0
   log "PostgreSQL is running: dumping into $dump_dir"
+  prepare_dump_dir
   "${as[@]}" pg_dumpall --globals-only >"$dump_dir/postgresql-globals.sql"
   while IFS= read -r db; do
     [[ -n $db ]] || continue
@@ -194,6 +195,7 @@ dump_mysql() {
   command -v mysqldump >/dev/null && command -v mysqladmin >/dev/null || return 0
   mysqladmin ping >/dev/null 2>&1 || return 0
   log "MariaDB/MySQL is running: dumping into $dump_dir"
+  prepare_dump_dir
   local db
   while IFS= read -r db; do
     case $db in information_schema | performance_schema | sys) continue ;; esac
@@ -202,23 +204,30 @@ dump_mysql() {
   done < <(mysql --batch --skip-column-names -e 'SHOW DATABASES')
 }
 
-dump_databases() {
-  [[ ${DUMP_DATABASES:-yes} != no ]] || return 0
+# Created only when a database server is found running.
+prepare_dump_dir() {
   mkdir -p -- "$dump_dir"
   chmod 0700 -- "$dump_dir"
+}
+
+dump_databases() {
+  [[ ${DUMP_DATABASES:-yes} != no ]] || return 0
   # Only this run's dumps: a database dropped since the last run must not linger in every archive.
-  find "$dump_dir" -mindepth 1 -maxdepth 1 -type f \( -name 'postgresql-*' -o -name 'mysql-*' \) -delete
+  if [[ -d $dump_dir ]]; then
+    find "$dump_dir" -mindepth 1 -maxdepth 1 -type f \( -name 'postgresql-*' -o -name 'mysql-*' \) -delete
+  fi
   dump_postgresql
   dump_mysql
 }
 
 create_archive() {
   local args=(--verbose --stats --show-rc --exclude-caches --compression "${BORG_COMPRESSION:-zstd,3}" --lock-wait "$lock_wait")
-  local pattern
-  # Relative to the backed-up root: pseudo and scratch filesystems, caches (their directories are kept).
+  local pattern system_excludes=()
+  # Whole-system backups (paths relative to the root): pseudo and scratch filesystems, caches (their
+  # directories are kept). Not applied to an explicit BACKUP_PATHS list.
   for pattern in 'proc/*' 'sys/*' 'dev/*' 'run/*' 'tmp/*' 'var/tmp/*' 'var/cache/*' 'var/lib/docker/*' \
     'root/.cache/*' 'home/*/.cache/*' 'lost+found' "${mount_dir#/}/*" "$snap_name" "*/$snap_name"; do
-    args+=(--exclude "sh:$pattern")
+    system_excludes+=(--exclude "sh:$pattern")
   done
   if [[ -n ${BACKUP_EXCLUDE_FILE:-} ]]; then args+=(--exclude-from "$BACKUP_EXCLUDE_FILE"); fi
   if [[ -n ${BORG_BACKUP_TIMESTAMP:-} ]]; then args+=(--timestamp "$BORG_BACKUP_TIMESTAMP"); fi
@@ -232,10 +241,10 @@ create_archive() {
   elif [[ $(stat -f -c %T -- "$root") == btrfs ]] && is_btrfs_subvolume "$root"; then
     snapshot_and_mount
     # Not --one-file-system: every bind-mounted snapshot is a file system of its own.
-    (cd -- "$mount_dir" && "$borg_bin" create "${args[@]}" "$archive" .) || rc=$?
+    (cd -- "$mount_dir" && "$borg_bin" create "${args[@]}" "${system_excludes[@]}" "$archive" .) || rc=$?
   else
     log "${root} is not a btrfs subvolume: backing it up directly"
-    (cd -- "$root" && "$borg_bin" create "${args[@]}" --one-file-system "$archive" .) || rc=$?
+    (cd -- "$root" && "$borg_bin" create "${args[@]}" "${system_excludes[@]}" --one-file-system "$archive" .) || rc=$?
   fi
   cleanup
   create_rc=$rc

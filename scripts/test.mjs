@@ -30,6 +30,8 @@ const APT_PACKAGES = [
   { pkg: "docker-compose", bins: ["docker-compose"] },
   { pkg: "btrfs-progs", bins: ["mkfs.btrfs"] },
   { pkg: "shellcheck", bins: ["shellcheck"] },
+  // The backup script's database dumps (test/kit/database-dump.test.ts starts a throwaway cluster).
+  { pkg: "postgresql", bins: ["pg_ctlcluster", "pg_dump", "pg_restore"] },
 ];
 
 /**

@@ -997,6 +997,7 @@ describe("docker-compose and images", () => {
     "deploy/textfile-collector/borg-textfile-collector.sh",
     "deploy/client/borg-backup.sh",
     "deploy/client/borg",
+    "deploy/server/borg-key-escrow.sh",
     "deploy/docker/client-entrypoint.sh",
     "deploy/docker/dashboard-entrypoint.sh",
     "deploy/docker/alertmanager-entrypoint.sh",

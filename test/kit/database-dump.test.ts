@@ -100,4 +100,22 @@ describe.skipIf(!canRun)("PostgreSQL dumps (real cluster)", () => {
     const check = await psql("shop_restored", "SELECT count(*), max(item) FROM orders");
     expect(check.stdout.trim()).toBe("500|item 99");
   });
+
+  it("a failed dump fails the run (exit 2) but the files are still backed up", async () => {
+    const base = tmp.make("base");
+    const repo = path.join(base, "repo");
+    expect((await run("borg", ["init", "-e", "none", repo], { env: borgEnv(base) })).code).toBe(0);
+    const root = tmp.make("root");
+    fs.writeFileSync(path.join(root, "motd"), "hi\n");
+    // "nobody" has no role in the cluster: pg_isready works, every dump is refused.
+    const r = await run("bash", [path.join(ROOT, "deploy/client/borg-backup.sh")], {
+      env: borgEnv(base, { BORG_REPO: repo, BACKUP_ROOT: root, BACKUP_LOCK_FILE: path.join(base, "lock"), PGHOST: socketDir, PGPORT: port, PG_USER: "nobody" }),
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("database dump failed: pg_dumpall --globals-only");
+    expect(r.stderr).toContain("the files were backed up, but a database dump failed");
+    const archive = (await run("borg", ["list", "--short", "--last", "1", repo], { env: borgEnv(base) })).stdout.trim();
+    const files = (await run("borg", ["list", "--short", `${repo}::${archive}`], { env: borgEnv(base) })).stdout.split("\n");
+    expect(files).toContain("motd");
+  });
 });

@@ -8,8 +8,9 @@
  * MAX_BODY_BYTES (the rest is cut off and the run marked truncated; the report itself is kept).
  *
  * Tokens are per host (npm run ping-token -- create <host>), stored as sha256, compared in constant
- * time. Rate limits: per token and per client address (with TRUST_PROXY=1 the address is the last
- * X-Forwarded-For hop; otherwise all clients share one address bucket, which still bounds guessing).
+ * time. Rate limits: per token (valid tokens), and per client address for refused requests (unknown
+ * or malformed tokens; with TRUST_PROXY=1 the address is the last X-Forwarded-For hop, otherwise all
+ * clients share one bucket, which still bounds guessing without ever blocking a valid token).
  */
 import { RateLimiter } from "./rateLimit";
 import { getPingStore, hashToken, type PingEvent, type PingStore } from "./store";
@@ -78,12 +79,15 @@ async function readBody(request: Request, limit: number): Promise<{ text: string
 }
 
 export async function handlePing(request: Request, slug: readonly string[], store: PingStore | undefined = getPingStore()): Promise<Response> {
-  if (!limits.address.allow(`addr:${clientAddress(request)}`)) return text("rate limited\n", 429, { "Retry-After": "60" });
+  // Refusals count against the client address (guessing); a valid token is limited on its own, so
+  // nobody can lock a host out of reporting by flooding the endpoint with wrong tokens.
+  const refuse = () =>
+    limits.address.allow(`addr:${clientAddress(request)}`) ? text("not found\n", 404) : text("rate limited\n", 429, { "Retry-After": "60" });
   const parsed = parsePingPath(slug);
-  if (!parsed) return text("not found\n", 404);
+  if (!parsed) return refuse();
   if (!store) return text("run reports unavailable: the dashboard could not open its database\n", 503);
   const host = store.hostForToken(parsed.token);
-  if (!host) return text("not found\n", 404);
+  if (!host) return refuse();
   if (!limits.token.allow(`token:${hashToken(parsed.token)}`)) return text("rate limited\n", 429, { "Retry-After": "60" });
   const body = request.method === "POST" ? await readBody(request, MAX_BODY_BYTES) : { text: "", truncated: false };
   store.record(host, parsed.event, body.text, body.truncated);

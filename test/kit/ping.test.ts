@@ -13,7 +13,7 @@ import { RecentRunsList } from "@/components/host/RecentRuns";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
 import { setFleetProvider } from "@/lib/fleet/store";
 import { getRegistry } from "@/lib/metrics/registry";
-import { MAX_BODY_BYTES, PER_TOKEN_PER_MINUTE, handlePing, resetRateLimits } from "@/lib/ping/handler";
+import { MAX_BODY_BYTES, PER_ADDRESS_PER_MINUTE, PER_TOKEN_PER_MINUTE, handlePing, resetRateLimits } from "@/lib/ping/handler";
 import { PingStore, setPingStore } from "@/lib/ping/store";
 import { borgEnv, makeTmpDirs, ROOT, run } from "./helpers";
 
@@ -127,6 +127,13 @@ describe("/ping/<token>", () => {
     expect(r.status).toBe(429);
     expect(r.headers.get("retry-after")).toBe("60");
     expect(store.recentRuns("web1.example.com")[0]!.log).toBe(`line ${PER_TOKEN_PER_MINUTE - 1}`);
+  });
+
+  it("rate-limits refused requests per address, without locking out a valid token", async () => {
+    const wrong = () => handlePing(new Request("http://dashboard/ping/x"), ["A".repeat(43)]);
+    for (let i = 0; i < PER_ADDRESS_PER_MINUTE; i++) expect((await wrong()).status).toBe(404);
+    expect((await wrong()).status).toBe(429);
+    expect((await ping("start")).status).toBe(200);
   });
 
   it("stores only the token's sha256; a new token replaces the old one", () => {

@@ -32,6 +32,9 @@ const APT_PACKAGES = [
   { pkg: "shellcheck", bins: ["shellcheck"] },
   // The backup script's database dumps (test/kit/database-dump.test.ts starts a throwaway cluster).
   { pkg: "postgresql", bins: ["pg_ctlcluster", "pg_dump", "pg_restore"] },
+  // The backup script's run reports (curl) and the key escrow's encryption at rest (gpg).
+  { pkg: "curl", bins: ["curl"] },
+  { pkg: "gnupg", bins: ["gpg", "gpgconf"] },
 ];
 
 /**

@@ -131,9 +131,10 @@ list_subvolumes() {
       rel=${child#"$self"/}
     fi
     [[ ${rel##*/} == "$snap_name" ]] && continue
-    if [[ ! -d $dir/$rel ]] || ! is_btrfs_subvolume "$dir/$rel"; then continue; fi
-    printf '%s\n' "$dir/$rel"
-    list_subvolumes "$dir/$rel"
+    child=${dir%/}/$rel
+    if [[ ! -d $child ]] || ! is_btrfs_subvolume "$child"; then continue; fi
+    printf '%s\n' "$child"
+    list_subvolumes "$child"
   done < <(btrfs subvolume list -o -- "$dir" | sed -n 's/^ID [0-9]* gen [0-9]* top level [0-9]* path //p')
 }
 
@@ -190,7 +191,8 @@ dump_postgresql() {
   while IFS= read -r db; do
     [[ -n $db ]] || continue
     # -Fc: compressed custom format, restored with pg_restore (one database at a time, consistent).
-    if "${as[@]}" pg_dump -Fc -- "$db" >"$dump_dir/postgresql-$db.dump"; then
+    # A database name may hold any character but NUL: keep "/" out of the file name.
+    if "${as[@]}" pg_dump -Fc -- "$db" >"$dump_dir/postgresql-${db//\//_}.dump"; then
       log "dumped PostgreSQL database $db"
     else
       dump_error "pg_dump $db"
@@ -207,7 +209,7 @@ dump_mysql() {
   dbs=$(mysql --batch --skip-column-names -e 'SHOW DATABASES') || dump_error "listing MariaDB/MySQL databases"
   while IFS= read -r db; do
     case $db in '' | information_schema | performance_schema | sys) continue ;; esac
-    if mysqldump --single-transaction --routines --events --triggers --databases "$db" >"$dump_dir/mysql-$db.sql"; then
+    if mysqldump --single-transaction --routines --events --triggers --databases "$db" >"$dump_dir/mysql-${db//\//_}.sql"; then
       log "dumped MariaDB/MySQL database $db"
     else
       dump_error "mysqldump $db"

@@ -133,6 +133,18 @@ describe.skipIf(!isRoot)("on btrfs (loop device) with nested subvolumes", () => 
     }
   });
 
+  it("also from the filesystem's top level (subvolume id 5), whose subvolume paths are not prefixed", async () => {
+    const base = tmp.make("base");
+    const repo = await initRepo(base);
+    const mountDir = path.join(dir, "backup-top");
+    const r = await run("bash", [SCRIPT], { env: scriptEnv(base, { BORG_REPO: repo, BACKUP_ROOT: top, BACKUP_MOUNT: mountDir }) });
+    expect(r.code, r.stderr).toBe(0);
+    const files = await listArchive(base, repo);
+    expect(files).toEqual(expect.arrayContaining(["@/etc/hostname", "@/home/alice/notes.txt", "@/home/alice/projects/plan.md"]));
+    expect(mountsUnder(mountDir)).toEqual([]);
+    expect(await subvolumes()).not.toContain("backup-snapshot");
+  });
+
   it("cleans up and reports the failure with its log when borg fails mid-run", async () => {
     const base = tmp.make("base");
     const mountDir = path.join(dir, "backup-fail");

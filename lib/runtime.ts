@@ -9,6 +9,7 @@ import { ConfigError, configPathFromEnv, loadConfig } from "@/lib/config/load";
 import { setAuthDb } from "@/lib/auth/store";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
 import { setFleetProvider, setStartupProblems } from "@/lib/fleet/store";
+import { PingStore, setPingStore } from "@/lib/ping/store";
 import { setPublicUrl } from "@/lib/publicUrl";
 
 const KEY = Symbol.for("borg-fleet.runtime");
@@ -39,6 +40,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     const db = openMemoryDatabase();
     setAlertStore(new AlertStore(db));
     setAuthDb(db);
+    setPingStore(new PingStore(db));
     status.mode = "synthetic";
     return status;
   }
@@ -51,6 +53,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     setAuthDb(db);
     const { startAuthMaintenance } = await import("@/lib/auth/maintenance");
     startAuthMaintenance(db, env);
+    setPingStore(new PingStore(db));
 
     // The scale path: fleet state from Prometheus (collectors beside each storage server, or textfile
     // collectors on the clients) instead of this process's own collector.

@@ -31,6 +31,11 @@ const APT_PACKAGES = [
   { pkg: "docker-compose", bins: ["docker-compose"] },
   { pkg: "btrfs-progs", bins: ["mkfs.btrfs"] },
   { pkg: "shellcheck", bins: ["shellcheck"] },
+  // The backup script's database dumps (test/kit/database-dump.test.ts starts a throwaway cluster).
+  { pkg: "postgresql", bins: ["pg_ctlcluster", "pg_dump", "pg_restore"] },
+  // The backup script's run reports (curl) and the key escrow's encryption at rest (gpg).
+  { pkg: "curl", bins: ["curl"] },
+  { pkg: "gnupg", bins: ["gpg", "gpgconf"] },
 ];
 
 /**

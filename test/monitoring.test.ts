@@ -228,7 +228,7 @@ describe("alert rules", () => {
     const files = fs.readdirSync(rel("prometheus/rules")).filter((f) => f.endsWith(".yml")).map((f) => `prometheus/rules/${f}`);
     const r = await run("promtool", ["check", "rules", ...files]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("SUCCESS: 8 rules found");
+    expect(r.stdout).toContain("SUCCESS: 9 rules found");
   });
 
   it("BorgMissingBackup keeps the seed's contract exactly", () => {
@@ -246,10 +246,11 @@ describe("alert rules", () => {
   });
 
   it("every rule has a severity, summary, runbook description and dashboard_url", () => {
-    const hostRules = ["BorgMissingBackup", "BorgNeverBackedUp", "BorgCollectorFailing"];
+    const hostRules = ["BorgMissingBackup", "BorgNeverBackedUp", "BorgCollectorFailing", "BorgBackupFailed"];
     const rules = allRules();
     expect(rules.map((r) => r.alert).sort()).toEqual(
       [
+        "BorgBackupFailed",
         "BorgCollectorFailing",
         "BorgDashboardDown",
         "BorgMetricsAbsent",
@@ -329,6 +330,7 @@ describe("alert rules", () => {
     { name: "storage forecast without a day of history", from: /\n\s*and last_over_time\(borg_storage_free_bytes\[1h\] offset 23h\)/, to: "", tests: ["borg_storage.yml"] },
     { name: "storage low at 9 %", from: "borg_storage_size_bytes < 0.10", to: "borg_storage_size_bytes < 0.09", tests: ["borg_storage.yml"] },
     { name: "never-backed-up ignores running backups", from: " unless borg_backup_in_progress == 1\n        for: 1h", to: "\n        for: 1h", tests: ["borg_never_backed_up.yml"] },
+    { name: "backup failed on success", from: "borg_backup_last_run_success == 0", to: "borg_backup_last_run_success == 1", tests: ["borg_backup_failed.yml"] },
     { name: "collector failing while busy", from: "borg_repo_up == 0 unless borg_backup_in_progress == 1", to: "borg_repo_up == 0", tests: ["borg_collector.yml"] },
     { name: "dashboard down without absent()", from: ' or absent(up{job="borg-fleet"})', to: "", tests: ["borg_collector.yml"] },
     { name: "metrics absent matched on all labels", from: "unless on(job, instance) borg_repo_up", to: "unless borg_repo_up", tests: ["borg_collector.yml"] },
@@ -790,7 +792,7 @@ describe("prometheus, live", () => {
   it("loads the rule group and the file_sd targets", async () => {
     const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string }[] }[] } };
     expect(rules.data.groups.map((g) => g.name)).toEqual(["borg"]);
-    expect(rules.data.groups[0]?.rules).toHaveLength(8);
+    expect(rules.data.groups[0]?.rules).toHaveLength(9);
     for (const rule of rules.data.groups[0]?.rules ?? []) expect(rule.health, rule.name).not.toBe("err");
     const targets = await waitFor("file_sd targets", async () => {
       const body = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string> }[] } };
@@ -994,6 +996,8 @@ describe("docker-compose and images", () => {
   const scripts = [
     "deploy/textfile-collector/borg-textfile-collector.sh",
     "deploy/client/borg-backup.sh",
+    "deploy/client/borg",
+    "deploy/server/borg-key-escrow.sh",
     "deploy/docker/client-entrypoint.sh",
     "deploy/docker/dashboard-entrypoint.sh",
     "deploy/docker/alertmanager-entrypoint.sh",

@@ -108,4 +108,28 @@ export const MIGRATIONS: readonly string[] = [
     SELECT RAISE(ABORT, 'audit_log is append-only');
   END;
   `,
+
+  // ---- client kit (branch kit): run reports from the backup script, /ping/<token> ----------------
+  // 4: per-host ping tokens (sha256 of the token only) and the backup runs they report (lib/ping).
+  `
+  CREATE TABLE ping_tokens (
+    host TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+
+  CREATE TABLE backup_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    host TEXT NOT NULL,
+    started_at INTEGER,
+    ended_at INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('running', 'success', 'failure')),
+    exit_status INTEGER,
+    log TEXT NOT NULL DEFAULT '',
+    log_truncated INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX backup_runs_by_host ON backup_runs (host, id);
+  `,
+  // ---- end of client kit migrations -------------------------------------------------------------
 ];

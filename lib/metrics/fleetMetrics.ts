@@ -13,6 +13,7 @@
 import { Gauge, type MetricObjectWithValues, type MetricValue, type Registry } from "prom-client";
 import { getFleetState } from "@/lib/fleet/store";
 import type { FleetState, RepoState, SiteState } from "@/lib/fleet/types";
+import { getPingStore } from "@/lib/ping/store";
 import { hostDashboardUrl } from "@/lib/publicUrl";
 
 
@@ -199,6 +200,32 @@ export function registerFleetMetrics(registry: Registry): void {
       this.set({ source: getFleetState().source }, 1);
     },
   });
+
+  // Run reports (POST /ping/<token> from the backup script): the newest finished run of every host.
+  const runGauge = (name: string, help: string, value: (run: { status: string; endedAt: number | null }) => number | null) =>
+    new Gauge<"host">({
+      name,
+      help,
+      labelNames: ["host"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const run of getPingStore()?.lastFinishedRuns() ?? []) {
+          const v = value(run);
+          if (v !== null) this.set({ host: run.host }, v);
+        }
+      },
+    });
+  runGauge(
+    "borg_backup_last_run_success",
+    "1 if the host's last reported backup run (borg-backup.sh, /ping) succeeded, 0 if it failed. Absent until a run reports its end.",
+    (run) => (run.status === "success" ? 1 : 0),
+  );
+  runGauge(
+    "borg_backup_last_run_timestamp_seconds",
+    "When the host's last reported backup run ended, Unix seconds.",
+    (run) => (run.endedAt === null ? null : run.endedAt / 1000),
+  );
 
   new Gauge({
     name: "borg_stale_threshold_seconds",

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { refreshHostAction } from "@/app/actions/refresh";
 import { AlertBanner } from "@/components/alerts/AlertBanner";
+import { RecentRuns } from "@/components/host/RecentRuns";
 import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
 import { StatusBadge } from "@/components/StatusBadge";
@@ -81,6 +82,7 @@ export default async function HostPage({ params }: { params: Params }) {
       </div>
 
       <AlertBanner now={now} host={host} principal={principal} />
+      <RecentRuns host={host} now={now} />
 
       {repos.map(({ repo, status }) => (
         <RepoSection key={repo.id} repo={repo} status={status} now={now} staleAfterSeconds={state.staleAfterSeconds} />

@@ -8,6 +8,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { borgEnv, makeTmpDirs, ROOT, run } from "./helpers";
 
+import { SKIP_OUTSIDE_CI } from "../fixtures/ci";
+
 const tmp = makeTmpDirs();
 const pgBin = (() => {
   try {
@@ -20,7 +22,7 @@ const pgBin = (() => {
 })();
 const canRun = pgBin !== null && process.getuid?.() === 0;
 
-describe.skipIf(!canRun)("PostgreSQL dumps (real cluster)", () => {
+describe.skipIf(SKIP_OUTSIDE_CI && (!canRun))("PostgreSQL dumps (real cluster)", () => {
   let dir = "";
   let socketDir = "";
   const port = String(20000 + (process.pid % 20000));

@@ -8,7 +8,7 @@
  * change, and generates further scenarios whose expected outcome is computed here, independently.
  */
 import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -19,6 +19,7 @@ import { parseConfig } from "@/lib/config/load";
 import { prng } from "@/lib/random";
 
 import { SKIP_OUTSIDE_CI } from "./fixtures/ci";
+import { freePort, run, stopProcess, waitFor, type RunResult } from "./fixtures/processes";
 
 const ROOT = path.resolve(__dirname, "..");
 const rel = (...parts: string[]) => path.join(ROOT, ...parts);
@@ -26,31 +27,6 @@ const read = (...parts: string[]) => fs.readFileSync(rel(...parts), "utf8");
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a program without a shell; never throws (the exit code is part of what tests assert). */
-function run(
-  file: string,
-  args: string[],
-  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      file,
-      args,
-      { cwd: options.cwd ?? ROOT, env: (options.env ?? process.env) as NodeJS.ProcessEnv, timeout: options.timeoutMs ?? 110_000, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
 
 function which(program: string): string | null {
   for (const dir of (process.env.PATH ?? "").split(":")) {
@@ -74,42 +50,6 @@ function tmpDir(prefix: string): string {
 afterAll(() => {
   for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
-}
-
-function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-    setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-  });
-}
 
 /** Copies a directory tree (files and directories only). */
 function copyTree(from: string, to: string): void {

@@ -5,6 +5,7 @@
  * may call it more than once and load this module in several bundles.
  */
 import { AlertStore, setAlertStore } from "@/lib/alerts/store";
+import { setCurrentConfig } from "@/lib/config/current";
 import { ConfigError, configPathFromEnv, loadConfig } from "@/lib/config/load";
 import { setAuthDb } from "@/lib/auth/store";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
@@ -47,6 +48,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
 
   try {
     const config = loadConfig(configPathFromEnv(env));
+    setCurrentConfig(config);
     setPublicUrl(config.publicUrl);
     const db = openDatabase(config.dataDir);
     setAlertStore(new AlertStore(db));

@@ -39,7 +39,7 @@ export function effectiveSecrets(...layers: Array<Secrets | undefined>): Secrets
   return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
-function defaultLocation(site: SiteConfig, host: string): string {
+export function defaultLocation(site: SiteConfig, host: string): string {
   if (site.root) return path.join(site.root, host);
   return `${site.remote!.replace(/\/+$/, "")}/${host}`;
 }

@@ -4,6 +4,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseConfig } from "./load";
 import { parseDurationSeconds } from "./duration";
+import { archiveIndexDir, restoreRoot } from "./dirs";
+import { parseByteSize } from "./size";
 
 const FILE = "/etc/borg-fleet/fleet.yml";
 
@@ -112,6 +114,43 @@ describe("parseConfig", () => {
 
   it("requires at least one site", () => {
     expect(problemsOf("repos: []\n").join()).toMatch(/^sites: /);
+  });
+});
+
+describe("archive index, restore and retention settings", () => {
+  it("defaults to dirs under dataDir, a 5 GiB index budget, 2 restores at once and the seed's 7/4/6", () => {
+    const config = parseConfig("dataDir: /var/lib/bf\nsites: [{name: onsite, root: /srv/borg}]", FILE);
+    expect(archiveIndexDir(config)).toBe("/var/lib/bf/archive-index");
+    expect(restoreRoot(config)).toBe("/var/lib/bf/restores");
+    expect(config.archiveIndex.diskBudget).toBe(5 * 1024 ** 3);
+    expect(config.restore.concurrency).toBe(2);
+    expect(config.retention.default).toEqual({ hourly: 0, daily: 7, weekly: 4, monthly: 6, yearly: 0 });
+    expect(config.retention.hosts).toEqual([]);
+  });
+
+  it("resolves relative dirs, parses sizes and per-host policies", () => {
+    const config = parseConfig(
+      [
+        "sites: [{name: onsite, root: /srv/borg}]",
+        "archiveIndex: {dir: idx, diskBudget: 500MB}",
+        "restore: {root: ../restores, concurrency: 1}",
+        "retention: {hosts: [{match: 'db-*', policy: {daily: 14, monthly: 12}}]}",
+      ].join("\n"),
+      FILE,
+    );
+    expect(archiveIndexDir(config)).toBe("/etc/borg-fleet/idx");
+    expect(restoreRoot(config)).toBe("/etc/restores");
+    expect(config.archiveIndex.diskBudget).toBe(500e6);
+    expect(config.retention.hosts[0]).toEqual({ match: "db-*", policy: { hourly: 0, daily: 14, weekly: 4, monthly: 12, yearly: 0 } });
+  });
+
+  it("names a bad size", () => {
+    expect(problemsOf("sites: [{name: a, root: /x}]\narchiveIndex: {diskBudget: lots}")).toEqual([
+      expect.stringMatching(/archiveIndex\.diskBudget.*"2GiB"/),
+    ]);
+    expect(parseByteSize("2GiB")).toBe(2 * 1024 ** 3);
+    expect(parseByteSize("1.5 kB")).toBe(1500);
+    expect(parseByteSize("3 XB")).toBeNull();
   });
 });
 

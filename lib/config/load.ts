@@ -81,6 +81,8 @@ function resolveRelativePaths(config: FleetConfig, base: string): FleetConfig {
   return {
     ...config,
     dataDir: path.resolve(base, config.dataDir),
+    archiveIndex: { ...config.archiveIndex, dir: config.archiveIndex.dir ? path.resolve(base, config.archiveIndex.dir) : undefined },
+    restore: { ...config.restore, root: config.restore.root ? path.resolve(base, config.restore.root) : undefined },
     secrets: resolveSecrets(config.secrets, base),
     sites: config.sites.map((s) => ({
       ...s,

@@ -6,6 +6,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { parseDurationSeconds } from "./duration";
+import { parseByteSize } from "./size";
 
 const duration = (what: string) =>
   z
@@ -17,6 +18,18 @@ const duration = (what: string) =>
         return z.NEVER;
       }
       return seconds;
+    });
+
+const byteSize = (what: string) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const bytes = parseByteSize(value);
+      if (bytes === null) {
+        ctx.addIssue({ code: "custom", message: `expected ${what} as bytes or a size like "500MB", "2GiB"` });
+        return z.NEVER;
+      }
+      return bytes;
     });
 
 /** Host names end up in URLs, metric labels and file paths: keep them to DNS-like characters. */
@@ -85,6 +98,22 @@ export const repoSchema = z
   })
   .strict();
 
+/**
+ * A GFS retention policy, as `borg prune --keep-*` takes it. The seed prunes 7 daily / 4 weekly /
+ * 6 monthly; 0 means "no archives kept by this rule".
+ */
+export const retentionPolicySchema = z
+  .object({
+    hourly: z.number().int().min(0).default(0),
+    daily: z.number().int().min(0).default(7),
+    weekly: z.number().int().min(0).default(4),
+    monthly: z.number().int().min(0).default(6),
+    yearly: z.number().int().min(0).default(0),
+  })
+  .strict();
+
+export type RetentionPolicy = z.output<typeof retentionPolicySchema>;
+
 export const configSchema = z
   .object({
     /** Where the dashboard keeps its SQLite database and borg's cache. Relative to the config file. */
@@ -109,6 +138,43 @@ export const configSchema = z
         /** A repo held by a running backup is tried again after this long. */
         busyRetry: duration("a retry delay").default(30),
         enabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The per-archive file index behind the archive browser (one SQLite file per archive id, kept for
+     * good because archives never change; least recently used indexes are evicted past diskBudget).
+     */
+    archiveIndex: z
+      .object({
+        /** Defaults to `<dataDir>/archive-index`. Relative to the config file. */
+        dir: z.string().min(1).optional(),
+        diskBudget: byteSize("a disk budget").default(5 * 1024 ** 3),
+      })
+      .strict()
+      .prefault({}),
+    /** Restore jobs: borg extract into `<root>/<host>/<archive>/<job>` on the dashboard host. */
+    restore: z
+      .object({
+        /** Defaults to `<dataDir>/restores`. Relative to the config file. */
+        root: z.string().min(1).optional(),
+        /** How many restore jobs run at once; more wait in the queue. */
+        concurrency: z.number().int().min(1).max(16).default(2),
+        /** A restore that runs longer than this is stopped and marked failed. */
+        timeout: duration("a timeout").default(86400),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * The retention policy the repos are pruned with (shown by the retention preview; the dashboard never
+     * prunes). `hosts` overrides it for hosts matching a glob pattern; the first match wins.
+     */
+    retention: z
+      .object({
+        default: retentionPolicySchema.prefault({}),
+        hosts: z
+          .array(z.object({ match: z.string().min(1), policy: retentionPolicySchema.prefault({}) }).strict())
+          .default([]),
       })
       .strict()
       .prefault({}),

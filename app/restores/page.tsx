@@ -1,8 +1,7 @@
 import type { Metadata } from "next";
 import { RestoreJobList } from "@/components/restore/RestoreJobList";
-import { forbidden } from "next/navigation";
-import { auditRefusal, requirePage } from "@/lib/auth/guard";
-import { can, roleAllows } from "@/lib/auth/policy";
+import { requireRestoreRole } from "@/app/restores/access";
+import { can } from "@/lib/auth/policy";
 import { getAuthDb } from "@/lib/auth/store";
 import { restoreRoot } from "@/lib/config/dirs";
 import { getCurrentConfig } from "@/lib/config/current";
@@ -12,15 +11,6 @@ import { toJobView } from "@/lib/restore/view";
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Restores" };
 
-/** Restores are for roles that may restore (operators, admins); others get 403, audited. */
-async function requireRestoreRole() {
-  const principal = await requirePage("fleet:view");
-  if (!roleAllows(principal, "archive:restore")) {
-    await auditRefusal(principal, "archive:restore");
-    forbidden();
-  }
-  return principal;
-}
 
 /** Restore jobs the user may see (admins: all; operators: hosts in scope; viewers: 403). */
 export default async function RestoresPage() {

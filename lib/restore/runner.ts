@@ -29,20 +29,9 @@ import {
   setPid,
   updateProgress,
   type RestoreJob,
+  type RestoreRequest,
 } from "./store";
 
-export interface RestoreRequest {
-  host: string;
-  site: string;
-  repoId: string;
-  archive: string;
-  archiveId: string;
-  /** pathParam-encoded, validated by the caller (restorePathProblem). */
-  paths: string[];
-  stripComponents: number;
-  requestedBy: string | null;
-  address?: string | null;
-}
 
 export interface RestoreRunnerOptions {
   db: Db;
@@ -321,4 +310,4 @@ export async function startRestoreRunner(db: Db, config: FleetConfig): Promise<R
   return runner;
 }
 
-export { displayPaths };
+export { displayPaths, type RestoreRequest };

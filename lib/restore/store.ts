@@ -18,18 +18,8 @@ export const RETRYABLE_STATES: ReadonlySet<RestoreState> = new Set(["failed", "c
 export const LOG_LIMIT = 500;
 const LOG_LINE_MAX = 2000;
 
-export interface RestoreJob {
-  id: number;
-  host: string;
-  site: string;
-  repoId: string;
-  archive: string;
-  archiveId: string;
-  /** pathParam-encoded archive paths (lib/archives/pathParam.ts). */
-  paths: string[];
-  stripComponents: number;
-  destination: string;
-  state: RestoreState;
+/** Progress as stored (see lib/borg/extract.ts ExtractProgress); itemsTotal comes from the safety scan. */
+export interface JobProgressFields {
   phase: string | null;
   percent: number | null;
   currentFile: string | null;
@@ -38,7 +28,12 @@ export interface RestoreJob {
   speed: number | null;
   etaSeconds: number | null;
   itemsTotal: number | null;
-  requestedBy: string | null;
+}
+
+export interface RestoreJob extends Omit<RestoreRequest, "address">, JobProgressFields {
+  id: number;
+  destination: string;
+  state: RestoreState;
   retryOf: number | null;
   createdAt: number;
   startedAt: number | null;
@@ -120,20 +115,25 @@ export function displayPaths(paths: readonly string[]): string[] {
   });
 }
 
-export interface NewRestoreJob {
+/** What a caller asks for (validated already: host in scope, archive resolved, paths checked). */
+export interface RestoreRequest {
   host: string;
   site: string;
   repoId: string;
   archive: string;
   archiveId: string;
+  /** pathParam-encoded archive paths. */
   paths: string[];
   stripComponents: number;
   requestedBy: string | null;
+  /** For the audit row written with the insert. */
+  address?: string | null;
+}
+
+export interface NewRestoreJob extends RestoreRequest {
   retryOf?: number | null;
   /** The job's directory from its id (destination.ts); called inside the insert transaction. */
   destinationFor: (id: number) => string;
-  /** For the audit row written with the insert. */
-  address?: string | null;
 }
 
 /** Insert a queued job and its audit row in one transaction. */
@@ -197,16 +197,7 @@ export function setPid(db: Db, id: number, pid: number | null): void {
   db.prepare("UPDATE restore_jobs SET pid = ? WHERE id = ?").run(pid, id);
 }
 
-export interface ProgressFields {
-  phase?: string | null;
-  percent?: number | null;
-  currentFile?: string | null;
-  bytesDone?: number;
-  bytesTotal?: number;
-  speed?: number | null;
-  etaSeconds?: number | null;
-  itemsTotal?: number | null;
-}
+export type ProgressFields = Partial<JobProgressFields>;
 
 export function updateProgress(db: Db, id: number, p: ProgressFields): void {
   db.prepare(

@@ -6,62 +6,21 @@ import type { Db } from "@/lib/db";
 import { rsyncCommand } from "./destination";
 import { displayPaths, jobLog, type RestoreJob, type RestoreLogLine } from "./store";
 
-export interface RestoreJobView {
-  id: number;
-  host: string;
-  site: string;
-  archive: string;
-  paths: string[];
-  stripComponents: number;
-  destination: string;
-  state: RestoreJob["state"];
-  phase: string | null;
-  percent: number | null;
-  currentFile: string | null;
-  bytesDone: number;
-  bytesTotal: number;
-  speed: number | null;
-  etaSeconds: number | null;
-  itemsTotal: number | null;
-  requestedBy: string | null;
-  retryOf: number | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  error: string | null;
+/** A job as shown: everything but internals (pid, repo id, archive id), paths for display. */
+export type RestoreJobView = Omit<RestoreJob, "pid" | "repoId" | "archiveId"> & {
   /** Shown once the job succeeded: copy the result back to the host. */
   rsync: { command: string; targetKnown: boolean } | null;
   log?: RestoreLogLine[];
-}
+};
 
 const MAX_LISTED_PATHS = 200;
 
 export function toJobView(job: RestoreJob, db?: Db): RestoreJobView {
   const shown = displayPaths(job.paths);
+  const { pid: _pid, repoId: _repoId, archiveId: _archiveId, ...shownFields } = job;
   return {
-    id: job.id,
-    host: job.host,
-    site: job.site,
-    archive: job.archive,
+    ...shownFields,
     paths: shown.slice(0, MAX_LISTED_PATHS),
-    stripComponents: job.stripComponents,
-    destination: job.destination,
-    state: job.state,
-    phase: job.phase,
-    percent: job.percent,
-    currentFile: job.currentFile,
-    bytesDone: job.bytesDone,
-    bytesTotal: job.bytesTotal,
-    speed: job.speed,
-    etaSeconds: job.etaSeconds,
-    itemsTotal: job.itemsTotal,
-    requestedBy: job.requestedBy,
-    retryOf: job.retryOf,
-    createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-    error: job.error,
     rsync: job.state === "succeeded" ? rsyncCommand({ destination: job.destination, host: job.host, stripComponents: job.stripComponents, displayPaths: shown }) : null,
     ...(db ? { log: jobLog(db, job.id) } : {}),
-  };
-}
+  };}

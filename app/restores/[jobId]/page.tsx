@@ -1,24 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { forbidden, notFound } from "next/navigation";
+import { notFound } from "next/navigation";
 import { RestoreJobDetails } from "@/components/restore/RestoreJobDetails";
-import { auditRefusal, requirePage } from "@/lib/auth/guard";
-import { roleAllows } from "@/lib/auth/policy";
+import { requireRestoreRole } from "@/app/restores/access";
+import { requirePage } from "@/lib/auth/guard";
 import { getAuthDb } from "@/lib/auth/store";
 import { getJob } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 
 export const dynamic = "force-dynamic";
 
-/** Restores are for roles that may restore (operators, admins); others get 403, audited. */
-async function requireRestoreRole() {
-  const principal = await requirePage("fleet:view");
-  if (!roleAllows(principal, "archive:restore")) {
-    await auditRefusal(principal, "archive:restore");
-    forbidden();
-  }
-  return principal;
-}
 
 export async function generateMetadata({ params }: { params: Promise<{ jobId: string }> }): Promise<Metadata> {
   return { title: `Restore #${(await params).jobId.slice(0, 20)}` };

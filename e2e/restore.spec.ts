@@ -2,7 +2,8 @@
  * Restore jobs in Chromium on the demo fleet: the demo operator starts a restore of known demo files
  * (the startRestore server action, called over HTTP exactly as the archive browser's RestoreButton
  * calls it), watches the job page reach "succeeded", sees the rsync command, and the restored bytes on
- * disk equal borg's own `extract --stdout` of the same path. Viewers and out-of-scope hosts are refused.
+ * disk equal borg's own `extract --stdout` of the same path; then restores the same paths again with
+ * strip components through the RestoreButton form in the browser. Viewers and out-of-scope hosts are refused.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -64,6 +65,19 @@ test("an operator restores demo files and follows the job to success in Chromium
   }
   expect(fs.readFileSync(path.join(destination, "etc/hostname"), "utf8")).toBe(`${HOST}\n`);
 
+  // "Restore…" (the archive browser's RestoreButton, also offered on a finished job) with strip
+  // components, driven in Chromium: a new job, its page, and the files one directory up.
+  await page.getByRole("button", { name: "Restore…" }).click();
+  const form = page.getByRole("form", { name: "Restore the selection" });
+  await form.getByLabel("Strip leading path components").fill("1");
+  await form.getByRole("button", { name: "Start restore" }).click();
+  await expect(page).not.toHaveURL(new RegExp(`/restores/${jobId}$`));
+  await expect(page.getByTestId("restore-state")).toHaveText("succeeded");
+  const stripped = (await page.getByTestId("restore-destination").textContent())!.trim();
+  expect(stripped).not.toBe(destination);
+  await expect(page.getByTestId("rsync-command")).toHaveText(`rsync -aHAX --numeric-ids --info=progress2 ${stripped}/ root@${HOST}:/etc/`);
+  expect(fs.readFileSync(path.join(stripped, "hostname"), "utf8")).toBe(`${HOST}\n`);
+
   await page.goto("/restores");
   const row = page.getByTestId(`restore-row-${jobId}`);
   await expect(row).toContainText(HOST);
@@ -71,9 +85,13 @@ test("an operator restores demo files and follows the job to success in Chromium
   await row.getByRole("link", { name: `#${jobId}` }).click();
   await expect(page).toHaveURL(new RegExp(`/restores/${jobId}$`));
 
-  // Out of the operator's scope: refused (403), nothing queued.
+  // Out of the operator's scope: refused with forbidden() (Next streams an action called with plain
+  // arguments with HTTP 200 and the 403 as the result's error digest), and no job is queued.
+  const before = ((await (await context.request.get("/api/restores")).json()) as { jobs: unknown[] }).jobs.length;
   const refused = await callAction(context.request, baseURL!, "startRestore", { host: "mail", site: SITE, archive, paths: ["etc/hostname"] });
-  expect(refused.status).toBe(403);
+  expect(refused.text).toContain('"digest":"NEXT_HTTP_ERROR_FALLBACK;403"');
+  expect(refused.text).not.toContain("jobId");
+  expect(((await (await context.request.get("/api/restores")).json()) as { jobs: unknown[] }).jobs.length).toBe(before);
   await context.close();
 });
 

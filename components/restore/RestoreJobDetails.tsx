@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
 import { cancelRestore, retryRestore } from "@/app/actions/restore";
+import { RestoreButton } from "@/components/archive/RestoreButton";
 import { UtcTime } from "@/components/TimeAgo";
 import type { RestoreJobView } from "@/lib/restore/view";
 import { JobProgress, JobState } from "./JobProgress";
@@ -75,6 +76,7 @@ export function RestoreJobDetails({ initial }: { initial: RestoreJobView }) {
               Retry
             </button>
           ) : null}
+          {!active && job.pathParams ? <RestoreButton host={job.host} site={job.site} archive={job.archive} paths={job.pathParams} /> : null}
         </div>
       </div>
       {message ? (

@@ -132,7 +132,7 @@ describe("restore jobs (real borg)", () => {
     const rows = queryAudit(db, { action: "archive:restore" });
     expect(rows.map((r) => r.reason)).toEqual([`restore job ${job.id} succeeded`, `restore job ${job.id} queued`]);
     expect(rows[1]!.paths).toContain("var/lib/db.bin");
-    expect(jobLog(db, job.id).map((l) => l.message).join("\n")).toContain("3 items");
+    expect(jobLog(db, job.id).map((l) => l.message).join("\n")).toContain("6 items"); // etc, etc/motd, etc/app, etc/app/config.yml, etc/link-out, var/lib/db.bin
   });
 
   it("restores awkward names exactly (spaces, tabs, newlines, quotes, *?[, dashes, non-UTF-8, long paths)", async () => {

@@ -195,19 +195,32 @@ describe("cancelRestore and retryRestore", () => {
   });
 
   it("cancel a queued job and retry it as a new job", async () => {
-    as("op");
-    // Fill both slots so the third waits in the queue.
-    const a = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc")] });
-    const b = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc")] });
-    const c = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc/motd")] });
-    if (!a.ok || !b.ok || !c.ok) throw new Error("start failed");
-    expect(getJob(db, c.jobId)!.state).toBe("queued");
-    expect(await cancelRestore({ jobId: c.jobId })).toMatchObject({ ok: true, message: "Restore cancelled." });
-    const retried = await retryRestore({ jobId: c.jobId });
-    expect(retried.ok).toBe(true);
-    await runner.whenIdle();
-    if (!retried.ok) return;
-    const job = getJob(db, retried.jobId)!;
-    expect(job).toMatchObject({ state: "succeeded", retryOf: c.jobId, requestedBy: "op" });
+    // One slot, held by a job that waits on a gate before it reaches borg: the next job stays queued.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const config = configSchema.parse({ dataDir: repo.root, sites: [{ name: "onsite", root: repo.root, discover: false }], repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }], restore: { root: restoreRootDir, concurrency: 1 } });
+    const gated = new RestoreRunner({ db, config, borg: repo.opts, resolveTarget: async () => (await gate, repo.target) });
+    setRestoreRunner(gated);
+    try {
+      as("op");
+      const a = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc")] });
+      const c = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc/motd")] });
+      if (!a.ok || !c.ok) throw new Error("start failed");
+      expect(getJob(db, a.jobId)!.state).toBe("running");
+      expect(getJob(db, c.jobId)!.state).toBe("queued");
+      expect(await cancelRestore({ jobId: c.jobId })).toMatchObject({ ok: true, message: "Restore cancelled." });
+      expect(lastAudit()).toMatchObject({ username: "op", outcome: "ok", reason: `restore job ${c.jobId} cancelled by op before it started` });
+      open();
+      const retried = await retryRestore({ jobId: c.jobId });
+      expect(retried.ok).toBe(true);
+      await gated.whenIdle();
+      if (!retried.ok) return;
+      expect(getJob(db, a.jobId)!.state).toBe("succeeded");
+      expect(getJob(db, retried.jobId)!).toMatchObject({ state: "succeeded", retryOf: c.jobId, requestedBy: "op" });
+    } finally {
+      open();
+      setRestoreRunner(runner);
+    }
   });
+
 });

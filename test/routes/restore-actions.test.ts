@@ -179,6 +179,9 @@ describe("cancelRestore and retryRestore", () => {
     await runner.whenIdle();
 
     as("other");
+    expect(await httpStatusOf(getJobRoute(new Request("http://localhost/"), { params: Promise.resolve({ id: String(started.jobId) }) }))).toBe(403);
+    const listed = (await (await listJobsRoute()).json()) as { jobs: Array<{ host: string }> };
+    expect(listed.jobs).toEqual([]); // web1 is not in this operator's scope
     expect(await httpStatusOf(retryRestore({ jobId: started.jobId }))).toBe(403);
     expect(lastAudit()).toMatchObject({ username: "other", host: "web1", outcome: "refused" });
     expect(await httpStatusOf(cancelRestore({ jobId: started.jobId }))).toBe(403);

@@ -30,6 +30,7 @@ describe("SSO header values", () => {
 
   it("splits groups on commas and spaces, drops duplicates and empty entries", () => {
     expect(ssoGroupsSchema.parse("a,b c ,, d\t a")).toEqual(["a", "b", "c", "d"]);
+    expect(ssoGroupsSchema.parse("foo|bar|baz")).toEqual(["foo", "bar", "baz"]);
     expect(ssoGroupsSchema.parse("role:admin,/org/team,user@x")).toEqual(["role:admin", "/org/team", "user@x"]);
     expect(ssoGroupsSchema.parse("")).toEqual([]);
   });

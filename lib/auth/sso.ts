@@ -26,11 +26,11 @@ export const ssoUserSchema = z
 
 const GROUP = /^[A-Za-z0-9._@+=:/~-]{1,256}$/;
 
-/** The groups header: names separated by commas and/or spaces; at most 8 KiB and 200 groups. */
+/** The groups header: names separated by commas, spaces or "|" (authentik); at most 8 KiB and 200 groups. */
 export const ssoGroupsSchema = z
   .string()
   .max(8192, "the SSO groups header is longer than 8 KiB")
-  .transform((value) => [...new Set(value.split(/[\s,]+/).filter(Boolean))])
+  .transform((value) => [...new Set(value.split(/[\s,|]+/).filter(Boolean))])
   .pipe(
     z
       .array(z.string().regex(GROUP, "a group name in the SSO groups header has characters other than letters, digits and . _ @ + = : / ~ -"))

@@ -132,7 +132,7 @@ export const ssoSchema = z
       .array(z.string().refine((v) => parseCidr(v) !== null, "expected an IP address or CIDR range such as 10.0.0.0/8, 127.0.0.1, ::1, fd00::/8"))
       .default([]),
     userHeader: headerName.default(DEFAULT_USER_HEADER),
-    /** Group names separated by commas and/or spaces. */
+    /** Group names separated by commas, spaces or "|". */
     groupsHeader: headerName.default(DEFAULT_GROUPS_HEADER),
     /**
      * Group → role and host scope. A user in several mapped groups gets the highest role, and the hosts

@@ -5,7 +5,7 @@
  * trusted proxy. Requests from 127.0.0.1 play the proxy; requests whose socket is bound to 127.0.0.2
  * play a client talking to the dashboard directly. The audit log is read from the server's database.
  *
- * Covers: (i) proxy headers → pages, a route handler and a server action for that user with the
+ * Covers: (i) proxy headers → pages and server actions for that user with the
  * mapped role and scope; (ii) the same headers from 127.0.0.2 → 403 and an audit row "untrusted";
  * (iii) a spoofed X-Forwarded-For or private peer header changes neither the audited address nor the
  * per-address sign-in throttle; (iv) a user whose groups map to nothing → 403; in Chromium: the SSO
@@ -136,7 +136,7 @@ test.afterAll(async () => {
   fs.rmSync(path.join(DEMO_DIR, "fleet-sso.yml"), { force: true });
 });
 
-test("(i) a trusted proxy's user gets the mapped role and scope: pages, a route handler and a server action", async () => {
+test("(i) a trusted proxy's user gets the mapped role and scope: pages and server actions", async () => {
   const before = lastAuditId();
   const operator = sso("sso-olivia", "backup-ops everyone");
 
@@ -271,7 +271,7 @@ test("in Chromium: the SSO user's pages and sign-out; password sign-in beside SS
     await page.getByLabel("Username").fill(admin.username);
     await page.getByLabel("Password").fill("not the password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Wrong username or password.");
+    await expect(page.getByText("Wrong username or password.")).toBeVisible();
     // The username survives the failed attempt; only the password is typed again.
     await expect(page.getByLabel("Username")).toHaveValue(admin.username);
     await expect(page.getByLabel("Password")).toHaveValue("");

@@ -2,6 +2,9 @@
  * The header rewrite of the production server wrapper, on request objects shaped like node:http's.
  * The wrapper itself is exercised over real HTTP by e2e/sso.spec.ts (it needs the production build).
  */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cidrMatcher } from "../lib/net/proxyTrust.mjs";
 import { scrubRequestHeaders } from "./server.mjs";
@@ -60,5 +63,25 @@ describe("scrubRequestHeaders", () => {
     const req = request(undefined, [["X-Forwarded-User", "alice"]]);
     scrubRequestHeaders(req, trust);
     expect(req.headers).toEqual({ "x-borg-fleet-sso-untrusted": "x-forwarded-user" });
+  });
+});
+
+describe("the container image", () => {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const read = (f: string) => fs.readFileSync(path.join(root, f), "utf8");
+
+  it("runs the wrapper over the standalone output, with every file the wrapper imports", () => {
+    const dockerfile = read("Dockerfile");
+    expect(dockerfile).toMatch(/^CMD \["node", "scripts\/server\.mjs"\]$/m);
+    const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) \.\/(\S+)$/gm)].map((m) => [m[1], m[2]]);
+    const source = read("scripts/server.mjs");
+    // Relative imports: copied to the same place, so the import still resolves.
+    const relative = [...source.matchAll(/from "(\.\.?\/[^"]+)"/g)].map((m) => path.posix.join("scripts", m[1]!));
+    expect(relative).toEqual(["lib/net/proxyTrust.mjs"]);
+    for (const file of ["scripts/server.mjs", ...relative]) expect(copied).toContainEqual([file, file]);
+    // Packages it imports that the standalone trace does not carry (the app bundles its own yaml).
+    const packages = [...source.matchAll(/import\("([^."][^"]*)"\)/g)].map((m) => m[1]!).filter((p) => p !== "next");
+    expect(packages).toEqual(["yaml"]);
+    for (const p of packages) expect(copied).toContainEqual([`node_modules/${p}`, `node_modules/${p}`]);
   });
 });

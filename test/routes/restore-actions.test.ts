@@ -8,9 +8,11 @@ import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
 let sessionToken: string | undefined;
+const PEER = vi.hoisted(() => "x-borg-fleet-peer");
 vi.mock("next/headers", () => ({
   cookies: async () => ({ get: (name: string) => (name === "borg_fleet_session" && sessionToken ? { name, value: sessionToken } : undefined) }),
-  headers: async () => new Headers({ "x-forwarded-for": "192.0.2.7" }),
+  // The socket peer as the server wrapper records it (lib/net/clientAddress.ts).
+  headers: async () => new Headers({ [PEER]: "192.0.2.7" }),
 }));
 
 import { cancelRestore, retryRestore, startRestore } from "@/app/actions/restore";

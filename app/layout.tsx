@@ -4,7 +4,7 @@ import { logoutAction } from "@/app/actions/auth";
 import { NavLink } from "@/components/NavLink";
 import { SsoSignOut } from "@/components/auth/SsoSignOut";
 import { currentPrincipal } from "@/lib/auth/guard";
-import { can } from "@/lib/auth/policy";
+import { can, roleAllows } from "@/lib/auth/policy";
 import { ssoConfig } from "@/lib/auth/sso";
 import "./globals.css";
 
@@ -38,6 +38,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <nav aria-label="Main" className="flex items-center gap-1">
                   <NavLink href="/">Overview</NavLink>
+                  {roleAllows(principal, "archive:restore") ? (
+                    <NavLink href="/restores" match="prefix">
+                      Restores
+                    </NavLink>
+                  ) : null}
                   {can(principal, "users:manage") ? <NavLink href="/admin/users">Users</NavLink> : null}
                   {can(principal, "audit:read") ? <NavLink href="/admin/audit">Audit log</NavLink> : null}
                 </nav>

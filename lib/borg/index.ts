@@ -7,6 +7,7 @@
  * - schemas.ts:  zod schemas for borg's JSON; time.ts: borg's naive-UTC timestamps
  * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
  * - lock.ts:     reading a local repo's lock without taking it
+ * - export.ts:   streaming files out of an archive (extract --stdout, export-tar) for downloads
  */
 export {
   listArchives,
@@ -41,3 +42,13 @@ export { isLocalLocation } from "./location";
 export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 export { defaultBaseDir } from "./env";
 export { parseBorgTimestamp } from "./time";
+export {
+  extractToStdout,
+  exportTar,
+  statArchivePaths,
+  archivePathProblem,
+  pathsRegex,
+  borgPathCodePoints,
+  DOWNLOAD_TIMEOUT_MS,
+} from "./export";
+export type { BorgProcess } from "./run";

@@ -3,7 +3,7 @@
  * including names that are not UTF-8, and the tar must unpack with GNU tar.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,7 +87,9 @@ describe("extractToStdout", () => {
   });
 
   it("fails with wrong-passphrase when the passphrase is wrong", async () => {
-    const target = { location: repo.location, secrets: { passphrase: "wrong" } };
+    const passphraseFile = path.join(scratch, "wrong-passphrase");
+    await writeFile(passphraseFile, "wrong\n", { mode: 0o600 });
+    const target = { location: repo.location, secrets: { passphraseFile } };
     const proc = await extractToStdout(target, "host-2026-01-01", Buffer.from("data/small.txt"), repo.opts);
     const err = await readAll(proc).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BorgError);

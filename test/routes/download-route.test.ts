@@ -223,7 +223,7 @@ describe("access and bad input (every refusal audited)", () => {
 
   it("forged archive, host or site: 404", async () => {
     asSession(tokens.admin);
-    for (const params of [
+    for (const params of <Array<Record<string, string>>>[
       { host: HOST, archive: "web1-1999-01-01", path: "data/small.txt" },
       { host: "web9", archive: ARCHIVE, path: "data/small.txt" },
       { host: HOST, site: "elsewhere", archive: ARCHIVE, path: "data/small.txt" },

@@ -15,11 +15,11 @@ import { queryAudit } from "@/lib/audit/log";
 import { setCurrentConfig } from "@/lib/config/current";
 import { configSchema } from "@/lib/config/schema";
 import type { Db } from "@/lib/db";
-import { setFleetProvider } from "@/lib/fleet/store";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
+import { installEmptyFleet } from "@/test/fixtures/emptyFleet";
 import { AWKWARD_NAME, BIG_NAME, downloadFixture, LATIN1_NAME, LONG_NAME, pathKey, UTF8_NAME, type DownloadFixture } from "@/test/fixtures/downloadFiles";
 import { waitFor } from "@/test/fixtures/processes";
-import { asSession, httpStatusOf, signIn, useAuthDb } from "@/test/fixtures/routeSession";
+import { asSession, httpStatusOf, signIn, installAuthDb } from "@/test/fixtures/routeSession";
 
 vi.mock("next/headers", async () => (await import("@/test/fixtures/routeSession")).nextHeadersMock);
 
@@ -33,18 +33,7 @@ let db: Db;
 let scratch: string;
 const tokens: Record<"admin" | "operator" | "outsider" | "viewer", string> = { admin: "", operator: "", outsider: "", viewer: "" };
 
-setFleetProvider({
-  getState: () => ({
-    repos: [],
-    sites: [],
-    staleAfterSeconds: 129600,
-    source: "collector" as const,
-    problems: [],
-    collector: { lastCycleStartedAt: null, lastCycleDurationMs: null, running: false },
-  }),
-  getRepoHistory: () => [],
-  getSiteHistory: () => [],
-});
+installEmptyFleet();
 
 function url(params: Record<string, string | string[]>): string {
   const search = new URLSearchParams();
@@ -89,7 +78,7 @@ beforeAll(async () => {
       repos: [{ host: HOST, site: "main", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
     }),
   );
-  db = useAuthDb();
+  db = installAuthDb();
   tokens.admin = await signIn(db, { username: "admin", role: "admin" });
   tokens.operator = await signIn(db, { username: "op", role: "operator", hosts: ["web*"] });
   tokens.outsider = await signIn(db, { username: "dbop", role: "operator", hosts: ["db*"] });
@@ -141,6 +130,7 @@ describe("one file", () => {
     const response = await GET(new Request(fileUrl("docs")));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/x-tar");
+    expect(response.headers.get("cache-control")).toContain("no-transform");
     expect(response.headers.get("content-disposition")).toContain('filename="docs.tar"');
     const names = execFileSync("tar", ["-t", "--quoting-style=literal", "-f", "-"], { input: await body(response) }).toString("latin1");
     expect(names).toContain(`${pathKey(LATIN1_NAME)}\n`);
@@ -243,6 +233,29 @@ describe("access and bad input (every refusal audited)", () => {
     const many = Array.from({ length: 10_001 }, (_, i) => `f${i}`);
     expect(await httpStatusOf(GET(new Request(url({ host: HOST, archive: ARCHIVE, path: many }))))).toBe(400);
     expect(await httpStatusOf(GET(new Request(url({ host: "not a host!", archive: ARCHIVE, path: "x" }))))).toBe(400);
+  });
+});
+
+describe("borg failing mid-stream", () => {
+  it("errors the response stream (no silently short file) and audits the download as failed", async () => {
+    const response = await GET(new Request(fileUrl("data/huge.bin")));
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    // borg dies on its own (not stopped by us): e.g. the repository vanished or the OOM killer.
+    for (const pid of borgProcessesOf(repo.location)) process.kill(pid, "SIGKILL");
+    let received = 0;
+    const outcome = await (async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return "ended";
+        received += value.length;
+      }
+    })().catch(() => "errored");
+    expect(outcome).toBe("errored");
+    expect(received).toBeLessThan(40 * 1024 * 1024);
+    expect(lastAudit()).toMatchObject({ outcome: "failed", username: "op" });
+    expect(lastAudit().reason).toMatch(/SIGKILL|borg/i);
   });
 });
 

@@ -30,6 +30,7 @@ import {
 } from "@/lib/archives/download";
 import { resolveArchive } from "@/lib/archives/locate";
 import { exportTar, extractToStdout, statArchivePaths } from "@/lib/borg";
+import { readBodyLimited } from "@/lib/http/body";
 
 export const dynamic = "force-dynamic";
 
@@ -61,25 +62,10 @@ function auditDownload(ctx: AuditContext, outcome: "ok" | "refused" | "failed", 
   });
 }
 
-/** The form body, or null when it is too large (read no further than the limit). */
+/** The form body, or null when it is too large (reading stops at the limit). */
 async function readForm(request: Request): Promise<URLSearchParams | null> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > MAX_FORM_BYTES) return null;
-  if (!request.body) return new URLSearchParams();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_FORM_BYTES) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  const body = await readBodyLimited(request, MAX_FORM_BYTES);
+  return body === null ? null : new URLSearchParams(body.toString("utf8"));
 }
 
 async function download(request: Request, principal: Principal, input: DownloadRequest): Promise<Response> {
@@ -138,7 +124,9 @@ async function download(request: Request, principal: Principal, input: DownloadR
   const headers: Record<string, string> = {
     "Content-Type": asFile ? "application/octet-stream" : "application/x-tar",
     "Content-Disposition": contentDisposition(fileName),
-    "Cache-Control": "no-store",
+    // no-transform: Next's compression would otherwise gzip a tar (mime-db calls it compressible) on
+    // the fly for every browser: CPU for nothing on already-compressed data, and no Content-Length.
+    "Cache-Control": "no-store, no-transform",
     "X-Content-Type-Options": "nosniff",
   };
   // borg reports 0 for the second and later links of a hard-linked file; their size is unknown here.

@@ -106,10 +106,11 @@ export const BATCH_BYTES = 256 * 1024;
 const BATCH_WAIT_MS = 10;
 
 /**
- * Reads a Node stream in batches of about BATCH_BYTES. Every chunk costs a promise round trip through
- * the web stream and a write to the socket; in borg's 10-30 KB pieces that was 4 s of server CPU per
- * GiB. Memory stays bounded: a batch is at most BATCH_BYTES plus one chunk, and nothing is read
- * ahead of the consumer beyond Node's own stream buffer.
+ * Reads a Node stream in batches of about BATCH_BYTES, so the response gets ~10× fewer chunks than
+ * borg's 10-30 KB writes (each chunk is a promise round trip through the web stream and a socket
+ * write). The benchmark showed no measurable CPU change from this (docs/benchmarks.md, "Downloads"):
+ * the server's cost is per byte. Memory stays bounded: a batch is at most BATCH_BYTES plus one chunk,
+ * and nothing is read ahead of the consumer beyond Node's own stream buffer.
  */
 class BatchReader {
   private ended = false;

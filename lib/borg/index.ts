@@ -7,7 +7,11 @@
  * - schemas.ts:  zod schemas for borg's JSON; time.ts: borg's naive-UTC timestamps
  * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
  * - lock.ts:     reading a local repo's lock without taking it
+<<<<<<< HEAD
  * - extract.ts:  restores (borg extract with progress, the patterns file, the symlink safety scan)
+=======
+ * - export.ts:   streaming files out of an archive (extract --stdout, export-tar) for downloads
+>>>>>>> download
  */
 export {
   listArchives,
@@ -43,6 +47,7 @@ export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 export { defaultBaseDir } from "./env";
 export { parseBorgTimestamp } from "./time";
 export {
+<<<<<<< HEAD
   extractArchive,
   extractPatterns,
   writeExtractPatterns,
@@ -53,3 +58,14 @@ export {
   type ExtractOptions,
   type ExtractScan,
 } from "./extract";
+=======
+  extractToStdout,
+  exportTar,
+  statArchivePaths,
+  archivePathProblem,
+  pathsRegex,
+  borgPathCodePoints,
+  DOWNLOAD_TIMEOUT_MS,
+} from "./export";
+export type { BorgProcess } from "./run";
+>>>>>>> download

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- render|collector|restore ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|download ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchCollector } from "./collector";
+import { benchDownload } from "./download";
 import { benchRender } from "./render";
 import { benchRestore } from "./restore";
 
@@ -37,6 +38,11 @@ async function main(): Promise<void> {
   }
   if (all || wanted.has("restore")) {
     results.restore = await benchRestore(root);
+    console.log();
+  }
+  if (all || wanted.has("download")) {
+    await ensureBuilt();
+    results.download = await benchDownload(root);
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

@@ -11,7 +11,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST } from "@/app/ping/[...slug]/route";
 import { RecentRunsList } from "@/components/host/RecentRuns";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
-import { setFleetProvider } from "@/lib/fleet/store";
+import { installEmptyFleet } from "@/test/fixtures/emptyFleet";
 import { getRegistry } from "@/lib/metrics/registry";
 import { MAX_BODY_BYTES, PER_ADDRESS_PER_MINUTE, PER_TOKEN_PER_MINUTE, handlePing, resetRateLimits } from "@/lib/ping/handler";
 import { PingStore, setPingStore } from "@/lib/ping/store";
@@ -20,18 +20,7 @@ import { borgEnv, makeTmpDirs, ROOT, run } from "./helpers";
 const tmp = makeTmpDirs();
 afterAll(() => tmp.cleanup());
 
-setFleetProvider({
-  getState: () => ({
-    repos: [],
-    sites: [],
-    staleAfterSeconds: 129600,
-    source: "collector" as const,
-    problems: [],
-    collector: { lastCycleStartedAt: null, lastCycleDurationMs: null, running: false },
-  }),
-  getRepoHistory: () => [],
-  getSiteHistory: () => [],
-});
+installEmptyFleet();
 
 let store: PingStore;
 let token: string;

@@ -10,6 +10,7 @@
 import { getAlertStore } from "@/lib/alerts/store";
 import { audit, requestAddress } from "@/lib/audit/log";
 import { getAuthDb } from "@/lib/auth/store";
+import { readBodyLimited } from "@/lib/http/body";
 import { alertsTokenConfig } from "@/lib/alerts/token";
 import { bearerMatches } from "@/lib/security/tokens";
 import { describeIssues, MAX_BODY_BYTES, webhookSchema } from "@/lib/alerts/webhook";
@@ -20,27 +21,6 @@ const json = (body: unknown, status: number, headers: Record<string, string> = {
   Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
 
 let warnedNoToken = false;
-
-/** The body as text, or null when it is larger than `limit` bytes (stops reading at the limit). */
-async function readLimited(request: Request, limit: number): Promise<string | null> {
-  const declared = Number(request.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > limit) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
 
 export async function POST(request: Request): Promise<Response> {
   const token = alertsTokenConfig();
@@ -62,12 +42,12 @@ export async function POST(request: Request): Promise<Response> {
   if (!/^application\/(.+\+)?json\b/i.test(request.headers.get("content-type") ?? "")) {
     return json({ error: "expected Content-Type: application/json (Alertmanager webhook, version 4)" }, 415);
   }
-  const text = await readLimited(request, MAX_BODY_BYTES);
-  if (text === null) return json({ error: `body larger than ${MAX_BODY_BYTES} bytes` }, 413);
+  const body = await readBodyLimited(request, MAX_BODY_BYTES);
+  if (body === null) return json({ error: `body larger than ${MAX_BODY_BYTES} bytes` }, 413);
 
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(body.toString("utf8"));
   } catch {
     return json({ error: "body is not valid JSON" }, 400);
   }

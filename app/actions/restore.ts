@@ -12,7 +12,7 @@ import { decodePathParam } from "@/lib/archives/pathParam";
 import { resolveArchive } from "@/lib/archives/locate";
 import { authorize, authorizeRole, clientAddress } from "@/lib/auth/guard";
 import { getAuthDb } from "@/lib/auth/store";
-import { restorePathProblem } from "@/lib/borg";
+import { archivePathProblem } from "@/lib/borg";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
 import { getRestoreRunner, RestoreError } from "@/lib/restore/runner";
 import { displayPaths, getJob } from "@/lib/restore/store";
@@ -29,7 +29,7 @@ const pathParamSchema = z
   .superRefine((value, ctx) => {
     const bytes = decodePathParam(value);
     if (!bytes) return void ctx.addIssue({ code: "custom", message: "not a valid path parameter" });
-    const problem = restorePathProblem(bytes);
+    const problem = archivePathProblem(bytes);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 

@@ -2,20 +2,8 @@
  * Restoring archive paths into a directory: `borg extract` with progress, and the safety scan that runs
  * before it.
  *
- * How the paths reach borg: a patterns file (`--patterns-from`), never the command line. borg 1.2 reads
- * that file as text (strict UTF-8 under our C.UTF-8 locale), one pattern per line, with whitespace
- * stripped from both ends of each line. Arguments after `--` are no way out either: Node can only pass
- * UTF-8 strings as argv, so a non-UTF-8 name cannot be given there. So each path becomes either
- *   - `+ pp:<path>` for printable ASCII paths without surrounding blanks ("pp:" is a literal path
- *     prefix: the path and everything below it), or
- *   - `+ re:^<path>(?:/|$)` for every other path (newlines, tabs, quotes, `*?[`, non-ASCII and
- *     non-UTF-8 bytes), the path spelled in pure ASCII with `\uXXXX` escapes. borg holds paths as
- *     Python str decoded with surrogateescape, so an undecodable byte 0xNN is the code point U+DCNN,
- *     which Python's `re` matches with `\udcNN`. Every non-alphanumeric character is escaped, so the
- *     regex is the literal path (or anything below it) and nothing else.
- * and a last line `- re:^` excludes everything else. (Root lines, `R path`, are not used: borg checks
- * them after the file's own patterns, so the final exclude would hide them; and without any root,
- * borg's fallback is "include everything".)
+ * How the paths reach borg: a patterns file (archivePaths.ts `selectionPatterns`, "prefix" mode: each
+ * selected path and everything below it), never the command line.
  *
  * Why a scan first: borg 1.2 extract follows a symlink it has just extracted when it writes a later
  * item below it: an archive holding `d -> /tmp/outside` and `d/file` (possible with `borg import-tar`
@@ -24,6 +12,7 @@
  * comes earlier, or has an absolute or `..` path.
  */
 import { writeFile } from "node:fs/promises";
+import { archivePathProblem, selectionPatterns } from "./archivePaths";
 import { ContentsRecordSplitter, CONTENTS_FORMAT } from "./contents";
 import type { BorgTarget } from "./commands";
 import { BorgError } from "./errors";
@@ -32,67 +21,14 @@ import { startBorg, type BorgCallOptions, type BorgRunResult } from "./run";
 
 // --- the patterns file --------------------------------------------------------------------------------
 
-/** Printable ASCII with no blank at either end (borg strips lines; "+ pp:" in front keeps "#" harmless). */
-const PLAIN_PATH = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
-const REGEX_LITERAL = /[A-Za-z0-9/]/;
-
-/** The code points Python sees for these bytes when it decodes them with surrogateescape. */
-export function surrogateEscapeCodePoints(bytes: Buffer): number[] {
-  const out: number[] = [];
-  let i = 0;
-  while (i < bytes.length) {
-    const lead = bytes[i]!;
-    const len = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
-    const chunk = len && i + len <= bytes.length ? bytes.subarray(i, i + len) : null;
-    // Node's decoder refuses overlong forms and encoded surrogates, like Python's: a round trip is exact.
-    const text = chunk?.toString("utf8");
-    if (chunk && text !== undefined && Buffer.from(text, "utf8").equals(chunk)) {
-      out.push(text.codePointAt(0)!);
-      i += len;
-    } else {
-      out.push(0xdc00 + lead);
-      i += 1;
-    }
-  }
-  return out;
-}
-
-/** A Python regex (ASCII only) that matches exactly this path, as a whole path component sequence. */
-export function pathRegex(bytes: Buffer): string {
-  let out = "^";
-  for (const cp of surrogateEscapeCodePoints(bytes)) {
-    const ch = String.fromCodePoint(cp);
-    if (cp < 0x80 && REGEX_LITERAL.test(ch)) out += ch;
-    else if (cp <= 0xffff) out += `\\u${cp.toString(16).padStart(4, "0")}`;
-    else out += `\\U${cp.toString(16).padStart(8, "0")}`;
-  }
-  return `${out}(?:/|$)`;
-}
-
-/** Why a path cannot be restored (empty, absolute, "." / ".." / empty components, NUL), or null. */
-export function restorePathProblem(bytes: Buffer): string | null {
-  if (bytes.length === 0) return "the path is empty";
-  if (bytes.includes(0)) return "the path contains a NUL byte";
-  if (bytes[0] === 0x2f) return "the path is absolute";
-  if (bytes.length > 64 * 1024) return "the path is too long";
-  const parts = bytes.toString("latin1").split("/");
-  if (parts.some((p) => p === "..")) return 'the path has a ".." component';
-  if (parts.some((p) => p === "" || p === ".")) return 'the path has an empty or "." component';
-  return null;
-}
-
 /** The patterns file text for these archive paths (see the top of this file). */
 export function extractPatterns(paths: readonly Buffer[]): string {
   if (paths.length === 0) throw new BorgError({ kind: "other", userMessage: "Nothing was selected to restore." });
-  const lines: string[] = ["# borg-fleet restore selection: one line per selected path"];
   for (const bytes of paths) {
-    const problem = restorePathProblem(bytes);
+    const problem = archivePathProblem(bytes);
     if (problem) throw new BorgError({ kind: "other", userMessage: `Cannot restore this path: ${problem}.` });
-    const ascii = bytes.toString("latin1");
-    lines.push(PLAIN_PATH.test(ascii) ? `+ pp:${ascii}` : `+ re:${pathRegex(bytes)}`);
   }
-  lines.push("- re:^");
-  return `${lines.join("\n")}\n`;
+  return selectionPatterns(paths, "prefix");
 }
 
 /** Write the patterns file (mode 0600: it names what is being restored). */
@@ -162,7 +98,7 @@ export async function scanExtract(
         const stripped = stripPath(item.pathBytes, strip);
         if (stripped.length === 0) continue; // borg skips items stripped to nothing
         const p = stripped.toString("latin1");
-        const problem = restorePathProblem(stripped);
+        const problem = archivePathProblem(stripped);
         const viaLink = symlinkAncestor(p, symlinks);
         const hardlinkVia = item.hardlinkTarget ? symlinkAncestor(stripPath(Buffer.from(item.hardlinkTarget, "utf8"), strip).toString("latin1"), symlinks) : null;
         if (problem) scan.unsafe = { path: item.path, reason: problem };

@@ -7,11 +7,9 @@
  * - schemas.ts:  zod schemas for borg's JSON; time.ts: borg's naive-UTC timestamps
  * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
  * - lock.ts:     reading a local repo's lock without taking it
-<<<<<<< HEAD
  * - extract.ts:  restores (borg extract with progress, the patterns file, the symlink safety scan)
-=======
+ * - archivePaths.ts: archive paths as borg sees them; patterns files selecting exactly those paths
  * - export.ts:   streaming files out of an archive (extract --stdout, export-tar) for downloads
->>>>>>> download
  */
 export {
   listArchives,
@@ -47,25 +45,20 @@ export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 export { defaultBaseDir } from "./env";
 export { parseBorgTimestamp } from "./time";
 export {
-<<<<<<< HEAD
   extractArchive,
   extractPatterns,
   writeExtractPatterns,
   scanExtract,
-  restorePathProblem,
   ExtractProgressTracker,
   type ExtractProgress,
   type ExtractOptions,
   type ExtractScan,
 } from "./extract";
-=======
+export {
   extractToStdout,
   exportTar,
   statArchivePaths,
-  archivePathProblem,
-  pathsRegex,
-  borgPathCodePoints,
   DOWNLOAD_TIMEOUT_MS,
 } from "./export";
 export type { BorgProcess } from "./run";
->>>>>>> download
+export { archivePathProblem, borgPathCodePoints, pathsRegex, selectionPatterns } from "./archivePaths";

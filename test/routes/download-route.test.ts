@@ -120,8 +120,9 @@ describe("one file", () => {
     expect((await body(response)).toString()).toBe("utf-8 named file\n");
   });
 
-  it("records the client's address from X-Forwarded-For", async () => {
-    const response = await GET(new Request(fileUrl("data/small.txt"), { headers: { "x-forwarded-for": "203.0.113.5" } }));
+  it("records the client's address the server wrapper saw, not a client-sent X-Forwarded-For", async () => {
+    const headers = { "x-borg-fleet-peer": "203.0.113.5", "x-forwarded-for": "198.51.100.66" };
+    const response = await GET(new Request(fileUrl("data/small.txt"), { headers }));
     await body(response);
     expect(lastAudit().address).toBe("203.0.113.5");
   });

@@ -1,6 +1,6 @@
-/** The path → borg regex translation (export.ts); the integration test runs the result through real borg. */
+/** The path → borg regex translation (archivePaths.ts); export/extract integration tests run the result through real borg. */
 import { describe, expect, it } from "vitest";
-import { archivePathProblem, borgPathCodePoints, pathsRegex } from "./export";
+import { archivePathProblem, borgPathCodePoints, pathsRegex } from "./archivePaths";
 
 describe("borgPathCodePoints", () => {
   it("decodes like Python's utf-8 with surrogateescape", () => {
@@ -11,6 +11,8 @@ describe("borgPathCodePoints", () => {
     expect(borgPathCodePoints(Buffer.from([0xed, 0xa0, 0x80]))).toEqual([0xdced, 0xdca0, 0xdc80]);
     expect(borgPathCodePoints(Buffer.from([0xc0, 0xaf]))).toEqual([0xdcc0, 0xdcaf]);
     expect(borgPathCodePoints(Buffer.from("😀"))).toEqual([0x1f600]);
+    expect(borgPathCodePoints(Buffer.from([0x61, 0xe2, 0x82, 0x41]))).toEqual([0x61, 0xdce2, 0xdc82, 0x41]);
+    expect(borgPathCodePoints(Buffer.from("€", "utf8"))).toEqual([0x20ac]);
   });
 });
 
@@ -18,6 +20,7 @@ describe("pathsRegex", () => {
   it("escapes everything but letters, digits, _ and / as \\u escapes", () => {
     expect(pathsRegex([Buffer.from("a.b {now} *")], "exact")).toBe("^a\\u002eb\\u0020\\u007bnow\\u007d\\u0020\\u002a$");
     expect(pathsRegex([Buffer.from("😀")], "exact")).toBe("^\\U0001f600$");
+    expect(pathsRegex([Buffer.from("a*?[.]+(x)|$^\\")], "prefix")).toBe("^a\\u002a\\u003f\\u005b\\u002e\\u005d\\u002b\\u0028x\\u0029\\u007c\\u0024\\u005e\\u005c(?:/|$)");
   });
 
   it("merges common prefixes into a trie", () => {
@@ -37,6 +40,7 @@ describe("archivePathProblem", () => {
   it("accepts relative paths and refuses absolute, empty, . and .. components", () => {
     expect(archivePathProblem(Buffer.from("etc/hosts"))).toBeNull();
     expect(archivePathProblem(Buffer.from("-rf"))).toBeNull();
-    for (const bad of ["", "/etc", "a//b", "a/./b", "../x", "a/..", "a/"]) expect(archivePathProblem(Buffer.from(bad)), bad).not.toBeNull();
+    for (const good of ["a/b..c/...", "a b"]) expect(archivePathProblem(Buffer.from(good)), good).toBeNull();
+    for (const bad of ["", "/etc", "a//b", "a/./b", "../x", "a/..", "a/", "a\0b"]) expect(archivePathProblem(Buffer.from(bad)), bad).not.toBeNull();
   });
 });

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS, dailyHistory, isoWeek, kept, periodKey, prune, pruneArgs, retainedHistory, SEED_POLICY, type RetentionPolicy } from "./gfs";
 
-import { SKIP_OUTSIDE_CI } from "../../test/fixtures/ci";
+import { SKIP_OUTSIDE_CI } from "@/test/fixtures/ci";
 
 const d = (s: string) => new Date(`${s}Z`);
 const day = (t: Date) => t.toISOString().slice(0, 10);

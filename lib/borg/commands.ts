@@ -122,7 +122,7 @@ export interface CreatedArchive extends ArchiveDetails {
 
 /** borg's own cache lock (in BORG_BASE_DIR) is the only lock a --bypass-lock read waits for. */
 const READ_LOCK_WAIT_SECONDS = 60;
-const READ_FLAGS = ["--bypass-lock", `--lock-wait=${READ_LOCK_WAIT_SECONDS}`];
+export const READ_FLAGS = ["--bypass-lock", `--lock-wait=${READ_LOCK_WAIT_SECONDS}`];
 
 function toRepoStats(out: ArchiveInfoOutput | CreateOutput | { cache: ArchiveInfoOutput["cache"] }): RepoStats {
   const s = out.cache.stats;

@@ -10,7 +10,7 @@ import { StatusBadge } from "@/components/StatusBadge";
 import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
 import { requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { can, type Principal } from "@/lib/auth/policy";
-import { parseHostParam } from "./host-param";
+import { parseHostParam } from "../host-param";
 
 export const dynamic = "force-dynamic";
 

@@ -14,7 +14,9 @@ import { borgArchiveNames, DEMO_DIR } from "./demoFleet";
 const HOST = "db-01"; // in the demo operator's scope ("db-??"), with a growing nightly dump
 const SITE = "onsite";
 const OUT_OF_SCOPE = "mail";
-const DUMP = "var/backups/postgres/app.sql.gz";
+/** The demo archives hold the host's tree under backup/ (scripts/seed/tree.ts). */
+const DUMP = "backup/var/backups/postgres/app.sql.gz";
+const DUMP_DIR = "backup/var/backups/postgres";
 
 function demoBorgEnv(site: string, host: string): Record<string, string | undefined> {
   return {
@@ -85,21 +87,25 @@ test.describe("retention preview and archive diff", () => {
     // The newest archive's "Compare with previous" link (first row of the on-site table).
     await page.locator(`section[aria-labelledby="repo-${SITE}"]`).getByRole("link", { name: "Compare with previous" }).first().click();
     await expect(page).toHaveURL(/\/diff\?/);
-    const dumpRow = page.getByTestId("diff-table").locator("tr", { hasText: DUMP });
+    const dumpRow = page.getByTestId("diff-table").locator("tbody tr").filter({ has: page.getByRole("rowheader", { name: DUMP, exact: true }) });
     await expect(dumpRow).toHaveAttribute("data-status", "changed");
     await expect(dumpRow).toContainText("content changed");
     await expect(dumpRow).toContainText("+");
 
     // Limited to a path: only entries below it, the dump still among them.
-    await page.getByLabel("Only below path (optional)").fill("var/backups/postgres");
+    await page.getByLabel("Only below path (optional)").fill(DUMP_DIR);
     await page.getByRole("button", { name: "Compare" }).click();
-    await expect(page).toHaveURL(/path=var%2Fbackups%2Fpostgres/);
-    await expect(page.getByText("only below")).toBeVisible();
-    await expect(page.getByTestId("diff-table").locator("tr", { hasText: DUMP })).toBeVisible();
+    await expect(page).toHaveURL(/path=backup%2Fvar%2Fbackups%2Fpostgres/);
+    await expect(page.locator("p", { hasText: ", only below" }).locator("code")).toHaveText(DUMP_DIR);
+    await expect(dumpRow).toBeVisible();
     const paths = await page.getByTestId("diff-table").locator("tbody th").allTextContents();
-    expect(paths.length).toBeGreaterThan(0);
-    expect(paths.every((p) => p === "var/backups/postgres" || p.startsWith("var/backups/postgres/"))).toBe(true);
+    expect(paths.every((p) => p === DUMP_DIR || p.startsWith(`${DUMP_DIR}/`))).toBe(true);
     expect(paths).toContain(DUMP);
+    // A path that matches no entry: no differences (not an error).
+    await page.getByLabel("Only below path (optional)").fill("backup/no/such/dir");
+    await page.getByRole("button", { name: "Compare" }).click();
+    await expect(page.getByTestId("diff-empty")).toBeVisible();
+    await page.goBack();
 
     // The kind filter: only changed entries.
     await page.getByRole("link", { name: /^changed \(/ }).click();

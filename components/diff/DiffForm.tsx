@@ -31,18 +31,17 @@ export function DiffForm({
   return (
     <form method="get" className="flex flex-wrap items-end gap-3" aria-label="Archives to compare">
       <input type="hidden" name="site" value={site} />
-      <label className="flex flex-col gap-1 text-sm">
-        Older (from)
-        <select name="from" defaultValue={from} className={input}>
-          {options}
-        </select>
-      </label>
-      <label className="flex flex-col gap-1 text-sm">
-        Newer (to)
-        <select name="to" defaultValue={to} className={input}>
-          {options}
-        </select>
-      </label>
+      {[
+        { name: "from", label: "Older (from)", value: from },
+        { name: "to", label: "Newer (to)", value: to },
+      ].map((field) => (
+        <label key={field.name} className="flex flex-col gap-1 text-sm">
+          {field.label}
+          <select name={field.name} defaultValue={field.value} className={input}>
+            {options}
+          </select>
+        </label>
+      ))}
       <label className="flex flex-col gap-1 text-sm">
         Only below path (optional)
         <input name="path" defaultValue={path} placeholder="e.g. var/backups" className={`${input} w-64 font-mono`} />

@@ -19,34 +19,22 @@ export function RetentionSummary({ preview, policy }: { preview: RetentionPrevie
         </p>
       ) : null}
       <dl className="grid grid-cols-2 gap-x-6 gap-y-1 sm:grid-cols-4">
-        <div>
-          <dt className="text-zinc-600 dark:text-zinc-400">Archives now</dt>
-          <dd className="tabular-nums">{total}</dd>
-        </div>
-        <div>
-          <dt className="text-zinc-600 dark:text-zinc-400">Would keep</dt>
-          <dd className="tabular-nums" data-testid="retention-kept">
-            {preview.kept}
-          </dd>
-        </div>
-        <div>
-          <dt className="text-zinc-600 dark:text-zinc-400">Would prune</dt>
-          <dd className="tabular-nums" data-testid="retention-pruned">
-            {preview.pruned}
-          </dd>
-        </div>
-        <div>
-          <dt className="text-zinc-600 dark:text-zinc-400">Oldest restore point after pruning</dt>
-          <dd data-testid="retention-oldest">
-            {preview.oldestRestorePoint ? (
-              <>
-                <UtcTime at={preview.oldestRestorePoint.start} /> <span className="break-all font-mono text-xs">{preview.oldestRestorePoint.name}</span>
-              </>
-            ) : (
-              "none"
-            )}
-          </dd>
-        </div>
+        <Figure label="Archives now">{total}</Figure>
+        <Figure label="Would keep" testId="retention-kept">
+          {preview.kept}
+        </Figure>
+        <Figure label="Would prune" testId="retention-pruned">
+          {preview.pruned}
+        </Figure>
+        <Figure label="Oldest restore point after pruning" testId="retention-oldest">
+          {preview.oldestRestorePoint ? (
+            <>
+              <UtcTime at={preview.oldestRestorePoint.start} /> <span className="break-all font-mono text-xs">{preview.oldestRestorePoint.name}</span>
+            </>
+          ) : (
+            "none"
+          )}
+        </Figure>
       </dl>
       {preview.pruned > 0 ? (
         <p className="text-zinc-600 dark:text-zinc-400">
@@ -56,6 +44,17 @@ export function RetentionSummary({ preview, policy }: { preview: RetentionPrevie
       ) : (
         <p className="text-zinc-600 dark:text-zinc-400">Nothing would be pruned. (Space of archives pruned earlier is freed only by <code>borg compact</code>.)</p>
       )}
+    </div>
+  );
+}
+
+function Figure({ label, testId, children }: { label: string; testId?: string; children: React.ReactNode }) {
+  return (
+    <div>
+      <dt className="text-zinc-600 dark:text-zinc-400">{label}</dt>
+      <dd className="tabular-nums" data-testid={testId}>
+        {children}
+      </dd>
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
+import { HostBreadcrumb } from "@/components/host/HostBreadcrumb";
 import { z } from "zod";
 import { ArchiveLabel, DiffForm, type ArchiveOption } from "@/components/diff/DiffForm";
 import { DiffResults } from "@/components/diff/DiffResults";
@@ -62,17 +62,7 @@ export default async function DiffPage({ params, searchParams }: { params: Param
   const hostPath = `/hosts/${encodeURIComponent(host)}`;
   const header = (
     <div>
-      <nav aria-label="Breadcrumb" className="mb-2 text-sm text-zinc-500 dark:text-zinc-400">
-        <Link href="/" className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
-          Overview
-        </Link>
-        <span aria-hidden="true"> / </span>
-        <Link href={hostPath} className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
-          {host}
-        </Link>
-        <span aria-hidden="true"> / </span>
-        <span aria-current="page">Compare archives ({site})</span>
-      </nav>
+      <HostBreadcrumb host={host} current={`Compare archives (${site})`} />
       <h1 className="text-2xl font-semibold tracking-tight">Compare archives: {host}</h1>
     </div>
   );

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
+import { HostBreadcrumb } from "@/components/host/HostBreadcrumb";
 import { RetentionSummary } from "@/components/retention/RetentionSummary";
 import { RetentionTable } from "@/components/retention/RetentionTable";
 import { requirePage, visibleFleetState } from "@/lib/auth/guard";
@@ -43,17 +43,7 @@ export default async function RetentionPage({ params, searchParams }: { params: 
   return (
     <main className="mx-auto max-w-7xl space-y-8 px-4 py-6 sm:px-6">
       <div>
-        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-zinc-500 dark:text-zinc-400">
-          <Link href="/" className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
-            Overview
-          </Link>
-          <span aria-hidden="true"> / </span>
-          <Link href={`/hosts/${encodeURIComponent(host)}`} className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
-            {host}
-          </Link>
-          <span aria-hidden="true"> / </span>
-          <span aria-current="page">Retention</span>
-        </nav>
+        <HostBreadcrumb host={host} current="Retention" />
         <h1 className="text-2xl font-semibold tracking-tight">Retention preview: {host}</h1>
         <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">
           What <code>borg prune</code> with this host&apos;s policy would keep and delete today, computed from the archive start times

@@ -8,7 +8,7 @@ import path from "node:path";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { pruneArgs, SEED_POLICY } from "../lib/retention/gfs";
 import { borgPruneDryRun } from "../test/fixtures/manyArchives";
-import { contextAs } from "./auth";
+import { contextAs, credential } from "./auth";
 import { borgArchiveNames, DEMO_DIR } from "./demoFleet";
 
 const HOST = "db-01"; // in the demo operator's scope ("db-??"), with a growing nightly dump
@@ -113,6 +113,15 @@ test.describe("retention preview and archive diff", () => {
     await page.close();
   });
 
+  test("diffs and refusals are in the audit log", async ({ browser, baseURL }) => {
+    const admin = await contextAs(browser, baseURL!, "admin");
+    const ok = await (await admin.request.get(`/admin/audit?action=archive:diff&host=${HOST}&outcome=ok`)).text();
+    expect(ok).toContain(`${HOST}-`);
+    expect(ok).toContain("→");
+    expect(ok).toContain(DUMP_DIR); // the path-limited diff
+    await admin.close();
+  });
+
   test("an unknown archive is a 404", async () => {
     const [newest] = borgArchiveNames(SITE, HOST).slice(-1);
     const page = await operator.newPage();
@@ -121,7 +130,7 @@ test.describe("retention preview and archive diff", () => {
     await page.close();
   });
 
-  test("a viewer sees the retention preview but not the diff", async () => {
+  test("a viewer sees the retention preview but not the diff", async ({ browser, baseURL }) => {
     const names = borgArchiveNames(SITE, HOST);
     const page = await viewer.newPage();
     expect((await page.goto(`/hosts/${HOST}/retention?site=${SITE}`))?.status()).toBe(200);
@@ -132,6 +141,10 @@ test.describe("retention preview and archive diff", () => {
     const diff = await page.goto(`/hosts/${HOST}/diff?site=${SITE}&from=${encodeURIComponent(names.at(-2)!)}&to=${encodeURIComponent(names.at(-1)!)}`);
     expect(diff?.status()).toBe(404);
     await page.close();
+    const admin = await contextAs(browser, baseURL!, "admin");
+    const refused = await (await admin.request.get(`/admin/audit?action=archive:browse&host=${HOST}&outcome=refused`)).text();
+    expect(refused).toContain(credential("viewer").username);
+    await admin.close();
   });
 
   test("an operator out of scope gets 404 on both", async () => {

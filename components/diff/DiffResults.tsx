@@ -80,6 +80,7 @@ export function DiffResults({ summary, kind, cap, kindHref }: { summary: DiffSum
           <Link
             key={k}
             href={kindHref(k)}
+            prefetch={false} // each would run borg diff again
             aria-current={k === kind ? "true" : undefined}
             className={`rounded-full border px-3 py-0.5 ${k === kind ? "border-sky-700 bg-sky-50 font-medium dark:border-sky-400 dark:bg-sky-950" : "border-zinc-300 dark:border-zinc-700"}`}
           >

@@ -68,6 +68,7 @@ export function ArchiveTable({ archives, caption, compareHref }: { archives: Arc
                   <td className="whitespace-nowrap px-3 py-1.5">
                     {previous ? (
                       <Link
+                        prefetch={false} // a prefetch would run borg diff for every row in view
                         href={`${compareHref}&from=${encodeURIComponent(previous.name)}&to=${encodeURIComponent(archive.name)}`}
                         className="text-sky-700 hover:underline dark:text-sky-300"
                         title={`What changed between ${previous.name} and ${archive.name}`}

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { cacheSignal } from "react";
 import { HostBreadcrumb } from "@/components/host/HostBreadcrumb";
 import { z } from "zod";
 import { ArchiveLabel, DiffForm, type ArchiveOption } from "@/components/diff/DiffForm";
@@ -10,7 +11,7 @@ import { decodePathParam, displayPath } from "@/lib/archives/pathParam";
 import { audit } from "@/lib/audit/log";
 import { clientAddress, requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { getAuthDb } from "@/lib/auth/store";
-import { diffArchives, isBorgError } from "@/lib/borg";
+import { diffArchives, isBorgError, type BorgError } from "@/lib/borg";
 import { parseHostParam } from "../host-param";
 
 export const dynamic = "force-dynamic";
@@ -31,6 +32,20 @@ const querySchema = z.object({
   path: one,
   kind: z.preprocess((v) => (Array.isArray(v) ? v[0] : v), z.enum(DIFF_KINDS).catch("all").default("all")),
 });
+
+/** What went wrong, in words (BorgError's own message unless we can say it better here). */
+function diffErrorMessage(err: BorgError): string {
+  switch (err.kind) {
+    case "cancelled":
+      return "The comparison was cancelled.";
+    case "busy":
+      return "The repository is busy (a backup or prune holds it); try again in a minute.";
+    case "timeout":
+      return `borg diff did not finish within ${DIFF_TIMEOUT_MS / 60_000} minutes and was stopped. Limit the comparison to a path.`;
+    default:
+      return err.userMessage;
+  }
+}
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const host = parseHostParam((await params).host);
@@ -95,17 +110,19 @@ export default async function DiffPage({ params, searchParams }: { params: Param
   let error: string | null = null;
   try {
     summary = await summarizeDiff(
-      diffArchives(fromRef.target, fromRef.archive.name, toRef.archive.name, { paths: pathBytes.length ? [pathBytes] : undefined, timeoutMs: DIFF_TIMEOUT_MS }),
+      diffArchives(fromRef.target, fromRef.archive.name, toRef.archive.name, {
+        paths: pathBytes.length ? [pathBytes] : undefined,
+        timeoutMs: DIFF_TIMEOUT_MS,
+        // Aborts when React abandons this render (e.g. the user navigates on before the diff is done):
+        // borg is stopped with it. A closed full-page request does not always abort the render in
+        // `next start`; the timeout bounds that case.
+        signal: cacheSignal() ?? undefined,
+      }),
       { cap: ROW_CAP, kind },
     );
   } catch (err) {
     if (!isBorgError(err)) throw err;
-    error =
-      err.kind === "busy"
-        ? "The repository is busy (a backup or prune holds it); try again in a minute."
-        : err.kind === "timeout"
-          ? `borg diff did not finish within ${DIFF_TIMEOUT_MS / 60_000} minutes and was stopped. Limit the comparison to a path.`
-          : err.userMessage;
+    error = diffErrorMessage(err);
   }
   if (db) {
     audit(db, { username: principal.username, address, action: "archive:diff", host, archive: auditArchive, paths: auditPaths, outcome: error ? "failed" : "ok", reason: error });

@@ -8,6 +8,7 @@
  * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
  * - lock.ts:     reading a local repo's lock without taking it
  * - diff.ts:     `borg diff --json-lines` between two archives, streamed
+ * - extract.ts:  restores (borg extract with progress, the patterns file, the symlink safety scan)
  */
 export {
   listArchives,
@@ -43,3 +44,14 @@ export { isLocalLocation } from "./location";
 export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 export { defaultBaseDir } from "./env";
 export { parseBorgTimestamp } from "./time";
+export {
+  extractArchive,
+  extractPatterns,
+  writeExtractPatterns,
+  scanExtract,
+  restorePathProblem,
+  ExtractProgressTracker,
+  type ExtractProgress,
+  type ExtractOptions,
+  type ExtractScan,
+} from "./extract";

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- render|collector ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchCollector } from "./collector";
 import { benchRender } from "./render";
+import { benchRestore } from "./restore";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -32,6 +33,10 @@ async function main(): Promise<void> {
   }
   if (all || wanted.has("collector")) {
     results.collector = await benchCollector(root, Number(process.env.BENCH_REPOS || 120));
+    console.log();
+  }
+  if (all || wanted.has("restore")) {
+    results.restore = await benchRestore(root);
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

@@ -1,7 +1,7 @@
 /**
  * Seeds the demo fleet: `npx tsx scripts/seed-demo.ts --dir .demo [--reseed] [--jobs 2]`.
  * Run by `npm run demo` (scripts/demo.mjs); the work is in scripts/seed/ (main.ts: orchestration,
- * fleet.ts: the hosts, gfs.ts: borg's pruning rules, tree.ts: the hosts' files, borg.ts: borg calls).
+ * fleet.ts: the hosts, lib/retention/gfs.ts: borg's pruning rules, tree.ts: the hosts' files, borg.ts: borg calls).
  */
 import { main } from "./seed/main";
 

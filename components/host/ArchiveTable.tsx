@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { UtcTime } from "@/components/TimeAgo";
 import { Bytes } from "@/components/Bytes";
 import { formatCount, formatElapsed } from "@/lib/format";
@@ -5,8 +6,12 @@ import type { ArchiveSummary } from "@/lib/fleet/types";
 
 const NOT_CACHED = "stats not read yet (borg info runs once per archive, then the figures are cached)";
 
-/** All archives of a repo, newest first; "—" where per-archive stats are not cached yet. */
-export function ArchiveTable({ archives, caption }: { archives: ArchiveSummary[]; caption: string }) {
+/**
+ * All archives of a repo, newest first; "—" where per-archive stats are not cached yet. With
+ * `compareHref` (the diff page of this repo, for users who may browse), each archive but the oldest
+ * links to its diff with the previous one.
+ */
+export function ArchiveTable({ archives, caption, compareHref }: { archives: ArchiveSummary[]; caption: string; compareHref?: string }) {
   if (archives.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No archive.</p>;
   const newestFirst = [...archives].reverse();
   return (
@@ -23,10 +28,16 @@ export function ArchiveTable({ archives, caption }: { archives: ArchiveSummary[]
             <th scope="col" className="px-3 py-2 text-right font-medium" title="After compression, before deduplication">Compressed</th>
             <th scope="col" className="px-3 py-2 text-right font-medium" title="Data only this archive references, when it was measured">Deduplicated</th>
             <th scope="col" className="px-3 py-2 text-right font-medium">Files</th>
+            {compareHref ? (
+              <th scope="col" className="px-3 py-2 font-medium">
+                <span className="sr-only">Compare</span>
+              </th>
+            ) : null}
           </tr>
         </thead>
         <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-          {newestFirst.map((archive) => {
+          {newestFirst.map((archive, i) => {
+            const previous = newestFirst[i + 1];
             const stats = archive.stats;
             const duration = archive.end !== null ? (archive.end - archive.start) / 1000 : (stats?.durationSeconds ?? null);
             return (
@@ -53,6 +64,20 @@ export function ArchiveTable({ archives, caption }: { archives: ArchiveSummary[]
                 <td className="px-3 py-1.5 text-right tabular-nums" title={stats ? undefined : NOT_CACHED}>
                   {formatCount(stats?.files)}
                 </td>
+                {compareHref ? (
+                  <td className="whitespace-nowrap px-3 py-1.5">
+                    {previous ? (
+                      <Link
+                        prefetch={false} // a prefetch would run borg diff for every row in view
+                        href={`${compareHref}&from=${encodeURIComponent(previous.name)}&to=${encodeURIComponent(archive.name)}`}
+                        className="text-sky-700 hover:underline dark:text-sky-300"
+                        title={`What changed between ${previous.name} and ${archive.name}`}
+                      >
+                        Compare with previous
+                      </Link>
+                    ) : null}
+                  </td>
+                ) : null}
               </tr>
             );
           })}

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TimeAgo } from "@/components/TimeAgo";
 import { Card } from "@/components/ui/Card";
@@ -19,9 +20,26 @@ function ChartNote({ children }: { children: React.ReactNode }) {
   return <p className="mb-3 text-xs leading-relaxed text-zinc-600 dark:text-zinc-400">{children}</p>;
 }
 
-/** Everything about one repo of a host, for triage. */
-export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: RepoState; status: RepoStatus; now: number; staleAfterSeconds: number }) {
+/**
+ * Everything about one repo of a host, for triage. `canCompare`: the user may diff archives
+ * (archive:browse on this host), so each archive gets a "Compare" link.
+ */
+export function RepoSection({
+  repo,
+  status,
+  now,
+  staleAfterSeconds,
+  canCompare = false,
+}: {
+  repo: RepoState;
+  status: RepoStatus;
+  now: number;
+  staleAfterSeconds: number;
+  canCompare?: boolean;
+}) {
   const headingId = `repo-${repo.site}`;
+  const hostPath = `/hosts/${encodeURIComponent(repo.host)}`;
+  const siteQuery = `site=${encodeURIComponent(repo.site)}`;
   return (
     <section aria-labelledby={headingId} className="space-y-4">
       <div className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-zinc-200 pb-2 dark:border-zinc-800">
@@ -66,7 +84,19 @@ export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: Re
       </div>
 
       <div>
-        <SubHeading>Archives{repo.archiveCount !== null ? ` (${plural(repo.archiveCount, "archive")}, newest first)` : ""}</SubHeading>
+        <div className="flex flex-wrap items-baseline justify-between gap-x-4">
+          <SubHeading>Archives{repo.archiveCount !== null ? ` (${plural(repo.archiveCount, "archive")}, newest first)` : ""}</SubHeading>
+          <p className="mb-2 flex gap-4 text-sm">
+            <Link href={`${hostPath}/retention?${siteQuery}`} className="text-sky-700 hover:underline dark:text-sky-300">
+              Retention preview
+            </Link>
+            {canCompare && repo.archives.length >= 2 ? (
+              <Link href={`${hostPath}/diff?${siteQuery}`} className="text-sky-700 hover:underline dark:text-sky-300">
+                Compare archives
+              </Link>
+            ) : null}
+          </p>
+        </div>
         {repo.archiveCount === null ? (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">Not known: the repo has not been read yet.</p>
         ) : repo.archives.length === 0 && repo.archiveCount > 0 ? (
@@ -74,7 +104,11 @@ export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: Re
             Not listed here: this dashboard reads the fleet from Prometheus, which carries the number of archives, not the list.
           </p>
         ) : (
-          <ArchiveTable archives={repo.archives} caption={`Archives of ${repo.host} on ${repo.site}, newest first`} />
+          <ArchiveTable
+            archives={repo.archives}
+            caption={`Archives of ${repo.host} on ${repo.site}, newest first`}
+            compareHref={canCompare ? `${hostPath}/diff?${siteQuery}` : undefined}
+          />
         )}
       </div>
     </section>

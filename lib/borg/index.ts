@@ -7,6 +7,7 @@
  * - schemas.ts:  zod schemas for borg's JSON; time.ts: borg's naive-UTC timestamps
  * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
  * - lock.ts:     reading a local repo's lock without taking it
+ * - diff.ts:     `borg diff --json-lines` between two archives, streamed
  * - extract.ts:  restores (borg extract with progress, the patterns file, the symlink safety scan)
  * - archivePaths.ts: archive paths as borg sees them; patterns files selecting exactly those paths
  * - export.ts:   streaming files out of an archive (extract --stdout, export-tar) for downloads
@@ -38,6 +39,7 @@ export {
   type CreateArchiveOptions,
 } from "./commands";
 export type { ArchiveItem } from "./contents";
+export { diffArchives, parseDiffLine, decodeSurrogateEscape, type DiffEntry, type DiffChange, type DiffItemKind, type DiffArchivesOptions } from "./diff";
 export { BorgError, classifyBorgFailure, isBorgError, type BorgErrorKind, type ClassifyInput } from "./errors";
 export { isRepoLockedLocally, readRepoLock, type RepoLockState, type LockHolder } from "./lock";
 export { isLocalLocation } from "./location";

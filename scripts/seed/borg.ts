@@ -9,7 +9,7 @@ import { runBorg } from "../../lib/borg/run";
 
 export { createArchive, initRepo, type BorgCallOptions, type BorgTarget };
 
-/** `borg prune` with `--keep-*` arguments (see gfs.ts pruneArgs). This deletes archives. */
+/** `borg prune` with `--keep-*` arguments (see lib/retention/gfs.ts pruneArgs). This deletes archives. */
 export async function pruneRepo(target: BorgTarget, keepArgs: string[], opts: BorgCallOptions = {}): Promise<void> {
   if (!keepArgs.every((a) => /^--keep-[a-z]+=\d+$/.test(a))) throw new Error(`unexpected prune arguments: ${keepArgs.join(" ")}`);
   await runBorg({ args: ["prune", ...keepArgs, "--", target.location], secrets: target.secrets, location: target.location }, opts);

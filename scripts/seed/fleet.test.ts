@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { hostNameSchema } from "../../lib/config/schema";
 import { archiveName, archiveSchedule, backsUpDaily, fullHistory, HOSTS, installedAt } from "./fleet";
-import { DAY_MS } from "./gfs";
+import { DAY_MS } from "@/lib/retention/gfs";
 import { streamBytes } from "./random";
 import { hostTree, Materializer, sourcePaths, type FileEntry } from "./tree";
 

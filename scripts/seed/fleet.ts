@@ -3,7 +3,7 @@
  * which archives each repo holds (only those the seed's 7/4/6 GFS pruning would have kept).
  * Pure data and date maths; the seeder (scripts/seed-demo.ts) turns it into real borg repos.
  */
-import { DAY_MS, dailyHistory, retainedHistory, SEED_POLICY, utcDay } from "./gfs";
+import { DAY_MS, dailyHistory, retainedHistory, SEED_POLICY, utcDay } from "@/lib/retention/gfs";
 import { prng } from "./random";
 
 export const SITES = ["onsite", "offsite"] as const;

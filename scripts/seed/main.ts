@@ -25,7 +25,7 @@ import path from "node:path";
 import { parseConfig } from "../../lib/config/load";
 import { createArchive, initRepo, pruneRepo, repoSizes, type BorgCallOptions, type BorgTarget } from "./borg";
 import { archiveName, archiveSchedule, backsUpDaily, HOSTS, installedAt, SITES, type HostProfile, type SiteName } from "./fleet";
-import { DAY_MS, prune, pruneArgs, SEED_POLICY } from "./gfs";
+import { DAY_MS, prune, pruneArgs, SEED_POLICY } from "@/lib/retention/gfs";
 import { newPassphrase } from "./random";
 import { hostTree, Materializer, sourcePaths } from "./tree";
 import { seedDemoUsers } from "./users";

@@ -7,7 +7,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { DAY_MS } from "./gfs";
+import { DAY_MS } from "@/lib/retention/gfs";
 import type { DropSeries, HostProfile } from "./fleet";
 import { intBetween, pick, prng, streamBytes } from "./random";
 

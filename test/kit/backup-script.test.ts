@@ -10,7 +10,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kept, SEED_POLICY } from "@/scripts/seed/gfs";
+import { kept, SEED_POLICY } from "@/lib/retention/gfs";
 import { borgEnv, makeTmpDirs, ROOT, run, waitFor } from "./helpers";
 
 import { SKIP_OUTSIDE_CI } from "../fixtures/ci";

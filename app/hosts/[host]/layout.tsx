@@ -9,6 +9,9 @@ import { parseHostParam } from "./host-param";
  * For the same reason there is no app/loading.tsx: a loading boundary at the root wraps this layout
  * too, and every unknown host would answer 200. A skeleton for `/` alone belongs in a route group
  * (app/(overview)/loading.tsx, components/overview/OverviewSkeleton.tsx).
+ * Likewise the host page's skeleton lives in the route group (host)/ with the page: a loading.tsx
+ * here would wrap the sub-pages (diff, retention, archives) too, and their own 404s (an archive that
+ * does not exist, a viewer on the diff) would answer 200.
  */
 export default async function HostLayout({ children, params }: { children: ReactNode; params: Promise<{ host: string }> }) {
   const host = parseHostParam((await params).host);

@@ -1,6 +1,8 @@
 /**
  * borg's pruning rules (`borg prune --keep-daily 7 --keep-weekly 4 --keep-monthly 6`), replayed in
- * TypeScript so the demo seeder creates exactly the archives a pruned repository would hold.
+ * TypeScript: the retention preview (lib/retention/preview.ts) shows what a host's prune would keep
+ * without touching the repository, and the demo seeder creates exactly the archives a pruned
+ * repository would hold.
  *
  * Mirrors borg 1.2 `prune_split` (src/borg/helpers/misc.py): rules are applied in the order
  * secondly, minutely, hourly, daily, weekly, monthly, yearly; each walks the archives newest first
@@ -8,6 +10,10 @@
  * the local time zone; we run borg with TZ=UTC, so UTC here), skipping periods whose newest archive
  * another rule already kept; when a rule runs out of archives before reaching its count, it also
  * keeps the oldest archive ("daily[oldest]"). Weeks are ISO weeks (%G-%V).
+ *
+ * Checkpoint archives (`NAME.checkpoint`, `NAME.checkpoint.N`, left by an interrupted backup) take no
+ * part in the rules (archiver.py do_prune): the newest checkpoint is kept only when no complete
+ * archive is newer, every other checkpoint is pruned.
  */
 
 export const PRUNE_RULES = ["secondly", "minutely", "hourly", "daily", "weekly", "monthly", "yearly"] as const;
@@ -70,22 +76,39 @@ export function periodKey(rule: PruneRule, ts: Date): string {
 export interface PruneDecision<T> {
   item: T;
   keep: boolean;
-  /** e.g. "daily", "weekly", "monthly[oldest]"; undefined when pruned. */
+  /**
+   * e.g. "daily", "weekly", "monthly[oldest]", or "checkpoint" for the checkpoint borg keeps
+   * (`Keeping checkpoint archive:`); undefined when pruned.
+   */
   rule?: string;
-  /** 1-based position within the rule, as in `Keeping archive (rule: weekly #2)`. */
+  /** 1-based position within the rule, as in `Keeping archive (rule: weekly #2)`; undefined for a checkpoint. */
   index?: number;
+  /** The period the rule kept the archive for (periodKey of its rule, e.g. "2026-47" for weekly). */
+  period?: string;
+}
+
+const CHECKPOINT = /\.checkpoint(\.\d+)?$/;
+
+/** True for the name of a checkpoint archive (borg 1.2: `NAME.checkpoint` or `NAME.checkpoint.N`). */
+export function isCheckpointName(name: string): boolean {
+  return CHECKPOINT.test(name);
 }
 
 /**
  * Decide, like `borg prune`, which archives a policy keeps. Returns decisions newest first.
  * Archives with equal timestamps keep their input order (Python's sort is stable), as in borg.
+ * Items with a `name` that marks a checkpoint are handled as borg handles checkpoints (see above).
  */
-export function prune<T extends { ts: Date }>(items: readonly T[], policy: RetentionPolicy): PruneDecision<T>[] {
-  const sorted = items
+export function prune<T extends { ts: Date; name?: string }>(items: readonly T[], policy: RetentionPolicy): PruneDecision<T>[] {
+  const all = items
     .map((item, i) => ({ item, i }))
     .sort((a, b) => b.item.ts.getTime() - a.item.ts.getTime() || a.i - b.i)
     .map(({ item }) => item);
-  const keptBecause = new Map<T, { rule: string; index: number }>();
+  const isCheckpoint = (item: T) => item.name !== undefined && isCheckpointName(item.name);
+  const sorted = all.filter((item) => !isCheckpoint(item));
+  const keptBecause = new Map<T, { rule: string; index?: number; period?: string }>();
+  // The newest checkpoint survives only while no complete archive is newer (it may be all there is).
+  if (all[0] !== undefined && isCheckpoint(all[0])) keptBecause.set(all[0], { rule: "checkpoint" });
   const counts: [PruneRule, number | undefined][] = PRUNE_RULES.map((rule) => [rule, rule === "secondly" ? (policy.secondly ?? policy.last) : policy[rule]]);
   for (const [rule, n] of counts) {
     if (!n) continue;
@@ -98,21 +121,21 @@ export function prune<T extends { ts: Date }>(items: readonly T[], policy: Reten
       if (period === last) continue;
       last = period;
       if (keptBecause.has(item)) continue;
-      keptBecause.set(item, { rule, index: ++kept });
+      keptBecause.set(item, { rule, index: ++kept, period });
       if (kept === n) break;
     }
     if (current !== undefined && kept < n && !keptBecause.has(current)) {
-      keptBecause.set(current, { rule: `${rule}[oldest]`, index: ++kept });
+      keptBecause.set(current, { rule: `${rule}[oldest]`, index: ++kept, period: periodKey(rule, current.ts) });
     }
   }
-  return sorted.map((item) => {
+  return all.map((item) => {
     const why = keptBecause.get(item);
-    return why ? { item, keep: true, rule: why.rule, index: why.index } : { item, keep: false };
+    return why ? { item, keep: true, ...why } : { item, keep: false };
   });
 }
 
 /** Just the kept items, oldest first. */
-export function kept<T extends { ts: Date }>(items: readonly T[], policy: RetentionPolicy): T[] {
+export function kept<T extends { ts: Date; name?: string }>(items: readonly T[], policy: RetentionPolicy): T[] {
   return prune(items, policy)
     .filter((d) => d.keep)
     .map((d) => d.item)

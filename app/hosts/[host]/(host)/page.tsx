@@ -10,7 +10,7 @@ import { StatusBadge } from "@/components/StatusBadge";
 import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
 import { requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { can, type Principal } from "@/lib/auth/policy";
-import { parseHostParam } from "./host-param";
+import { parseHostParam } from "../host-param";
 
 export const dynamic = "force-dynamic";
 
@@ -85,7 +85,14 @@ export default async function HostPage({ params }: { params: Params }) {
       <RecentRuns host={host} now={now} />
 
       {repos.map(({ repo, status }) => (
-        <RepoSection key={repo.id} repo={repo} status={status} now={now} staleAfterSeconds={state.staleAfterSeconds} />
+        <RepoSection
+          key={repo.id}
+          repo={repo}
+          status={status}
+          now={now}
+          staleAfterSeconds={state.staleAfterSeconds}
+          canCompare={can(principal, "archive:browse", host)}
+        />
       ))}
     </main>
   );

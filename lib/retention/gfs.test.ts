@@ -10,7 +10,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS, dailyHistory, isoWeek, kept, periodKey, prune, pruneArgs, retainedHistory, SEED_POLICY, type RetentionPolicy } from "./gfs";
 
-import { SKIP_OUTSIDE_CI } from "../../test/fixtures/ci";
+import { SKIP_OUTSIDE_CI } from "@/test/fixtures/ci";
+import { BORG, BORG_PYTHON, borgPruneDryRun, createManyArchives, initPlainRepo, testBorgEnv } from "@/test/fixtures/manyArchives";
 
 const d = (s: string) => new Date(`${s}Z`);
 const day = (t: Date) => t.toISOString().slice(0, 10);
@@ -129,74 +130,21 @@ describe("prune (borg's prune_split)", () => {
 });
 
 // --- against real borg -------------------------------------------------------------------------------
+// (lib/retention/prune.integration.test.ts compares many more generated schedules.)
 
-function findBorg(): string | null {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    const p = path.join(dir, "borg");
-    if (dir && fs.existsSync(p)) return p;
-  }
-  return null;
-}
-
-/** borg's Python interpreter (from the script's #! line), to create many archives in one process. */
-function borgPython(borg: string): string | null {
-  const first = fs.readFileSync(borg, "utf8").slice(0, 200).split("\n")[0] ?? "";
-  const m = /^#!\s*(\S*python[\d.]*)\s*$/.exec(first);
-  return m && fs.existsSync(m[1]!) ? m[1]! : null;
-}
-
-const BORG = findBorg();
-const PYTHON = BORG ? borgPython(BORG) : null;
-
-/**
- * Creating ~300 archives with one `borg create` each would take minutes; instead borg's own
- * Archiver runs them in one Python process (the same code path as the CLI, minus start-up).
- * The decisions under test come from the real `borg prune` command.
- */
-const CREATE_MANY = `
-import sys, json
-
-from borg.archiver import Archiver
-repo, src = sys.argv[1], sys.argv[2]
-for name, ts in json.load(sys.stdin):
-    archiver = Archiver()
-    args = archiver.get_args(['borg', 'create', '--timestamp', ts, repo + '::' + name, src], None)
-    rc = archiver.run(args)
-    if rc not in (0, 1):
-        sys.exit(rc)
-`;
-
-describe.skipIf(SKIP_OUTSIDE_CI && (!BORG || !PYTHON))("prune decisions match borg prune --dry-run --list", () => {
+describe.skipIf(SKIP_OUTSIDE_CI && (!BORG || !BORG_PYTHON))("prune decisions match borg prune --dry-run --list", () => {
   let tmp: string;
-  const env = () => ({ ...process.env, TZ: "UTC", LANG: "C.UTF-8", LC_ALL: "C.UTF-8", BORG_BASE_DIR: path.join(tmp, "base"), BORG_SELFTEST: "disabled", BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: "yes" });
+  let env: Record<string, string | undefined>;
 
-  function makeRepo(name: string, stamps: Date[]): { repo: string; names: Map<string, Date> } {
+  async function makeRepo(name: string, stamps: Date[]): Promise<{ repo: string; names: Map<string, Date> }> {
     const repo = path.join(tmp, name);
-    const init = spawnSync(BORG!, ["init", "--encryption=none", repo], { env: env(), encoding: "utf8" });
-    expect(init.status, init.stderr).toBe(0);
-    const names = new Map<string, Date>();
-    const items = stamps.map((ts, i) => {
-      const archive = `a${String(i).padStart(4, "0")}`;
-      names.set(archive, ts);
-      return [archive, ts.toISOString().slice(0, 19)];
-    });
-    const r = spawnSync(PYTHON!, ["-c", CREATE_MANY, repo, "src"], { env: env(), cwd: tmp, input: JSON.stringify(items), encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
+    await initPlainRepo(repo, env);
+    const names = new Map<string, Date>(stamps.map((ts, i) => [`a${String(i).padStart(4, "0")}`, ts]));
+    await createManyArchives(repo, [...names], env);
     return { repo, names };
   }
 
-  function borgPrune(repo: string, policy: RetentionPolicy): Map<string, string> {
-    const r = spawnSync(BORG!, ["prune", "--dry-run", "--list", ...pruneArgs(policy), repo], { env: env(), encoding: "utf8" });
-    expect(r.status, r.stderr).toBe(0);
-    const out = new Map<string, string>();
-    for (const line of r.stderr.split("\n")) {
-      const keep = /^Keeping archive \(rule: (\S+) #(\d+)\):\s+(\S+)/.exec(line);
-      if (keep) out.set(keep[3]!, `${keep[1]} #${keep[2]}`);
-      const drop = /^Would prune:\s+(\S+)/.exec(line);
-      if (drop) out.set(drop[1]!, "prune");
-    }
-    return out;
-  }
+  const borgPrune = (repo: string, policy: RetentionPolicy) => borgPruneDryRun(repo, pruneArgs(policy), "*", env);
 
   function ours(names: Map<string, Date>, policy: RetentionPolicy): Map<string, string> {
     const items = [...names].map(([name, ts]) => ({ name, ts }));
@@ -205,10 +153,9 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!BORG || !PYTHON))("prune decisions match bo
 
   let daily: { repo: string; names: Map<string, Date> };
 
-  beforeAll(() => {
+  beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "borg-fleet-gfs-"));
-    fs.mkdirSync(path.join(tmp, "src"));
-    fs.writeFileSync(path.join(tmp, "src", "file"), "x\n");
+    env = testBorgEnv(path.join(tmp, "base"));
     // ~9 months of daily backups at 02:13 plus up to 10 minutes, across the 2025/2026 ISO-year
     // boundary, with a second (manual) backup on some days and a 5-day outage.
     const now = d("2026-02-20T12:00:00");
@@ -220,7 +167,7 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!BORG || !PYTHON))("prune decisions match bo
       now,
     }).filter((t) => !(t >= d("2025-12-01T00:00:00") && t < d("2025-12-06T00:00:00")));
     for (const extra of ["2025-12-31T23:59:59", "2026-01-31T18:00:00", "2026-02-19T16:45:00", "2025-08-31T23:30:00"]) stamps.push(d(extra));
-    daily = makeRepo("daily", stamps);
+    daily = await makeRepo("daily", stamps);
   });
 
   afterAll(() => {
@@ -236,16 +183,16 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!BORG || !PYTHON))("prune decisions match bo
     ["10 last + 5 daily", { last: 10, daily: 5 }],
     ["20 hourly", { hourly: 20 }],
     ["30 daily / 8 weekly / 12 monthly / 1 yearly", { daily: 30, weekly: 8, monthly: 12, yearly: 1 }],
-  ])("%s", (_label, policy) => {
-    expect(ours(daily.names, policy)).toEqual(borgPrune(daily.repo, policy));
+  ])("%s", async (_label, policy) => {
+    expect(ours(daily.names, policy)).toEqual(await borgPrune(daily.repo, policy));
   });
 
-  it("a repo seeded with only the retained archives is left alone by the hosts' own prune", () => {
+  it("a repo seeded with only the retained archives is left alone by the hosts' own prune", async () => {
     const now = d("2026-11-26T12:00:00");
     const full = dailyHistory({ firstDay: new Date(now.getTime() - 200 * DAY_MS), lastDay: now, minuteOfDay: 60 + 17, now });
     const retained = retainedHistory(full, SEED_POLICY);
-    const { repo, names } = makeRepo("retained", retained);
-    const decisions = borgPrune(repo, SEED_POLICY);
+    const { repo, names } = await makeRepo("retained", retained);
+    const decisions = await borgPrune(repo, SEED_POLICY);
     expect([...decisions.values()].filter((v) => v === "prune")).toEqual([]);
     expect(decisions).toEqual(ours(names, SEED_POLICY));
     expect(decisions.size).toBe(17);

@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- render|collector ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|archive-index ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchArchiveIndex } from "./archiveIndex";
 import { benchCollector } from "./collector";
 import { benchRender } from "./render";
 
@@ -32,6 +33,10 @@ async function main(): Promise<void> {
   }
   if (all || wanted.has("collector")) {
     results.collector = await benchCollector(root, Number(process.env.BENCH_REPOS || 120));
+    console.log();
+  }
+  if (all || wanted.has("archive-index")) {
+    results.archiveIndex = await benchArchiveIndex(root);
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

@@ -20,7 +20,20 @@ function ChartNote({ children }: { children: React.ReactNode }) {
 }
 
 /** Everything about one repo of a host, for triage. */
-export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: RepoState; status: RepoStatus; now: number; staleAfterSeconds: number }) {
+export function RepoSection({
+  repo,
+  status,
+  now,
+  staleAfterSeconds,
+  canBrowse = false,
+}: {
+  repo: RepoState;
+  status: RepoStatus;
+  now: number;
+  staleAfterSeconds: number;
+  /** The user may browse this host's archives (archive:browse): archive names link to the browser. */
+  canBrowse?: boolean;
+}) {
   const headingId = `repo-${repo.site}`;
   return (
     <section aria-labelledby={headingId} className="space-y-4">
@@ -74,7 +87,11 @@ export function RepoSection({ repo, status, now, staleAfterSeconds }: { repo: Re
             Not listed here: this dashboard reads the fleet from Prometheus, which carries the number of archives, not the list.
           </p>
         ) : (
-          <ArchiveTable archives={repo.archives} caption={`Archives of ${repo.host} on ${repo.site}, newest first`} />
+          <ArchiveTable
+            archives={repo.archives}
+            caption={`Archives of ${repo.host} on ${repo.site}, newest first`}
+            browse={canBrowse ? { host: repo.host, site: repo.site } : null}
+          />
         )}
       </div>
     </section>

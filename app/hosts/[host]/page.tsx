@@ -85,7 +85,14 @@ export default async function HostPage({ params }: { params: Params }) {
       <RecentRuns host={host} now={now} />
 
       {repos.map(({ repo, status }) => (
-        <RepoSection key={repo.id} repo={repo} status={status} now={now} staleAfterSeconds={state.staleAfterSeconds} />
+        <RepoSection
+          key={repo.id}
+          repo={repo}
+          status={status}
+          now={now}
+          staleAfterSeconds={state.staleAfterSeconds}
+          canBrowse={can(principal, "archive:browse", host)}
+        />
       ))}
     </main>
   );

@@ -69,7 +69,12 @@ export class IndexWriter {
   add(item: ArchiveItem): void {
     this.listed++;
     const full = stripSlashes(item.pathBytes);
-    if (full.length === 0) return; // borg never lists the root itself; ignore if it ever does
+    // "." is the archive's root itself (`borg create ::a .` lists it): its metadata goes to the root row.
+    if (full.length === 0 || (full.length === 1 && full[0] === 0x2e)) {
+      this.flush();
+      this.upsertDir.run("d", item.mode, item.user, item.group, 0, item.mtime, null, null, ROOT_ID);
+      return;
+    }
     const slash = full.lastIndexOf(0x2f);
     const parentPath = slash === -1 ? EMPTY : full.subarray(0, slash);
     const name = Buffer.from(slash === -1 ? full : full.subarray(slash + 1));

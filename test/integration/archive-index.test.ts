@@ -208,6 +208,12 @@ describe("archive index: contents", () => {
     expect(reader.search("DEEP", 50).rows.map((r) => r.path.toString())).toEqual([`srv/data/${LONG_DIR}/deep.txt`]);
     expect(reader.search("*?[", 50).rows).toHaveLength(1);
     expect(reader.search("%", 50).rows).toHaveLength(0); // not a LIKE pattern
+    expect(reader.search('"DOUBLE" AND', 50).rows).toHaveLength(0); // not FTS syntax either
+    expect(reader.search('s "double"', 50).rows.map((r) => r.name.toString())).toEqual(['quote\'s "double".txt']);
+    expect(reader.search("\t", 50).rows.map((r) => r.name.toString())).toEqual(["tab\there.txt"]); // under 3 characters: a scan
+    expect(reader.search("B\tH", 50).rows.map((r) => r.name.toString())).toEqual(["tab\there.txt"]);
+    expect(reader.search("-l", 50).rows.map((r) => r.name.toString())).toEqual(["-leading-dash"]);
+    expect(reader.search("\\xff\\xfe", 50).rows.map((r) => r.path.equals(Buffer.concat([Buffer.from("srv/data/"), NON_UTF8])))).toEqual([true]);
     const many = reader.search("level-", 5);
     expect(many.rows).toHaveLength(5);
     expect(many.truncated).toBe(true);

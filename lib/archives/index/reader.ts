@@ -61,6 +61,13 @@ function joinPath(dir: Buffer, name: Buffer): Buffer {
 }
 const SLASH = Buffer.from("/");
 
+/** Every trigram of the query must be in the name: `"abc" AND "bcd" AND …` (each quoted, so no FTS syntax). */
+function trigramQuery(chars: string[]): string {
+  const grams = new Set<string>();
+  for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3).join(""));
+  return [...grams].map((g) => `"${g.replace(/"/g, '""')}"`).join(" AND ");
+}
+
 function toEntry(row: RawRow): IndexEntry {
   return {
     id: row.id,
@@ -104,9 +111,15 @@ export class IndexReader {
       entryByParentName: db.prepare(`SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e JOIN entries p ON p.id = e.parent_id WHERE e.parent_id = ? AND e.name = ?`),
       count: db.prepare("SELECT count(*) FROM entries WHERE parent_id = ?").pluck(),
       entries: db.prepare("SELECT count(*) FROM entries WHERE implicit = 0 AND id <> 0").pluck(),
-      search: db.prepare(
+      scan: db.prepare(
         `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path
          FROM (SELECT id FROM names WHERE instr(name_lower, ?) > 0 ORDER BY id LIMIT ?) AS hit
+         JOIN entries e ON e.id = hit.id JOIN entries p ON p.id = e.parent_id ORDER BY e.id`,
+      ),
+      trigrams: db.prepare(
+        `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path
+         FROM (SELECT n.id FROM names_trigrams t JOIN names n ON n.id = t.rowid
+               WHERE names_trigrams MATCH ? AND instr(n.name_lower, ?) > 0 ORDER BY n.id LIMIT ?) AS hit
          JOIN entries e ON e.id = hit.id JOIN entries p ON p.id = e.parent_id ORDER BY e.id`,
       ),
       pages: Object.fromEntries(
@@ -151,11 +164,16 @@ export class IndexReader {
     return { dir, total, offset: options.offset, rows };
   }
 
-  /** Case-insensitive substring search over every name in the archive (in archive order). */
+  /** Case-insensitive substring search over every name in the archive (in archive order); see names_trigrams. */
   search(query: string, limit: number): SearchResult {
     const needle = query.toLowerCase();
     if (!needle) return { rows: [], truncated: false };
-    const rows = (this.statements.search.all(needle, limit + 1) as RawRow[]).map(toEntry);
+    const chars = [...needle];
+    const raw =
+      chars.length >= 3
+        ? this.statements.trigrams.all(trigramQuery(chars), needle, limit + 1)
+        : this.statements.scan.all(needle, limit + 1);
+    const rows = (raw as RawRow[]).map(toEntry);
     return { rows: rows.slice(0, limit), truncated: rows.length > limit };
   }
 

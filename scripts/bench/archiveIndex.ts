@@ -49,6 +49,7 @@ interface WorkerResult {
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
   indexBytes: number;
+  gc: { count: number; totalMs: number; maxMs: number };
 }
 
 function runWorker(root: string, entries: number, indexDir: string): Promise<WorkerResult> {
@@ -124,6 +125,7 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
   console.log(`  our index, complete:              ${s(built.completeMs)} (${(built.completeMs / raw.ms).toFixed(2)}× borg's listing), ${built.entries.toLocaleString("en")} entries`);
   console.log(`  indexing process RSS:             idle ${(built.idleRss / MB).toFixed(0)} MiB, peak ${(built.peakRss / MB).toFixed(0)} MiB (+${((built.peakRss - built.idleRss) / MB).toFixed(0)} MiB over idle; VmHWM ${(built.vmHwm / MB).toFixed(0)} MiB)`);
   console.log(`  event-loop delay while indexing:  p99 ${ms(built.loopDelayP99Ms)}, max ${ms(built.loopDelayMaxMs)} (an idle control process meanwhile: p99 ${ms(controlDelay.p99)}, max ${ms(controlDelay.max)})`);
+  console.log(`  GC while indexing:                ${built.gc.count} pauses, ${ms(built.gc.totalMs)} in total, longest ${ms(built.gc.maxMs)}`);
   console.log(`  index size on disk:               ${(built.indexBytes / MB).toFixed(1)} MiB`);
 
   const reader = new IndexReader(openIndexReader(built.file));
@@ -166,6 +168,7 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
     peakRssBytes: built.peakRss,
     loopDelayMaxMs: built.loopDelayMaxMs,
     loopDelayP99Ms: built.loopDelayP99Ms,
+    gcPauses: built.gc,
     controlLoopDelayP99Ms: controlDelay.p99,
     controlLoopDelayMaxMs: controlDelay.max,
     indexBytes: built.indexBytes,

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { ArchiveIndexes } from "@/lib/archives/index/manager";
 import { listArchives } from "@/lib/borg";
 import { openMemoryDatabase } from "@/lib/db";
@@ -27,6 +27,16 @@ async function main(): Promise<void> {
   const idleRss = process.memoryUsage().rss;
   let peakRss = idleRss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  // Garbage-collection pauses, to tell them apart from SQLite work in the event-loop figures.
+  const gc = { count: 0, totalMs: 0, maxMs: 0 };
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.totalMs += e.duration;
+      gc.maxMs = Math.max(gc.maxMs, e.duration);
+    }
+  });
+  gcObserver.observe({ entryTypes: ["gc"] });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const ref = { repoId: "bench/bench", host: "bench", site: "bench", target: bench.target, archive: { name: archive.name, id: archive.id, start: archive.start } };
@@ -45,6 +55,7 @@ async function main(): Promise<void> {
   clearInterval(poller);
   clearInterval(sampler);
   loop.disable();
+  gcObserver.disconnect();
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   if (status?.state !== "complete") throw new Error(`index failed: ${status?.error}`);
   const file = path.join(indexDir, `${archive.id}.sqlite`);
@@ -61,6 +72,7 @@ async function main(): Promise<void> {
       loopDelayMaxMs: loop.max / 1e6,
       loopDelayP99Ms: loop.percentile(99) / 1e6,
       indexBytes: fs.statSync(file).size,
+      gc,
     }),
   );
   await indexes.stop();

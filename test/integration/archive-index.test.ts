@@ -52,13 +52,17 @@ async function refFor(name: string, target = repo.target): Promise<ArchiveRef> {
   return { repoId: "onsite/web1", host: "web1", site: "onsite", target, archive: { name: archive.name, id: archive.id, start: archive.start } };
 }
 
-function manager(options: { dir?: string; diskBudget?: number; list?: ListSource; db?: ReturnType<typeof openMemoryDatabase> } = {}): ArchiveIndexes {
+function manager(
+  options: { dir?: string; diskBudget?: number; list?: ListSource; db?: ReturnType<typeof openMemoryDatabase>; graceMs?: number; maxBuilds?: number } = {},
+): ArchiveIndexes {
   return new ArchiveIndexes({
     dir: options.dir ?? tempDir(),
     db: options.db ?? openMemoryDatabase(),
     diskBudget: options.diskBudget ?? 1024 ** 3,
     borg: repo.opts,
     list: options.list,
+    evictionGraceMs: options.graceMs ?? 0,
+    maxConcurrentBuilds: options.maxBuilds,
   });
 }
 
@@ -243,8 +247,32 @@ describe("archive index: lifecycle", () => {
     const tiny = manager({ dir, db, diskBudget: 1 });
     await built(tiny, awkward);
     expect(tiny.catalogRows().map((r) => r.archiveName)).toEqual(["awkward"]);
+    // An index in use (opened within the grace period) is kept past the budget too.
+    const browsing = manager({ dir, db, diskBudget: 1, graceMs: 60_000 });
+    await built(browsing, second);
+    expect(browsing.catalogRows().map((r) => r.archiveName).sort()).toEqual(["awkward", "second"]);
     await indexes.stop();
     await tiny.stop();
+    await browsing.stop();
+  });
+
+  it("runs no more builds at once than the limit; the others wait their turn", async () => {
+    const [a, b] = [await refFor("second"), await refFor("third")];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated: ListSource = async function* (r, signal) {
+      await gate;
+      yield* listContents(r.target, r.archive.name, { ...repo.opts, signal });
+    };
+    const indexes = manager({ list: gated, maxBuilds: 1 });
+    indexes.open(a);
+    indexes.open(b);
+    await expect.poll(() => indexes.status(a.archive.id)?.state).toBe("building");
+    expect(indexes.status(b.archive.id)?.state).toBe("queued");
+    release();
+    expect((await indexes.whenSettled(a.archive.id))?.state).toBe("complete");
+    expect((await indexes.whenSettled(b.archive.id))?.state).toBe("complete");
+    await indexes.stop();
   });
 
   it("after a crash mid-build, drops the partial file and rebuilds", async () => {

@@ -41,6 +41,11 @@ export interface ArchiveIndexOptions {
   /** Calls to borg (baseDir, timeout). */
   borg?: BorgCallOptions;
   list?: ListSource;
+  /**
+   * An index used this recently is never evicted, even past the budget (someone is browsing it; the
+   * budget is met again once they stop). Default 5 minutes.
+   */
+  evictionGraceMs?: number;
 }
 
 interface Build {
@@ -56,6 +61,7 @@ interface Build {
 const BUILD_TIMEOUT_MS = 6 * 3600_000;
 /** How often a build writes its progress to the catalog (the in-memory figure is always current). */
 const CATALOG_PROGRESS_MS = 2_000;
+const EVICTION_GRACE_MS = 5 * 60_000;
 
 export class ArchiveIndexes {
   private readonly catalog: IndexCatalog;
@@ -233,13 +239,14 @@ export class ArchiveIndexes {
     return status;
   }
 
-  /** Drops least recently used complete indexes until the total fits the budget; never `keep` or a build. */
+  /** Drops least recently used complete indexes until the total fits the budget; never `keep`, a build, or one in use. */
   private evict(keep: string): void {
     const rows = this.catalog.all().filter((r) => r.state === "complete");
     let total = rows.reduce((sum, r) => sum + r.bytes, 0);
+    const inUseSince = Date.now() - (this.options.evictionGraceMs ?? EVICTION_GRACE_MS);
     for (const row of rows) {
       if (total <= this.options.diskBudget) break;
-      if (row.archiveId === keep || this.builds.has(row.archiveId)) continue;
+      if (row.archiveId === keep || this.builds.has(row.archiveId) || row.lastUsedAt > inUseSince) continue;
       this.closeReader(row.archiveId);
       removeIndexFile(indexPaths(this.options.dir, row.archiveId).final);
       this.catalog.remove(row.archiveId);

@@ -19,16 +19,25 @@ async function rowNames(page: Page): Promise<string[]> {
     rows
       .map((row) => ({ top: parseFloat((row as HTMLElement).style.top), name: row.querySelector("button")?.textContent ?? "" }))
       .sort((a, b) => a.top - b.top)
-      .map((r) => r.name.replace(/^(📁 |↪ )/u, "").replace(/\/$/, "")),
+      .map((r) => r.name.replace(/^↪ /u, "").replace(/\/$/, "")),
   );
   return names;
 }
 
 function rowButton(page: Page, name: string) {
-  return page.getByRole("rowgroup", { name: "Entries" }).getByRole("button", { name: new RegExp(`^(📁 |↪ )?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/?$`, "u") });
+  return page.getByRole("rowgroup", { name: "Entries" }).getByRole("button", { name: new RegExp(`^(↪ )?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/?$`, "u") });
 }
 
-test("an operator in scope browses an archive: folders, breadcrumbs, sort, search, details, selection", async ({ browser, baseURL }) => {
+/** Audit rows the admin sees for a filter (the default storage state of these tests is the admin's). */
+async function auditCount(admin: Page, filter: Record<string, string>): Promise<number> {
+  await admin.goto(`/admin/audit?${new URLSearchParams(filter)}`);
+  await expect(admin.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  return admin.locator("tbody tr").count();
+}
+
+test("an operator in scope browses an archive: folders, breadcrumbs, sort, search, details, selection", async ({ browser, baseURL, page: admin }) => {
+  const browseAudit = { user: "operator", action: "archive:browse", host: HOST, outcome: "ok" };
+  const auditedBefore = await auditCount(admin, browseAudit);
   const context = await contextAs(browser, baseURL!, "operator");
   const page = await context.newPage();
   const newest = borgArchiveNames("onsite", HOST).at(-1)!;
@@ -100,6 +109,9 @@ test("an operator in scope browses an archive: folders, breadcrumbs, sort, searc
   await page.goto(archiveUrl(HOST, "web-01-1999-01-01T00:00"));
   await expect(page.getByRole("heading", { name: "No such archive" })).toBeVisible();
   await context.close();
+
+  // Audited once per archive open (the link, the shared link), not per folder, sort, search or page of rows.
+  expect(await auditCount(admin, browseAudit)).toBe(auditedBefore + 2);
 });
 
 test("a viewer and an operator out of scope get 404 for archive URLs", async ({ browser, baseURL }) => {

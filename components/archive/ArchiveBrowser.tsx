@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useState } from "react";
 import type { EntryJson, IndexStatusJson, SearchJson } from "@/lib/archives/index/api";
-import { formatBytes, formatCount, formatUtc } from "@/lib/format";
+import { formatBytes, formatCount, formatUtc, plural } from "@/lib/format";
 import { DownloadButton } from "./DownloadButton";
 import { EntryDetails, TYPE_NAMES } from "./EntryDetails";
 import { IndexProgress } from "./IndexProgress";
@@ -152,14 +152,14 @@ export function ArchiveBrowser({
             title={entry.display}
             onClick={() => (isDir ? navigate(entry.path) : setDetails(entry))}
           >
-            <span aria-hidden="true">{isDir ? "📁 " : entry.type === "l" ? "↪ " : ""}</span>
+            {isDir ? <FolderIcon /> : entry.type === "l" ? <span aria-hidden="true">↪ </span> : null}
             {entry.name}
             {isDir ? "/" : ""}
           </button>
           {entry.linkTarget !== null ? <span className="ml-2 text-zinc-500">→ {entry.linkTarget}</span> : null}
         </div>
         <div role="cell" className="text-right tabular-nums">
-          {isDir ? (entry.childCount !== null ? `${formatCount(entry.childCount)} items` : "") : formatBytes(entry.size)}
+          {isDir ? (entry.childCount !== null ? plural(entry.childCount, "item") : "") : formatBytes(entry.size)}
         </div>
         <div role="cell" className="whitespace-nowrap tabular-nums text-xs">
           {entry.implicit ? "—" : formatUtc(entry.mtime)}
@@ -173,7 +173,7 @@ export function ArchiveBrowser({
         </div>
         <div role="cell">
           <button type="button" aria-label={`Details of ${entry.name}`} onClick={() => setDetails(entry)} className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100">
-            ⓘ
+            <InfoIcon />
           </button>
         </div>
       </div>
@@ -349,11 +349,29 @@ function SearchResults({
             </button>
             <span className="shrink-0 tabular-nums text-xs">{entry.type === "d" ? "" : formatBytes(entry.size)}</span>
             <button type="button" aria-label={`Details of ${entry.name}`} onClick={() => onDetails(entry)} className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100">
-              ⓘ
+              <InfoIcon />
             </button>
           </li>
         ))}
       </ul>
     </section>
+  );
+}
+
+/** Inline SVG icons: no icon font or emoji font needed (servers and kiosks often have neither). */
+function FolderIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" className="mr-1 inline h-3.5 w-3.5 align-[-2px]" fill="currentColor">
+      <path d="M1.5 3A1.5 1.5 0 0 1 3 1.5h3.1l1.5 1.5H13A1.5 1.5 0 0 1 14.5 4.5v8A1.5 1.5 0 0 1 13 14H3a1.5 1.5 0 0 1-1.5-1.5z" />
+    </svg>
+  );
+}
+
+function InfoIcon() {
+  return (
+    <svg aria-hidden="true" viewBox="0 0 16 16" className="h-4 w-4" fill="none" stroke="currentColor" strokeWidth="1.5">
+      <circle cx="8" cy="8" r="6.5" />
+      <path d="M8 7v4.5M8 4.6v.1" strokeLinecap="round" />
+    </svg>
   );
 }

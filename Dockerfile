@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# The borg-fleet dashboard: Next.js standalone server (output: 'standalone' in next.config.ts), with borg
-# and the OpenSSH client it runs, as the unprivileged "node" user.
+# The borg-fleet dashboard: Next.js standalone output (output: 'standalone' in next.config.ts) served by
+# scripts/server.mjs (the wrapper that records the real client address and guards the SSO headers;
+# it finds the standalone build's config in .next/required-server-files.json), with borg and the
+# OpenSSH client it runs, as the unprivileged "node" user.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # 1. Dependencies (better-sqlite3 is native: build tools in case no prebuilt binary fits).
@@ -36,6 +38,11 @@ WORKDIR /app
 COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
+# The server wrapper and the one module it shares with the app; `yaml` reads the sso settings (the app
+# bundles its own copy, so the standalone trace does not include it).
+COPY --from=build /app/scripts/server.mjs ./scripts/server.mjs
+COPY --from=build /app/lib/net/proxyTrust.mjs ./lib/net/proxyTrust.mjs
+COPY --from=build /app/node_modules/yaml ./node_modules/yaml
 COPY deploy/docker/dashboard-entrypoint.sh /usr/local/bin/borg-fleet-entrypoint
 RUN chmod 0755 /usr/local/bin/borg-fleet-entrypoint \
  && install -d -o node -g node /app/.next/cache /var/lib/borg-fleet
@@ -45,4 +52,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/api/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/borg-fleet-entrypoint"]
-CMD ["node", "server.js"]
+CMD ["node", "scripts/server.mjs"]

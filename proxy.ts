@@ -8,10 +8,22 @@
  * (lib/auth/guard.ts).
  */
 import { NextResponse, type NextRequest } from "next/server";
-import { audit } from "@/lib/audit/log";
+import { audit, requestAddress } from "@/lib/audit/log";
+import { auditSsoRefusal, ssoDecision } from "@/lib/auth/sso";
 import { getAuthDb } from "@/lib/auth/store";
 
 export function proxy(request: NextRequest): NextResponse {
+  // SSO headers from anyone but a trusted proxy, or an SSO user in no mapped group: refused before any
+  // page, action or route handler runs (each of them also asks lib/auth/guard.ts itself).
+  const sso = ssoDecision(request.headers);
+  if (sso.kind === "refused") {
+    const db = getAuthDb();
+    if (db) auditSsoRefusal(db, sso, requestAddress(request), `${request.method} ${request.nextUrl.pathname}`.slice(0, 200));
+    return new NextResponse(`Forbidden: ${sso.message}\n`, {
+      status: sso.status,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
+    });
+  }
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return NextResponse.next();
   const origin = request.headers.get("origin");
   if (origin === null) return NextResponse.next();
@@ -26,7 +38,7 @@ export function proxy(request: NextRequest): NextResponse {
   const db = getAuthDb();
   if (db) {
     audit(db, {
-      address: (request.headers.get("x-forwarded-for") ?? "").split(",")[0]!.trim() || null,
+      address: requestAddress(request),
       action: `POST ${request.nextUrl.pathname}`.slice(0, 200),
       outcome: "refused",
       reason: `cross-origin request from ${origin.slice(0, 200)}`,

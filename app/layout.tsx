@@ -2,8 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { logoutAction } from "@/app/actions/auth";
 import { NavLink } from "@/components/NavLink";
+import { SsoSignOut } from "@/components/auth/SsoSignOut";
 import { currentPrincipal } from "@/lib/auth/guard";
-import { can } from "@/lib/auth/policy";
+import { can, roleAllows } from "@/lib/auth/policy";
+import { ssoConfig } from "@/lib/auth/sso";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -36,17 +38,26 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <nav aria-label="Main" className="flex items-center gap-1">
                   <NavLink href="/">Overview</NavLink>
+                  {roleAllows(principal, "archive:restore") ? (
+                    <NavLink href="/restores" match="prefix">
+                      Restores
+                    </NavLink>
+                  ) : null}
                   {can(principal, "users:manage") ? <NavLink href="/admin/users">Users</NavLink> : null}
                   {can(principal, "audit:read") ? <NavLink href="/admin/audit">Audit log</NavLink> : null}
                 </nav>
-                <form action={logoutAction} className="ml-auto flex items-center gap-3 text-sm">
-                  <span className="text-zinc-600 dark:text-zinc-400">
-                    <span className="font-medium text-zinc-900 dark:text-zinc-100">{principal.username}</span> ({principal.role})
-                  </span>
-                  <button type="submit" className="rounded-md px-2 py-1 hover:bg-zinc-100 dark:hover:bg-zinc-800">
-                    Sign out
-                  </button>
-                </form>
+                {principal.via === "sso" ? (
+                  <SsoSignOut username={principal.username} role={principal.role} logoutUrl={ssoConfig()?.logoutUrl} />
+                ) : (
+                  <form action={logoutAction} className="ml-auto flex items-center gap-3 text-sm">
+                    <span className="text-zinc-600 dark:text-zinc-400">
+                      <span className="font-medium text-zinc-900 dark:text-zinc-100">{principal.username}</span> ({principal.role})
+                    </span>
+                    <button type="submit" className="rounded-md px-2 py-1 hover:bg-zinc-100 dark:hover:bg-zinc-800">
+                      Sign out
+                    </button>
+                  </form>
+                )}
               </>
             ) : null}
           </div>

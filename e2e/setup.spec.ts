@@ -1,6 +1,6 @@
 /**
  * The one-time setup page on a dashboard without users: a fresh database (the e2e demo's fleet, its own
- * empty data directory, collector off) served by a second `next start`. Anonymous requests go to
+ * empty data directory, collector off) served by a second production server (scripts/server.mjs). Anonymous requests go to
  * /login, which sends to /setup while there is no user; the first admin is created there; afterwards
  * /setup is gone (redirect) and its action refuses (403).
  */
@@ -26,8 +26,8 @@ test("a dashboard without users offers /setup once, for the first admin", async 
 
   const base = `http://127.0.0.1:${PORT}`;
   const child = spawnGroup(
-    path.join(ROOT, "node_modules", ".bin", "next"),
-    ["start", "-H", "127.0.0.1", "-p", String(PORT)],
+    process.execPath,
+    [path.join(ROOT, "scripts", "server.mjs"), "-H", "127.0.0.1", "-p", String(PORT)],
     { ...process.env, NEXT_TELEMETRY_DISABLED: "1", PORT: String(PORT), BORG_FLEET_CONFIG: config },
     path.join(ROOT, ".test-tmp", "e2e-setup.log"),
   );

@@ -56,6 +56,9 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     const { startAuthMaintenance } = await import("@/lib/auth/maintenance");
     startAuthMaintenance(db, env);
     setPingStore(new PingStore(db));
+    // Restore jobs: jobs a previous process left running/queued become "interrupted" before anything runs.
+    const { startRestoreRunner } = await import("@/lib/restore/runner");
+    await startRestoreRunner(db, config);
 
     // The scale path: fleet state from Prometheus (collectors beside each storage server, or textfile
     // collectors on the clients) instead of this process's own collector.

@@ -7,7 +7,8 @@
 //      users (admin, operator on some hosts, viewer) with random passwords: printed, and kept in
 //      <dir>/credentials.json;
 //   3. `next build` only when the sources changed since the last build;
-//   4. `next start` on port 3000 (PORT or --port overrides) with BORG_FLEET_CONFIG=<dir>/fleet.yml;
+//   4. the production server (scripts/server.mjs: `next start` plus the real client address) on port
+//      3000 (PORT or --port overrides) with BORG_FLEET_CONFIG=<dir>/fleet.yml;
 //   5. with --stack, first Prometheus (:9090), Alertmanager (:9093) and node_exporter (:9100) from the
 //      Debian packages, on loopback, with the shipped prometheus/ configuration (scripts/lib/stack.mjs):
 //      Prometheus scrapes the demo, the stale demo host fires BorgMissingBackup (after its `for: 2m`),
@@ -32,7 +33,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const USAGE = `Usage: npm run demo -- [options]
 
   --dir <path>     demo directory (default .demo, git-ignored)
-  --port <n>       port for next start (default $PORT or 3000)
+  --port <n>       port for the dashboard (default $PORT or 3000)
   --seed-only      seed the demo fleet and exit
   --no-install     do not check or install Debian/npm packages
   --no-build       do not rebuild: use the existing .next build even if sources changed
@@ -229,8 +230,8 @@ async function main() {
   // Loopback unless HOST says otherwise: the demo users' passwords sit in <dir>/credentials.json.
   const host = process.env.HOST || "127.0.0.1";
   const shownConfig = path.relative(ROOT, configFile).startsWith("..") ? configFile : path.relative(ROOT, configFile);
-  log("demo", `next start -H ${host} -p ${opts.port} (BORG_FLEET_CONFIG=${shownConfig})`);
-  const server = run(path.join(ROOT, "node_modules", ".bin", "next"), ["start", "-H", host, "-p", String(opts.port)], {
+  log("demo", `node scripts/server.mjs -H ${host} -p ${opts.port} (BORG_FLEET_CONFIG=${shownConfig})`);
+  const server = run(process.execPath, [path.join(ROOT, "scripts", "server.mjs"), "-H", host, "-p", String(opts.port)], {
     cwd: ROOT,
     env: { ...env, BORG_FLEET_CONFIG: configFile, PORT: String(opts.port), ALERTS_TOKEN_FILE: tokenFile },
   });

@@ -11,12 +11,15 @@ import { audit } from "@/lib/audit/log";
 import { clientAddress, requestIsHttps } from "@/lib/auth/guard";
 import { MAX_PASSWORD_LENGTH, verifyDummy, verifyPassword } from "@/lib/auth/passwords";
 import { createSession, deleteSession, sessionLimitsFromEnv, SESSION_COOKIE } from "@/lib/auth/sessions";
+import { passwordLoginAllowed, ssoConfig } from "@/lib/auth/sso";
 import { getAuthDb } from "@/lib/auth/store";
 import { LoginThrottle } from "@/lib/auth/throttle";
 import { findUser, MAX_USERNAME_LENGTH, normalizeUsername } from "@/lib/auth/users";
 
 export interface LoginResult {
   error: string;
+  /** The username that was tried, so the form can show it again (only ever the caller's own input). */
+  username?: string;
 }
 
 const KEY = Symbol.for("borg-fleet.login-throttle");
@@ -34,11 +37,17 @@ export async function loginAction(_prev: LoginResult | null, formData: FormData)
   const password = typeof rawPassword === "string" ? rawPassword : "";
   const address = await clientAddress();
   const shownUser = username.slice(0, 4 * MAX_USERNAME_LENGTH);
+  const again = typeof rawUser === "string" ? rawUser.slice(0, 256) : "";
+
+  if (!passwordLoginAllowed()) {
+    audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: "password sign-in is off (sso.allowPasswordLogin: false)" });
+    return { error: "This dashboard uses single sign-on: sign in through your organisation's proxy.", username: again };
+  }
 
   const wait = throttle().retryAfterMs(username, address);
   if (wait > 0) {
     audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: "throttled: too many failed attempts" });
-    return { error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.` };
+    return { error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.`, username: again };
   }
 
   const user = username && [...username].length <= MAX_USERNAME_LENGTH ? findUser(db, username) : undefined;
@@ -46,7 +55,7 @@ export async function loginAction(_prev: LoginResult | null, formData: FormData)
   if (!ok || !user) {
     throttle().fail(username, address);
     audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: user ? "wrong password" : "unknown user" });
-    return { error: WRONG };
+    return { error: WRONG, username: again };
   }
   throttle().succeed(username);
   const token = db.transaction(() => {
@@ -65,6 +74,10 @@ export async function loginAction(_prev: LoginResult | null, formData: FormData)
 }
 
 export async function logoutAction(): Promise<void> {
+  // Single sign-on: the proxy owns the session; the layout links to sso.logoutUrl instead of posting
+  // here, but a stray post still ends up there.
+  const sso = ssoConfig();
+  if (sso?.enabled && sso.logoutUrl && (await cookies()).get(SESSION_COOKIE) === undefined) redirect(sso.logoutUrl);
   const db = getAuthDb();
   const jar = await cookies();
   const token = jar.get(SESSION_COOKIE)?.value;

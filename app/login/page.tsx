@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { loginAction } from "@/app/actions/auth";
 import { LoginForm } from "@/components/auth/LoginForm";
 import { currentPrincipal } from "@/lib/auth/guard";
+import { passwordLoginAllowed } from "@/lib/auth/sso";
 import { getAuthDb } from "@/lib/auth/store";
 import { countUsers } from "@/lib/auth/users";
 
@@ -16,7 +17,13 @@ export default async function LoginPage() {
   return (
     <main className="mx-auto max-w-sm px-4 py-16 sm:px-6">
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Sign in</h1>
-      <LoginForm action={loginAction} />
+      {passwordLoginAllowed() ? (
+        <LoginForm action={loginAction} />
+      ) : (
+        <p className="text-sm text-zinc-700 dark:text-zinc-300">
+          This dashboard uses single sign-on. Open it through your organisation&apos;s sign-on proxy; it signs you in.
+        </p>
+      )}
     </main>
   );
 }

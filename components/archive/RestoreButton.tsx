@@ -1,13 +1,74 @@
 "use client";
 
+import { useRouter } from "next/navigation";
+import { useId, useState, useTransition } from "react";
+import { startRestore } from "@/app/actions/restore";
+
 /**
- * Placeholder (branch "browse"): the restore helper ships the real button (same props); at merge the
- * real one wins. Kept disabled so nothing pretends to restore.
+ * "Restore…" for the archive browser's selection: a small form (strip leading path components), then
+ * the startRestore action, then the job page. The action checks everything again on the server.
  */
-export function RestoreButton({ paths, disabled }: { host: string; site: string; archive: string; paths: string[]; disabled?: boolean }) {
+export function RestoreButton({ host, site, archive, paths, disabled }: { host: string; site: string; archive: string; paths: string[]; disabled?: boolean }) {
+  const [open, setOpen] = useState(false);
+  const [strip, setStrip] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+  const [pending, startTransition] = useTransition();
+  const router = useRouter();
+  const id = useId();
+  const none = paths.length === 0;
+
+  const submit = (event: React.FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    startTransition(async () => {
+      const result = await startRestore({ host, site, archive, paths, stripComponents: strip });
+      if (result.ok) router.push(`/restores/${result.jobId}`);
+      else setError(result.message);
+    });
+  };
+
+  const button = "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
   return (
-    <button type="button" disabled className="rounded-md border border-zinc-300 px-3 py-1 text-sm text-zinc-500 dark:border-zinc-700" title="Restores are not available in this build">
-      Restore{paths.length && !disabled ? ` (${paths.length})` : ""}
-    </button>
+    <div className="relative inline-block">
+      <button type="button" className={button} disabled={disabled || none || pending} aria-expanded={open} aria-controls={`${id}-form`} onClick={() => setOpen((o) => !o)}>
+        Restore…
+      </button>
+      {open ? (
+        <form
+          id={`${id}-form`}
+          onSubmit={submit}
+          aria-label="Restore the selection"
+          className="absolute right-0 z-20 mt-2 w-72 space-y-3 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
+        >
+          <p>
+            Restore {paths.length} selected path{paths.length === 1 ? "" : "s"} into a new job directory on the dashboard host.
+          </p>
+          <label className="block">
+            Strip leading path components{" "}
+            <input
+              type="number"
+              min={0}
+              max={255}
+              value={strip}
+              onChange={(e) => setStrip(Math.max(0, Math.min(255, Math.trunc(Number(e.target.value) || 0))))}
+              className="mt-1 w-20 rounded-md border border-zinc-300 px-2 py-1 dark:border-zinc-700 dark:bg-zinc-900"
+            />
+          </label>
+          {error ? (
+            <p role="alert" className="text-red-700 dark:text-red-400">
+              {error}
+            </p>
+          ) : null}
+          <div className="flex justify-end gap-2">
+            <button type="button" className={button} onClick={() => setOpen(false)}>
+              Close
+            </button>
+            <button type="submit" className={`${button} bg-sky-600 text-white hover:bg-sky-700 dark:hover:bg-sky-500`} disabled={pending}>
+              {pending ? "Starting…" : "Start restore"}
+            </button>
+          </div>
+        </form>
+      ) : null}
+    </div>
   );
 }

@@ -4,6 +4,8 @@ import { useActionState } from "react";
 
 export interface LoginResult {
   error: string;
+  /** The username that was tried: React resets the form after the action, so it is put back. */
+  username?: string;
 }
 
 export function LoginForm({ action }: { action: (prev: LoginResult | null, formData: FormData) => Promise<LoginResult> }) {
@@ -16,7 +18,15 @@ export function LoginForm({ action }: { action: (prev: LoginResult | null, formD
         <label htmlFor="username" className="block text-sm font-medium">
           Username
         </label>
-        <input id="username" name="username" autoComplete="username" required maxLength={256} className={field} />
+        <input
+          id="username"
+          name="username"
+          autoComplete="username"
+          required
+          maxLength={256}
+          defaultValue={result?.username ?? ""}
+          className={field}
+        />
       </div>
       <div>
         <label htmlFor="password" className="block text-sm font-medium">

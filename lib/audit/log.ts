@@ -4,6 +4,7 @@
  * write the audit row inside the same transaction as the change (`db.transaction`).
  */
 import type { Db } from "../db";
+import { clientAddressOf } from "../net/clientAddress";
 
 export type Outcome = "ok" | "refused" | "failed";
 
@@ -80,7 +81,10 @@ export function pruneAudit(db: Db, maxAgeMs: number, now = Date.now()): number {
   return db.prepare("DELETE FROM audit_log WHERE at < ?").run(now - maxAgeMs).changes;
 }
 
-/** For route handlers: the client address as `next start` recorded it (X-Forwarded-For, first entry). */
+/**
+ * For route handlers: the client address — the socket peer recorded by the server wrapper, or the
+ * client a trusted proxy forwarded for (lib/net/clientAddress.ts); null when unknown.
+ */
 export function requestAddress(request: Request): string | null {
-  return (request.headers.get("x-forwarded-for") ?? "").split(",")[0]!.trim().slice(0, 100) || null;
+  return clientAddressOf(request.headers);
 }

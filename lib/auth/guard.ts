@@ -13,18 +13,21 @@ import { forbidden, notFound, redirect, unauthorized } from "next/navigation";
 import { cache } from "react";
 import { audit } from "@/lib/audit/log";
 import { getFleetState } from "@/lib/fleet/store";
+import { clientAddressOf } from "@/lib/net/clientAddress";
 import type { FleetState } from "@/lib/fleet/types";
 import { can, hostVisible, isHostAction, refusalReason, roleAllows, type Action, type Principal } from "./policy";
 import { readSession, SESSION_COOKIE } from "./sessions";
+import { auditSsoRefusal, auditSsoSignIn, passwordLoginAllowed, ssoConfig, ssoDecision } from "./sso";
 import { getAuthDb } from "./store";
 
 /**
- * The client's address as the Next.js server saw it (`next start` sets X-Forwarded-For to the socket
- * address unless the request already carries one). Used for the audit log and throttling only.
+ * The client's address: the socket peer recorded by the server wrapper (scripts/server.mjs), or, when
+ * that peer is a trusted proxy (`sso.trustedProxies`), the client it forwarded for. A client-sent
+ * X-Forwarded-For is never believed. Used for the audit log and throttling only; "unknown" when the
+ * app runs without the wrapper.
  */
 export async function clientAddress(): Promise<string> {
-  const h = await headers();
-  return (h.get("x-forwarded-for") ?? "").split(",")[0]!.trim().slice(0, 100) || "unknown";
+  return clientAddressOf(await headers()) ?? "unknown";
 }
 
 /** True when the request came over https (directly, or through a proxy that says so). */
@@ -33,14 +36,30 @@ export async function requestIsHttps(): Promise<boolean> {
   return (h.get("x-forwarded-proto") ?? "").split(",")[0]!.trim() === "https";
 }
 
-/** The signed-in user of this request, or null. Read once per request. */
+/**
+ * The signed-in user of this request, or null. Read once per request. In SSO mode a trusted proxy's
+ * user headers win over a session cookie; SSO headers from anyone else, or an SSO user in no mapped
+ * group, are refused here with 403 and audited (proxy.ts refuses them first; this decides again so no
+ * page, action or route handler depends on it).
+ */
 export const currentPrincipal = cache(async (): Promise<Principal | null> => {
   const db = getAuthDb();
   if (!db) return null;
+  const h = await headers();
+  const sso = ssoDecision(h);
+  if (sso.kind === "refused") {
+    auditSsoRefusal(db, sso, clientAddressOf(h), "sso");
+    forbidden();
+  }
+  if (sso.kind === "principal") {
+    auditSsoSignIn(db, sso, clientAddressOf(h), ssoConfig()?.auditSignInEvery ?? 900);
+    return sso.principal;
+  }
+  if (!passwordLoginAllowed()) return null;
   const token = (await cookies()).get(SESSION_COOKIE)?.value;
   const session = readSession(db, token);
   if (!session) return null;
-  return { username: session.user.username, role: session.user.role, hosts: session.user.hosts };
+  return { username: session.user.username, role: session.user.role, hosts: session.user.hosts, via: "password" };
 });
 
 export async function auditRefusal(principal: Principal | null, action: Action | string, host?: string, reason?: string): Promise<void> {

@@ -7,6 +7,7 @@
  * - schemas.ts:  zod schemas for borg's JSON; time.ts: borg's naive-UTC timestamps
  * - contents.ts + unicodeEscape.ts: the exact (byte-for-byte) archive listing
  * - lock.ts:     reading a local repo's lock without taking it
+ * - extract.ts:  restores (borg extract with progress, the patterns file, the symlink safety scan)
  */
 export {
   listArchives,
@@ -41,3 +42,14 @@ export { isLocalLocation } from "./location";
 export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 export { defaultBaseDir } from "./env";
 export { parseBorgTimestamp } from "./time";
+export {
+  extractArchive,
+  extractPatterns,
+  writeExtractPatterns,
+  scanExtract,
+  restorePathProblem,
+  ExtractProgressTracker,
+  type ExtractProgress,
+  type ExtractOptions,
+  type ExtractScan,
+} from "./extract";

@@ -15,7 +15,7 @@ import { Transform, type Readable } from "node:stream";
 import type { Secrets } from "@/lib/config/schema";
 import { buildBorgEnv, defaultBaseDir, redactSecrets } from "./env";
 import { BorgError, classifyBorgFailure } from "./errors";
-import { borgWarnings, parseBorgStderr, type BorgStderrEntry } from "./stderr";
+import { borgWarnings, parseBorgStderr, parseBorgStderrLine, type BorgStderrEntry } from "./stderr";
 import { UnicodeEscapeDecoder } from "./unicodeEscape";
 
 /** Options every public call accepts. */
@@ -43,6 +43,11 @@ export interface BorgInvocation {
   unicodeEscape?: boolean;
   /** Largest stdout kept by runBorg (bytes); more is an error. Streaming calls are not limited. */
   maxStdoutBytes?: number;
+  /**
+   * Called with each progress line borg writes to stderr, as it arrives (`--progress --log-json`).
+   * Progress lines then stay out of the kept stderr tail, so a long job cannot push the error out of it.
+   */
+  onProgress?: (line: Record<string, unknown>) => void;
 }
 
 export interface BorgRunResult {
@@ -124,6 +129,37 @@ class TailBuffer {
   }
 }
 
+/**
+ * Splits stderr into lines, hands borg's progress lines to a callback and passes everything else on.
+ * A line that is not a progress line (log messages, plain text) is returned unchanged for the tail.
+ */
+class ProgressLineFilter {
+  private partial = "";
+  constructor(private readonly onProgress: (line: Record<string, unknown>) => void) {}
+  push(chunk: Buffer): Buffer {
+    const lines = (this.partial + chunk.toString("utf8")).split("\n");
+    this.partial = lines.pop() ?? "";
+    return Buffer.from(lines.filter((line) => !this.deliver(line)).map((l) => `${l}\n`).join(""), "utf8");
+  }
+  end(): Buffer {
+    const rest = this.partial;
+    this.partial = "";
+    return rest && !this.deliver(rest) ? Buffer.from(rest, "utf8") : Buffer.alloc(0);
+  }
+  /** True when the line was a progress line (and was delivered). */
+  private deliver(line: string): boolean {
+    if (!line.includes('"progress_')) return false;
+    const entry = parseBorgStderrLine(line);
+    if (entry?.kind !== "progress") return false;
+    try {
+      this.onProgress(entry.line);
+    } catch {
+      // A failing progress consumer must not break reading borg's stderr.
+    }
+    return true;
+  }
+}
+
 /** Node reports a missing cwd as "spawn borg ENOENT", which would read as "borg is not installed". */
 async function assertDirectory(dir: string): Promise<void> {
   try {
@@ -196,7 +232,11 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
   // stderr: drained continuously (a full pipe would block borg), decoded, and only the tail kept.
   const stderrTail = new TailBuffer(STDERR_KEEP_BYTES);
   const stderrDecoder = inv.unicodeEscape ? new UnicodeEscapeDecoder() : null;
-  subprocess.stderr.on("data", (chunk: Buffer) => stderrTail.push(stderrDecoder ? stderrDecoder.write(chunk) : chunk));
+  const progressLines = inv.onProgress ? new ProgressLineFilter(inv.onProgress) : null;
+  subprocess.stderr.on("data", (raw: Buffer) => {
+    const chunk = stderrDecoder ? stderrDecoder.write(raw) : raw;
+    stderrTail.push(progressLines ? progressLines.push(chunk) : chunk);
+  });
 
   // stdout: decoded in a pass-through when borg writes unicode_escape.
   if (inv.unicodeEscape) {
@@ -228,7 +268,8 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
       killGroup(pid, stopReason ? "SIGKILL" : "SIGTERM");
       liveGroups.delete(pid);
     }
-    if (stderrDecoder) stderrTail.push(stderrDecoder.end());
+    if (stderrDecoder) stderrTail.push(progressLines ? progressLines.push(stderrDecoder.end()) : stderrDecoder.end());
+    if (progressLines) stderrTail.push(progressLines.end());
     const entries = readBorgStderr(stderrTail.toString(), { redact, hidePlainText: hidePlainStderr });
     const durationMs = Date.now() - started;
     const exitCode = typeof result.exitCode === "number" ? result.exitCode : null;

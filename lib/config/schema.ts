@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import { z } from "zod";
+import { DEFAULT_GROUPS_HEADER, DEFAULT_USER_HEADER, parseCidr } from "../net/proxyTrust.mjs";
 import { parseDurationSeconds } from "./duration";
 import { parseByteSize } from "./size";
 
@@ -114,6 +115,64 @@ export const retentionPolicySchema = z
 
 export type RetentionPolicy = z.output<typeof retentionPolicySchema>;
 
+/** An HTTP header name (RFC 9110 token characters). */
+const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "expected an HTTP header name such as X-Forwarded-User");
+
+/**
+ * Single sign-on behind a proxy (oauth2-proxy, Authelia...): the proxy authenticates and passes the
+ * user and their groups in headers, which are believed only from `trustedProxies`. Groups map to a
+ * role and a host scope. `trustedProxies` also decides whose X-Forwarded-For is believed for the
+ * client address (audit log, sign-in throttling), even with `enabled: false`.
+ */
+export const ssoSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Addresses or CIDR ranges (IPv4 and IPv6) of the proxies; nobody else may send the SSO headers. */
+    trustedProxies: z
+      .array(z.string().refine((v) => parseCidr(v) !== null, "expected an IP address or CIDR range such as 10.0.0.0/8, 127.0.0.1, ::1, fd00::/8"))
+      .default([]),
+    userHeader: headerName.default(DEFAULT_USER_HEADER),
+    /** Group names separated by commas, spaces or "|". */
+    groupsHeader: headerName.default(DEFAULT_GROUPS_HEADER),
+    /**
+     * Group → role and host scope. A user in several mapped groups gets the highest role, and the hosts
+     * of the groups that carry that role; a user in no mapped group is refused (403), never a viewer.
+     */
+    groups: z
+      .array(
+        z
+          .object({
+            group: z.string().regex(/^[A-Za-z0-9._@+=:\/~-]{1,256}$/, "expected a group name (letters, digits and . _ @ + = : / ~ -)"),
+            role: z.enum(["viewer", "operator", "admin"]),
+            /** Host glob patterns (ignored for admin: all hosts). */
+            hosts: z.array(z.string().regex(/^[A-Za-z0-9._*?-]{1,253}$/, "expected a host glob pattern such as web-* or db-?.example.com")).default([]),
+          })
+          .strict(),
+      )
+      .default([]),
+    /** Local users (CLI, /admin/users) may still sign in with a password. */
+    allowPasswordLogin: z.boolean().default(true),
+    /** Where "Sign out" sends an SSO user: the proxy owns the session (oauth2-proxy: /oauth2/sign_out). */
+    logoutUrl: z.string().min(1).max(2000).refine((v) => v.startsWith("/") || /^https?:\/\//.test(v), "expected an http(s) URL or a path").optional(),
+    /** An SSO user's sign-in is written to the audit log when first seen, then again after this long. */
+    auditSignInEvery: duration("an interval").default(900),
+  })
+  .strict()
+  .superRefine((sso, ctx) => {
+    if (sso.enabled && sso.trustedProxies.length === 0)
+      ctx.addIssue({ code: "custom", path: ["trustedProxies"], message: "SSO is enabled: list the proxy addresses whose headers are believed" });
+    if (sso.enabled && sso.groups.length === 0)
+      ctx.addIssue({ code: "custom", path: ["groups"], message: "SSO is enabled: map at least one group to a role" });
+    if (sso.userHeader.toLowerCase() === sso.groupsHeader.toLowerCase())
+      ctx.addIssue({ code: "custom", path: ["groupsHeader"], message: "the user and groups headers must differ" });
+    for (const name of [sso.userHeader, sso.groupsHeader]) {
+      if (/^(x-borg-fleet-|x-forwarded-for$|host$|cookie$)/i.test(name))
+        ctx.addIssue({ code: "custom", path: ["userHeader"], message: `${name} cannot carry SSO identities` });
+    }
+  });
+
+export type SsoConfig = z.output<typeof ssoSchema>;
+
 export const configSchema = z
   .object({
     /** Where the dashboard keeps its SQLite database and borg's cache. Relative to the config file. */
@@ -178,6 +237,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Single sign-on behind a proxy; off by default. */
+    sso: ssoSchema.prefault({}),
     /** Applied to every repo unless the site or the repo sets its own. */
     secrets: secretsSchema.optional(),
     sites: z.array(siteSchema).min(1, "expected at least one storage site"),

@@ -132,7 +132,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX backup_runs_by_host ON backup_runs (host, id);
   `,
   // ---- end of client kit migrations -------------------------------------------------------------
-
   // ---- archive browser (branch browse) ----------------------------------------------------------
   // 5: the catalog of per-archive file indexes (lib/archives/index): one SQLite file per archive id in
   // archiveIndexDir(config); this table records their state, size and last use (for LRU eviction).
@@ -154,4 +153,48 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX archive_indexes_by_use ON archive_indexes (state, last_used_at);
   `,
   // ---- end of archive browser migrations --------------------------------------------------------
+  // ---- restore jobs (branch restore) --------------------------------------------------------------
+  // 6: restore jobs (lib/restore) and their capped logs. A job row is never deleted by the app; state
+  // moves queued -> running -> succeeded | failed | cancelled, or to interrupted when the dashboard
+  // stopped under it (set at the next start).
+  `
+  CREATE TABLE restore_jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    host TEXT NOT NULL,
+    site TEXT NOT NULL,
+    repo_id TEXT NOT NULL,
+    archive TEXT NOT NULL,
+    archive_id TEXT NOT NULL,
+    paths_json TEXT NOT NULL,
+    strip_components INTEGER NOT NULL DEFAULT 0,
+    destination TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    phase TEXT,
+    percent REAL,
+    current_file TEXT,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    speed REAL,
+    eta_seconds REAL,
+    items_total INTEGER,
+    requested_by TEXT,
+    retry_of INTEGER REFERENCES restore_jobs (id),
+    created_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    error TEXT,
+    pid INTEGER
+  );
+  CREATE INDEX restore_jobs_by_state ON restore_jobs (state, id);
+  CREATE INDEX restore_jobs_by_host ON restore_jobs (host, id);
+
+  CREATE TABLE restore_job_log (
+    job_id INTEGER NOT NULL REFERENCES restore_jobs (id),
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+  ) WITHOUT ROWID;
+  `,
 ];

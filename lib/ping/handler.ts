@@ -9,9 +9,11 @@
  *
  * Tokens are per host (npm run ping-token -- create <host>), stored as sha256, compared in constant
  * time. Rate limits: per token (valid tokens), and per client address for refused requests (unknown
- * or malformed tokens; with TRUST_PROXY=1 the address is the last X-Forwarded-For hop, otherwise all
- * clients share one bucket, which still bounds guessing without ever blocking a valid token).
+ * or malformed tokens: the socket peer recorded by scripts/server.mjs, or the client a trusted proxy
+ * forwarded for, never a client-written X-Forwarded-For; without the wrapper all clients share one
+ * bucket, which still bounds guessing without ever blocking a valid token).
  */
+import { requestAddress } from "@/lib/audit/log";
 import { RateLimiter } from "./rateLimit";
 import { getPingStore, hashToken, type PingEvent, type PingStore } from "./store";
 
@@ -45,12 +47,9 @@ export function parsePingPath(slug: readonly string[]): { token: string; event: 
   return null;
 }
 
+/** The client address as the server wrapper recorded it (lib/audit/log.ts), or one shared bucket when unknown. */
 function clientAddress(request: Request): string {
-  if (process.env.TRUST_PROXY === "1") {
-    const hops = (request.headers.get("x-forwarded-for") ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-    if (hops.length > 0) return hops[hops.length - 1]!;
-  }
-  return "all";
+  return requestAddress(request) ?? "all";
 }
 
 /** The body as text, at most `limit` bytes (reading stops there). */

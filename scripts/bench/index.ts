@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- render|collector|archive-index ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|archive-index ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { benchArchiveIndex } from "./archiveIndex";
 import { benchCollector } from "./collector";
 import { benchRender } from "./render";
+import { benchRestore } from "./restore";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -33,6 +34,10 @@ async function main(): Promise<void> {
   }
   if (all || wanted.has("collector")) {
     results.collector = await benchCollector(root, Number(process.env.BENCH_REPOS || 120));
+    console.log();
+  }
+  if (all || wanted.has("restore")) {
+    results.restore = await benchRestore(root);
     console.log();
   }
   if (all || wanted.has("archive-index")) {

@@ -1,0 +1,14 @@
+/**
+ * A stand-in dashboard process for the "killed mid-restore" test (restore.test.ts): opens the database
+ * in dataDir, starts one restore job and waits. The test SIGKILLs it while borg extracts.
+ */
+import { configSchema } from "@/lib/config/schema";
+import { openDatabase } from "@/lib/db";
+import { RestoreRunner, type RestoreRequest } from "@/lib/restore/runner";
+import type { BorgCallOptions, BorgTarget } from "@/lib/borg";
+
+const spec = JSON.parse(process.argv[2]!) as { dataDir: string; restoreRoot: string; target: BorgTarget; borg: BorgCallOptions; request: RestoreRequest };
+const config = configSchema.parse({ dataDir: spec.dataDir, sites: [{ name: "onsite", root: spec.dataDir, discover: false }], restore: { root: spec.restoreRoot } });
+const runner = new RestoreRunner({ db: openDatabase(spec.dataDir), config, borg: spec.borg, resolveTarget: async () => spec.target, progressIntervalMs: 100 });
+runner.submit(spec.request);
+setInterval(() => {}, 60_000);

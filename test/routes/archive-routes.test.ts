@@ -28,7 +28,8 @@ process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
 const requestState: { token: string | undefined } = { token: undefined };
 vi.mock("next/headers", () => ({
   cookies: async () => ({ get: () => (requestState.token ? { value: requestState.token } : undefined) }),
-  headers: async () => new Headers({ "x-forwarded-for": "192.0.2.7" }),
+  // The socket peer as the production server wrapper records it (lib/net/clientAddress.ts).
+  headers: async () => new Headers({ "x-borg-fleet-peer": "192.0.2.7" }),
 }));
 
 const NON_UTF8 = Buffer.from([0x72, 0xe9, 0x73, 0x75, 0x6d, 0xe9, 0x2e, 0x74, 0x78, 0x74]); // "r\xe9sum\xe9.txt" in Latin-1

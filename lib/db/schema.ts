@@ -135,8 +135,10 @@ export const MIGRATIONS: readonly string[] = [
   // ---- archive browser (branch browse) ----------------------------------------------------------
   // 5: the catalog of per-archive file indexes (lib/archives/index): one SQLite file per archive id in
   // archiveIndexDir(config); this table records their state, size and last use (for LRU eviction).
+  // Idempotent (IF NOT EXISTS) so that a later migration can repeat it for databases that ran the
+  // placeholder this migration replaced.
   `
-  CREATE TABLE archive_indexes (
+  CREATE TABLE IF NOT EXISTS archive_indexes (
     archive_id TEXT PRIMARY KEY,
     repo_id TEXT NOT NULL,
     host TEXT NOT NULL,
@@ -150,7 +152,7 @@ export const MIGRATIONS: readonly string[] = [
     error TEXT,
     error_kind TEXT
   );
-  CREATE INDEX archive_indexes_by_use ON archive_indexes (state, last_used_at);
+  CREATE INDEX IF NOT EXISTS archive_indexes_by_use ON archive_indexes (state, last_used_at);
   `,
   // ---- end of archive browser migrations --------------------------------------------------------
   // ---- restore jobs (branch restore) --------------------------------------------------------------

@@ -16,7 +16,10 @@ import { queryAudit } from "@/lib/audit/log";
 import { createSession } from "@/lib/auth/sessions";
 import { setAuthDb } from "@/lib/auth/store";
 import { addUser } from "@/lib/auth/users";
+import { listArchives } from "@/lib/borg";
 import { setCurrentConfig } from "@/lib/config/current";
+import { setFleetProvider } from "@/lib/fleet/store";
+import type { FleetState } from "@/lib/fleet/types";
 import { configSchema } from "@/lib/config/schema";
 import { openMemoryDatabase, type Db } from "@/lib/db";
 import { makeTempRepo, type TempRepo } from "../fixtures/borgRepo";
@@ -90,6 +93,14 @@ beforeAll(async () => {
       repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
     }),
   );
+  // Fleet state knows the archive's file count (borg info): the progress bar's 100 %.
+  const archive = (await listArchives(repo.target, repo.opts)).archives[0]!;
+  const state = {
+    repos: [{ id: "onsite/web1", host: "web1", site: "onsite", archives: [{ ...archive, end: null, stats: { files: 7 } }] }],
+    sites: [],
+    problems: [],
+  } as unknown as FleetState;
+  setFleetProvider({ getState: () => state, getRepoHistory: () => [], getSiteHistory: () => [] });
   db = openMemoryDatabase();
   setAuthDb(db);
   const users = [
@@ -155,7 +166,11 @@ describe("archive route handlers: an operator in scope", () => {
     as("op");
     const first = (await (await statusGET(new Request(url("index-status", archiveParams())))).json()) as IndexStatusJson;
     expect(["queued", "building", "complete"]).toContain(first.state);
+    expect(first.expected).toBe(7);
     await untilComplete();
+    const done = (await (await statusGET(new Request(url("index-status", archiveParams())))).json()) as IndexStatusJson;
+    // borg listed the root ".", 6 folders and 4 files.
+    expect(done).toEqual({ state: "complete", entries: 11, expected: 7, error: null, errorKind: null });
 
     const root = (await (await entriesGET(new Request(url("entries", archiveParams())))).json()) as DirectoryJson;
     expect(root.found).toBe(true);

@@ -105,13 +105,24 @@ test("an operator in scope browses an archive: folders, breadcrumbs, sort, searc
   await expect(results.getByRole("button", { name: "etc/ssh/sshd_config", exact: true })).toBeVisible();
   await page.goto(`${archiveUrl(HOST, newest)}&path=etc%2Fssh`);
   await expect(rowButton(page, "sshd_config")).toBeVisible();
+  // The seed's hard names (scripts/seed/tree.ts awkward()): shell and glob characters, leading dashes,
+  // and a Latin-1 name that is not UTF-8, shown with its byte escaped and linked byte-exact.
+  await page.goto(`${archiveUrl(HOST, newest)}&path=${encodeURIComponent("home/alice/Downloads/hard names")}`);
+  for (const name of ["caf\\xe9-latin1.txt", "$(touch pwned).txt", "-rf", "--help", "star*and?glob[1].txt", "café ☕ 日本語 résumé.txt"]) {
+    await expect(rowButton(page, name), name).toBeVisible();
+  }
+  await rowButton(page, "caf\\xe9-latin1.txt").click();
+  await expect(page.getByRole("complementary", { name: "Details" })).toContainText("home/alice/Downloads/hard names/caf\\xe9-latin1.txt");
+  await page.getByRole("checkbox", { name: "Select caf\\xe9-latin1.txt", exact: true }).check();
+  await expect(page.getByRole("region", { name: "Selection" })).toContainText("1 selected");
+
   // An archive that is not in the repo.
   await page.goto(archiveUrl(HOST, "web-01-1999-01-01T00:00"));
   await expect(page.getByRole("heading", { name: "No such archive" })).toBeVisible();
   await context.close();
 
-  // Audited once per archive open (the link, the shared link), not per folder, sort, search or page of rows.
-  expect(await auditCount(admin, browseAudit)).toBe(auditedBefore + 2);
+  // Audited once per archive open (the link and two shared links), not per folder, sort, search or page of rows.
+  expect(await auditCount(admin, browseAudit)).toBe(auditedBefore + 3);
 });
 
 test("a viewer and an operator out of scope get 404 for archive URLs", async ({ browser, baseURL }) => {

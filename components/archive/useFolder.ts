@@ -4,6 +4,8 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Crumb, DirectoryJson, EntryJson, IndexStatusJson } from "@/lib/archives/index/api";
 
 export const PAGE_SIZE = 200;
+/** How long the view must rest before its rows are fetched. */
+const SETTLE_MS = 80;
 
 export interface ArchiveKey {
   host: string;
@@ -94,12 +96,23 @@ export function useFolder(
     [key, path, sort, order, onStatus],
   );
 
+  // Rows are fetched for where the scrolling settles, not for every position flown past: dragging
+  // the scrollbar through 100,000 rows would otherwise queue hundreds of requests ahead of the ones
+  // for the rows finally in view (measured: the last rows stayed empty for seconds).
+  const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => {
+    if (settle.current) clearTimeout(settle.current);
+  }, []);
   const need = useCallback(
     (start: number, end: number) => {
       range.current = [start, end];
-      const first = Math.floor(start / PAGE_SIZE);
-      const last = Math.floor(Math.max(start, end - 1) / PAGE_SIZE);
-      for (let page = first; page <= last; page++) if (!pages.current.has(page)) void fetchPage(page, viewRef.current);
+      if (settle.current) clearTimeout(settle.current);
+      settle.current = setTimeout(() => {
+        const [from, to] = range.current;
+        const first = Math.floor(from / PAGE_SIZE);
+        const last = Math.floor(Math.max(from, to - 1) / PAGE_SIZE);
+        for (let page = first; page <= last; page++) if (!pages.current.has(page)) void fetchPage(page, viewRef.current);
+      }, SETTLE_MS);
     },
     [fetchPage],
   );

@@ -8,7 +8,7 @@ import { getArchiveIndexes } from "@/lib/archives/index/runtime";
 import { resolveArchive } from "@/lib/archives/locate";
 import { decodePathParam } from "@/lib/archives/pathParam";
 import { audit } from "@/lib/audit/log";
-import { clientAddress, requirePage } from "@/lib/auth/guard";
+import { clientAddress, requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { getAuthDb } from "@/lib/auth/store";
 import { siteNameSchema } from "@/lib/config/schema";
 import { parseHostParam } from "../../host-param";
@@ -44,6 +44,9 @@ export default async function ArchivePage({ params, searchParams }: { params: Pa
   if (!host) notFound();
   // Viewers and out-of-scope operators get the same 404 as an unknown host (audited by requirePage).
   const principal = await requirePage("archive:browse", host);
+  // The host layout 404s a host fleet state does not know, but renders in parallel with this page:
+  // ask here too, so nothing is audited or indexed behind a 404.
+  if (!visibleFleetState(principal).repos.some((r) => r.host === host)) notFound();
   const query = await searchParams;
   const archiveName = decodeSegment(raw.archive);
   const siteParam = first(query.site);

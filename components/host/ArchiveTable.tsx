@@ -6,12 +6,26 @@ import type { ArchiveSummary } from "@/lib/fleet/types";
 
 const NOT_CACHED = "stats not read yet (borg info runs once per archive, then the figures are cached)";
 
+/** The archive browser's URL (app/hosts/[host]/archives/[archive]). */
+export function archiveBrowserHref(host: string, site: string, archive: string): string {
+  return `/hosts/${encodeURIComponent(host)}/archives/${encodeURIComponent(archive)}?site=${encodeURIComponent(site)}`;
+}
+
 /**
- * All archives of a repo, newest first; "—" where per-archive stats are not cached yet. With
- * `compareHref` (the diff page of this repo, for users who may browse), each archive but the oldest
- * links to its diff with the previous one.
+ * All archives of a repo, newest first; "—" where per-archive stats are not cached yet. With `browse`
+ * (only for users who may browse this host's archives), names link to the archive browser and each
+ * archive but the oldest links to its diff with the previous one.
  */
-export function ArchiveTable({ archives, caption, compareHref }: { archives: ArchiveSummary[]; caption: string; compareHref?: string }) {
+export function ArchiveTable({
+  archives,
+  caption,
+  browse = null,
+}: {
+  archives: ArchiveSummary[];
+  caption: string;
+  browse?: { host: string; site: string } | null;
+}) {
+  const compareHref = browse ? `/hosts/${encodeURIComponent(browse.host)}/diff?site=${encodeURIComponent(browse.site)}` : null;
   if (archives.length === 0) return <p className="text-sm text-zinc-600 dark:text-zinc-400">No archive.</p>;
   const newestFirst = [...archives].reverse();
   return (
@@ -43,7 +57,16 @@ export function ArchiveTable({ archives, caption, compareHref }: { archives: Arc
             return (
               <tr key={archive.id} className="hover:bg-zinc-50 dark:hover:bg-zinc-800/40">
                 <th scope="row" className="max-w-xs break-all px-3 py-1.5 font-mono text-xs font-normal">
-                  {archive.name}
+                  {browse ? (
+                    <Link
+                      prefetch={false} // opening an archive builds its index and is audited: only on a click
+                      href={archiveBrowserHref(browse.host, browse.site, archive.name)}
+                      className="text-sky-700 hover:underline dark:text-sky-300">
+                      {archive.name}
+                    </Link>
+                  ) : (
+                    archive.name
+                  )}
                 </th>
                 <td className="px-3 py-1.5">
                   <UtcTime at={archive.start} />

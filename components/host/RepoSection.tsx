@@ -21,21 +21,21 @@ function ChartNote({ children }: { children: React.ReactNode }) {
 }
 
 /**
- * Everything about one repo of a host, for triage. `canCompare`: the user may diff archives
- * (archive:browse on this host), so each archive gets a "Compare" link.
+ * Everything about one repo of a host, for triage. `canBrowse`: the user may browse this host's
+ * archives (archive:browse), so archive names link to the browser and archives can be compared.
  */
 export function RepoSection({
   repo,
   status,
   now,
   staleAfterSeconds,
-  canCompare = false,
+  canBrowse = false,
 }: {
   repo: RepoState;
   status: RepoStatus;
   now: number;
   staleAfterSeconds: number;
-  canCompare?: boolean;
+  canBrowse?: boolean;
 }) {
   const headingId = `repo-${repo.site}`;
   const hostPath = `/hosts/${encodeURIComponent(repo.host)}`;
@@ -90,7 +90,7 @@ export function RepoSection({
             <Link href={`${hostPath}/retention?${siteQuery}`} className="text-sky-700 hover:underline dark:text-sky-300">
               Retention preview
             </Link>
-            {canCompare && repo.archives.length >= 2 ? (
+            {canBrowse && repo.archives.length >= 2 ? (
               <Link href={`${hostPath}/diff?${siteQuery}`} className="text-sky-700 hover:underline dark:text-sky-300">
                 Compare archives
               </Link>
@@ -107,7 +107,7 @@ export function RepoSection({
           <ArchiveTable
             archives={repo.archives}
             caption={`Archives of ${repo.host} on ${repo.site}, newest first`}
-            compareHref={canCompare ? `${hostPath}/diff?${siteQuery}` : undefined}
+            browse={canBrowse ? { host: repo.host, site: repo.site } : null}
           />
         )}
       </div>

@@ -132,8 +132,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX backup_runs_by_host ON backup_runs (host, id);
   `,
   // ---- end of client kit migrations -------------------------------------------------------------
-  // 5: reserved for the archive index (branch "browse"); at merge the real migration 5 replaces this.
-  `SELECT 1;`,
+  // ---- archive browser (branch browse) ----------------------------------------------------------
+  // 5: the catalog of per-archive file indexes (lib/archives/index): one SQLite file per archive id in
+  // archiveIndexDir(config); this table records their state, size and last use (for LRU eviction).
+  `
+  CREATE TABLE IF NOT EXISTS archive_indexes (
+    archive_id TEXT PRIMARY KEY,
+    repo_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    archive_name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('building', 'complete', 'failed')),
+    entries INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    started_at INTEGER,
+    completed_at INTEGER,
+    last_used_at INTEGER NOT NULL,
+    error TEXT,
+    error_kind TEXT
+  );
+  CREATE INDEX IF NOT EXISTS archive_indexes_by_use ON archive_indexes (state, last_used_at);
+  `,
+  // ---- end of archive browser migrations --------------------------------------------------------
   // ---- restore jobs (branch restore) --------------------------------------------------------------
   // 6: restore jobs (lib/restore) and their capped logs. A job row is never deleted by the app; state
   // moves queued -> running -> succeeded | failed | cancelled, or to interrupted when the dashboard

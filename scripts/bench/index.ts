@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- render|collector|restore|download ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|download|archive-index ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchArchiveIndex } from "./archiveIndex";
 import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
 import { benchRender } from "./render";
@@ -43,6 +44,10 @@ async function main(): Promise<void> {
   if (all || wanted.has("download")) {
     await ensureBuilt();
     results.download = await benchDownload(root);
+    console.log();
+  }
+  if (all || wanted.has("archive-index")) {
+    results.archiveIndex = await benchArchiveIndex(root);
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

@@ -91,7 +91,7 @@ export default async function HostPage({ params }: { params: Params }) {
           status={status}
           now={now}
           staleAfterSeconds={state.staleAfterSeconds}
-          canCompare={can(principal, "archive:browse", host)}
+          canBrowse={can(principal, "archive:browse", host)}
         />
       ))}
     </main>

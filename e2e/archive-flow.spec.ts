@@ -4,7 +4,8 @@
  * those files, byte-equal to `borg extract --stdout`) → one file → "Download" (byte-equal) → a folder and
  * a file → "Restore…" → the job page reaches "succeeded" with its rsync command, and the restored tree
  * equals borg's → back on the host page, "Compare with previous" (changes shown) and "Retention preview"
- * (every archive listed). A viewer sees plain archive names and never a selection bar.
+ * (every archive listed); the downloads and the restore are audited. A viewer sees plain archive names
+ * and never a selection bar.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -12,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test, type Download, type Page } from "@playwright/test";
 import { archiveUrl, rowButton, rowCheckbox } from "./archiveBrowser";
-import { contextAs } from "./auth";
+import { auditCount, contextAs } from "./auth";
 import { borgArchiveNames, borgFileBytes, demoBorg, demoRepoPath, EXPECTED_REPOS } from "./demoFleet";
 
 const HOST = "web-01"; // in the demo operator's scope ("web-*")
@@ -55,7 +56,10 @@ async function downloadBy(page: Page, click: () => Promise<void>): Promise<Downl
   return event;
 }
 
-test("the demo operator browses, downloads, restores, compares and previews retention in one session", async ({ browser, baseURL }) => {
+test("the demo operator browses, downloads, restores, compares and previews retention in one session", async ({ browser, baseURL, page: admin }) => {
+  const audited = (action: string) => auditCount(admin, { user: "operator", action, host: HOST, outcome: "ok" });
+  const downloadsBefore = await audited("archive:download");
+  const restoresBefore = await audited("archive:restore");
   const names = borgArchiveNames(SITE, HOST);
   const archive = names.at(-1)!;
   const context = await contextAs(browser, baseURL!, "operator");
@@ -82,7 +86,8 @@ test("the demo operator browses, downloads, restores, compares and previews rete
 
   // 2. The selection bar's DownloadButton: a tar of exactly those two files, with borg's bytes.
   const tar = await downloadBy(page, () => bar.getByRole("button", { name: "Download as .tar" }).click());
-  expect(tar.suggestedFilename()).toBe(`${HOST}-${archive}.tar`);
+  // Named after the archive (Chromium saves the ":" of an archive's time as "_").
+  expect(tar.suggestedFilename().replaceAll("_", ":")).toBe(`${HOST}-${archive}.tar`);
   const unpacked = path.join(scratch, "tar");
   fs.mkdirSync(unpacked);
   execFileSync("tar", ["-x", "-f", (await tar.path())!, "-C", unpacked]);
@@ -132,6 +137,10 @@ test("the demo operator browses, downloads, restores, compares and previews rete
 
   await context.close();
   fs.rmSync(scratch, { recursive: true, force: true });
+
+  // In the audit log: each download once it is sent, the restore when queued and when it succeeded.
+  await expect.poll(() => audited("archive:download")).toBe(downloadsBefore + 2);
+  await expect.poll(() => audited("archive:restore")).toBe(restoresBefore + 2);
 });
 
 test("a viewer sees archive names as plain text and no selection bar", async ({ browser, baseURL }) => {

@@ -6,7 +6,7 @@
  */
 import { expect, test, type Page } from "@playwright/test";
 import { archiveUrl, rowButton } from "./archiveBrowser";
-import { contextAs } from "./auth";
+import { auditCount, contextAs } from "./auth";
 import { borgArchiveNames } from "./demoFleet";
 
 const HOST = "web-01";
@@ -21,13 +21,6 @@ async function rowNames(page: Page): Promise<string[]> {
       .map((r) => r.name.replace(/^↪ /u, "").replace(/\/$/, "")),
   );
   return names;
-}
-
-/** Audit rows the admin sees for a filter (the default storage state of these tests is the admin's). */
-async function auditCount(admin: Page, filter: Record<string, string>): Promise<number> {
-  await admin.goto(`/admin/audit?${new URLSearchParams(filter)}`);
-  await expect(admin.getByRole("heading", { name: "Audit log" })).toBeVisible();
-  return admin.locator("tbody tr").count();
 }
 
 test("an operator in scope browses an archive: folders, breadcrumbs, sort, search, details, selection", async ({ browser, baseURL, page: admin }) => {

@@ -109,6 +109,8 @@ test("the demo operator browses, downloads, restores, compares and previews rete
   await bar.getByRole("button", { name: "Restore…" }).click();
   const form = page.getByRole("form", { name: "Restore the selection" });
   await expect(form).toContainText("Restore 2 selected paths");
+  // The form opens where it can be used (the bar's button is near the page's left edge).
+  await expect(form).toBeInViewport({ ratio: 1 });
   await form.getByRole("button", { name: "Start restore" }).click();
   await expect(page).toHaveURL(/\/restores\/\d+$/);
   const jobId = Number(/\/restores\/(\d+)$/.exec(page.url())![1]);

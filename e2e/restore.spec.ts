@@ -57,6 +57,7 @@ test("an operator restores demo files and follows the job to success in Chromium
   // components, driven in Chromium: a new job, its page, and the files one directory up.
   await page.getByRole("button", { name: "Restore…" }).click();
   const form = page.getByRole("form", { name: "Restore the selection" });
+  await expect(form).toBeInViewport({ ratio: 1 });
   await form.getByLabel("Strip leading path components").fill("1");
   await form.getByRole("button", { name: "Start restore" }).click();
   await expect(page).not.toHaveURL(new RegExp(`/restores/${jobId}$`));

@@ -24,7 +24,7 @@ import { z } from "zod";
 import { READ_FLAGS, type BorgTarget } from "./commands";
 import { BorgError } from "./errors";
 import { archiveArg } from "./location";
-import { startBorg, type BorgCallOptions } from "./run";
+import { abandonBorg, startBorg, type BorgCallOptions } from "./run";
 
 export type DiffItemKind = "file" | "directory" | "link" | "fifo" | "chrdev" | "blkdev";
 
@@ -221,10 +221,7 @@ export async function* diffArchives(target: BorgTarget, fromArchive: string, toA
     }
     finished = true;
   } finally {
-    if (!finished) {
-      proc.stop("cancelled");
-      proc.stdout.destroy();
-      await proc.done.catch(() => {});
-    }
+    // The consumer stopped early, or reading failed: stop borg and wait until it (and ssh) are gone.
+    if (!finished) await abandonBorg(proc);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * PROMETHEUS_URL mode shows the same fleet as the built-in collector on the demo. Real Prometheus
  * (e2e/stack.ts) scrapes the stack's demo dashboard (built-in collector); a second dashboard process,
- * `next start` with PROMETHEUS_URL pointing at that Prometheus and its own data directory, reads the
+ * the production server (scripts/server.mjs) with PROMETHEUS_URL pointing at that Prometheus and its own data directory, reads the
  * fleet from Prometheus only. Both overviews must list the same repos with the same statuses, last
  * archive times, sizes and archive counts, and the same storage sites; the second dashboard's /metrics
  * must not export the repo series again (Prometheus would scrape them back).
@@ -59,8 +59,8 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
   });
   const base = `http://127.0.0.1:${STACK_PORTS.prometheusMode}`;
   const child = spawnGroup(
-    path.join(ROOT, "node_modules", ".bin", "next"),
-    ["start", "-p", String(STACK_PORTS.prometheusMode)],
+    process.execPath,
+    [path.join(ROOT, "scripts", "server.mjs"), "-H", "127.0.0.1", "-p", String(STACK_PORTS.prometheusMode)],
     {
       ...process.env,
       NEXT_TELEMETRY_DISABLED: "1",

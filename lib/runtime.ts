@@ -11,9 +11,8 @@ import { setAuthDb } from "@/lib/auth/store";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
 import { setFleetProvider, setStartupProblems } from "@/lib/fleet/store";
 import { PingStore, setPingStore } from "@/lib/ping/store";
+import { processGlobal } from "@/lib/processGlobal";
 import { setPublicUrl } from "@/lib/publicUrl";
-
-const KEY = Symbol.for("borg-fleet.runtime");
 
 interface RuntimeStatus {
   started: boolean;
@@ -22,17 +21,17 @@ interface RuntimeStatus {
   stop?: () => void;
 }
 
-type GlobalWithRuntime = typeof globalThis & { [KEY]?: RuntimeStatus };
+const runtime = processGlobal<RuntimeStatus>("runtime");
 
 export function runtimeStatus(): RuntimeStatus {
-  return (globalThis as GlobalWithRuntime)[KEY] ?? { started: false, mode: "none", error: null };
+  return runtime.get() ?? { started: false, mode: "none", error: null };
 }
 
 export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promise<RuntimeStatus> {
-  const g = globalThis as GlobalWithRuntime;
-  if (g[KEY]?.started) return g[KEY];
+  const running = runtime.get();
+  if (running?.started) return running;
   const status: RuntimeStatus = { started: true, mode: "none", error: null };
-  g[KEY] = status;
+  runtime.set(status);
 
   const synthetic = Number(env.BORG_FLEET_SYNTHETIC);
   if (Number.isInteger(synthetic) && synthetic > 0) {

@@ -15,6 +15,7 @@ import { passwordLoginAllowed, ssoConfig } from "@/lib/auth/sso";
 import { getAuthDb } from "@/lib/auth/store";
 import { LoginThrottle } from "@/lib/auth/throttle";
 import { findUser, MAX_USERNAME_LENGTH, normalizeUsername } from "@/lib/auth/users";
+import { processGlobal } from "@/lib/processGlobal";
 
 export interface LoginResult {
   error: string;
@@ -22,9 +23,8 @@ export interface LoginResult {
   username?: string;
 }
 
-const KEY = Symbol.for("borg-fleet.login-throttle");
-type GlobalWithThrottle = typeof globalThis & { [KEY]?: LoginThrottle };
-const throttle = () => ((globalThis as GlobalWithThrottle)[KEY] ??= new LoginThrottle());
+const loginThrottle = processGlobal<LoginThrottle>("login-throttle");
+const throttle = () => loginThrottle.ensure(() => new LoginThrottle());
 
 const WRONG = "Wrong username or password.";
 

@@ -9,6 +9,7 @@
 import type { Db } from "@/lib/db";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
 import { labelsFingerprint, type WebhookPayload } from "./webhook";
+import { processGlobal } from "@/lib/processGlobal";
 
 /** A firing alert that Alertmanager has not notified again for this long is no longer shown. */
 export const FIRING_EXPIRES_AFTER_MS = 24 * 60 * 60 * 1000;
@@ -150,14 +151,13 @@ export class AlertStore {
   }
 }
 
-const KEY = Symbol.for("borg-fleet.alert-store");
-type GlobalWithStore = typeof globalThis & { [KEY]?: AlertStore };
+const alertStore = processGlobal<AlertStore>("alert-store");
 
 export function setAlertStore(store: AlertStore | undefined): void {
-  (globalThis as GlobalWithStore)[KEY] = store;
+  alertStore.set(store);
 }
 
 /** The process's alert inbox, or undefined when the runtime could not open its database. */
 export function getAlertStore(): AlertStore | undefined {
-  return (globalThis as GlobalWithStore)[KEY];
+  return alertStore.get();
 }

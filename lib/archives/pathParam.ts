@@ -5,6 +5,8 @@
  * with the marker, travels as the marker followed by base64url of its bytes. The mapping is one-to-one,
  * so a decoded path names exactly the file that was shown.
  */
+import { borgPathCodePoints } from "@/lib/borg/archivePaths";
+
 const MARKER = "~b64~";
 
 /** Valid UTF-8 without NUL (borg paths never contain NUL; the check keeps the codec total). */
@@ -33,23 +35,10 @@ export function decodePathParam(param: string): Buffer | null {
   return Buffer.from(param, "utf8");
 }
 
-/** What a path looks like on screen: invalid UTF-8 bytes as \xNN (so two different names never look alike). */
+/** What a path looks like on screen: undecodable bytes as \xNN (so two different names never look alike). */
 export function displayPath(bytes: Buffer): string {
   if (isPlainUtf8(bytes)) return bytes.toString("utf8");
-  let out = "";
-  let i = 0;
-  while (i < bytes.length) {
-    // Find the longest valid UTF-8 run starting at i by decoding one code point at a time.
-    const lead = bytes[i]!;
-    const len = lead < 0x80 ? 1 : lead >= 0xc2 && lead < 0xe0 ? 2 : lead >= 0xe0 && lead < 0xf0 ? 3 : lead >= 0xf0 && lead < 0xf5 ? 4 : 0;
-    const chunk = len ? bytes.subarray(i, i + len) : null;
-    if (chunk && chunk.length === len && lead !== 0 && Buffer.from(chunk.toString("utf8"), "utf8").equals(chunk)) {
-      out += chunk.toString("utf8");
-      i += len;
-    } else {
-      out += `\\x${lead.toString(16).padStart(2, "0")}`;
-      i += 1;
-    }
-  }
-  return out;
+  return borgPathCodePoints(bytes)
+    .map((cp) => (cp >= 0xdc80 && cp <= 0xdcff ? `\\x${(cp - 0xdc00).toString(16).padStart(2, "0")}` : String.fromCodePoint(cp)))
+    .join("");
 }

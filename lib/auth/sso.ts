@@ -17,6 +17,7 @@ import type { SsoConfig } from "@/lib/config/schema";
 import { clientAddressOf, peerAddress, trustedProxyMatcher, type HeaderReader } from "@/lib/net/clientAddress";
 import { UNTRUSTED_SSO_HEADER } from "@/lib/net/proxyTrust.mjs";
 import { ROLES, type Principal, type Role } from "./policy";
+import { processGlobal } from "@/lib/processGlobal";
 
 /** What a proxy may put in the user header: an ASCII user name, id or e-mail address. */
 export const ssoUserSchema = z
@@ -122,8 +123,7 @@ export function passwordLoginAllowed(sso: SsoConfig | undefined = ssoConfig()): 
   return !sso?.enabled || sso.allowPasswordLogin;
 }
 
-const SEEN = Symbol.for("borg-fleet.sso-seen");
-type GlobalWithSeen = typeof globalThis & { [SEEN]?: Map<string, number> };
+const seenUsers = processGlobal<Map<string, number>>("sso-seen");
 
 /**
  * Audits an SSO user's sign-in when first seen, then again once `everySeconds` have passed (every
@@ -131,7 +131,7 @@ type GlobalWithSeen = typeof globalThis & { [SEEN]?: Map<string, number> };
  * and scope, so a change of groups is recorded at once. In memory: a restart records a fresh sign-in.
  */
 export function auditSsoSignIn(db: Db, decision: Extract<SsoDecision, { kind: "principal" }>, address: string | null, everySeconds: number, now = Date.now()): boolean {
-  const seen = ((globalThis as GlobalWithSeen)[SEEN] ??= new Map());
+  const seen = seenUsers.ensure(() => new Map());
   const { principal } = decision;
   const key = `${principal.username}\n${principal.role}\n${principal.hosts.join(",")}`;
   const last = seen.get(key);

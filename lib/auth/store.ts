@@ -1,13 +1,13 @@
 /** The database that holds users, sessions and the audit log (the runtime's, set in lib/runtime.ts). */
 import type { Db } from "@/lib/db";
+import { processGlobal } from "@/lib/processGlobal";
 
-const KEY = Symbol.for("borg-fleet.auth-db");
-type GlobalWithDb = typeof globalThis & { [KEY]?: Db };
+const authDb = processGlobal<Db>("auth-db");
 
 export function setAuthDb(db: Db | undefined): void {
-  (globalThis as GlobalWithDb)[KEY] = db;
+  authDb.set(db);
 }
 
 export function getAuthDb(): Db | undefined {
-  return (globalThis as GlobalWithDb)[KEY];
+  return authDb.get();
 }

@@ -1,6 +1,6 @@
 /** The path → borg regex translation (archivePaths.ts); export/extract integration tests run the result through real borg. */
 import { describe, expect, it } from "vitest";
-import { archivePathProblem, borgPathCodePoints, pathsRegex } from "./archivePaths";
+import { archivePathProblem, borgPathCodePoints, bytesFromBorgPath, pathsRegex } from "./archivePaths";
 
 describe("borgPathCodePoints", () => {
   it("decodes like Python's utf-8 with surrogateescape", () => {
@@ -13,6 +13,14 @@ describe("borgPathCodePoints", () => {
     expect(borgPathCodePoints(Buffer.from("😀"))).toEqual([0x1f600]);
     expect(borgPathCodePoints(Buffer.from([0x61, 0xe2, 0x82, 0x41]))).toEqual([0x61, 0xdce2, 0xdc82, 0x41]);
     expect(borgPathCodePoints(Buffer.from("€", "utf8"))).toEqual([0x20ac]);
+  });
+});
+
+describe("bytesFromBorgPath", () => {
+  it("turns borg's surrogateescape text back into the exact bytes (inverse of borgPathCodePoints)", () => {
+    for (const bytes of [Buffer.from("café/😀"), Buffer.from([0x61, 0xe9, 0x62]), Buffer.from([0xed, 0xa0, 0x80, 0x2f, 0xff]), Buffer.from([0xc0, 0xaf])]) {
+      expect(bytesFromBorgPath(String.fromCodePoint(...borgPathCodePoints(bytes))).equals(bytes)).toBe(true);
+    }
   });
 });
 

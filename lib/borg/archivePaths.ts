@@ -53,6 +53,32 @@ export function borgPathCodePoints(bytes: Buffer): number[] {
   return out;
 }
 
+/**
+ * The inverse of borgPathCodePoints: a path as borg prints it in JSON (surrogateescape, lone
+ * U+DC80..U+DCFF standing for bytes 0x80..0xFF) back to the bytes it names.
+ */
+export function bytesFromBorgPath(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let run = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff) {
+      // A low surrogate after a high one is half of a real character (not possible in this range for
+      // valid pairs' first unit, but the check keeps pairs intact).
+      const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
+      if (!(prev >= 0xd800 && prev <= 0xdbff)) {
+        if (run) parts.push(Buffer.from(run, "utf8"));
+        run = "";
+        parts.push(Buffer.from([c - 0xdc00]));
+        continue;
+      }
+    }
+    run += text[i];
+  }
+  if (run) parts.push(Buffer.from(run, "utf8"));
+  return Buffer.concat(parts);
+}
+
 /** One code point as a Python regex atom in pure ASCII. */
 function regexAtom(cp: number): string {
   if ((cp >= 0x30 && cp <= 0x39) || (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) || cp === 0x5f || cp === 0x2f) {

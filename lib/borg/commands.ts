@@ -21,7 +21,7 @@ import type { Secrets } from "@/lib/config/schema";
 import { ContentsRecordSplitter, CONTENTS_FORMAT, type ArchiveItem } from "./contents";
 import { BorgError } from "./errors";
 import { archiveArg, normalizeLocation, repoArg } from "./location";
-import { parseBorgJson, runBorg, startBorg, type BorgCallOptions } from "./run";
+import { abandonBorg, parseBorgJson, runBorg, startBorg, type BorgCallOptions } from "./run";
 import {
   archiveInfoOutputSchema,
   createOutputSchema,
@@ -282,12 +282,8 @@ export async function* listContents(target: BorgTarget, archiveName: string, opt
     splitter.end();
     finished = true;
   } finally {
-    if (!finished) {
-      // The consumer stopped early, or reading failed: stop borg and wait until it (and ssh) are gone.
-      proc.stop("cancelled");
-      proc.stdout.destroy();
-      await proc.done.catch(() => {});
-    }
+    // The consumer stopped early, or reading failed: stop borg and wait until it (and ssh) are gone.
+    if (!finished) await abandonBorg(proc);
   }
 }
 

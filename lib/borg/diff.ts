@@ -14,16 +14,17 @@
  *   "ctime" / "mtime" {old_*, new_*}      naive UTC timestamps (we run borg with TZ=UTC)
  * Paths: JSON with ensure_ascii, where bytes that are not UTF-8 arrive as lone surrogates
  * U+DC80..U+DCFF (Python's surrogateescape). Turning those back into the bytes they stand for gives
- * the exact path (decodeSurrogateEscape), so a non-UTF-8 name is not lost.
+ * the exact path (archivePaths.ts bytesFromBorgPath), so a non-UTF-8 name is not lost.
  *
  * Memory stays bounded: lines are parsed as they arrive and handed to the consumer one entry at a
  * time; borg pauses while the consumer does.
  */
+import { bytesFromBorgPath } from "./archivePaths";
 import { z } from "zod";
 import { READ_FLAGS, type BorgTarget } from "./commands";
 import { BorgError } from "./errors";
 import { archiveArg } from "./location";
-import { startBorg, type BorgCallOptions } from "./run";
+import { abandonBorg, startBorg, type BorgCallOptions } from "./run";
 
 export type DiffItemKind = "file" | "directory" | "link" | "fifo" | "chrdev" | "blkdev";
 
@@ -88,29 +89,6 @@ function toChange(raw: z.infer<typeof rawChangeSchema>): DiffChange {
   return { type: "other", name: r.type };
 }
 
-/** A string from Python's surrogateescape (lone U+DC80..U+DCFF stand for bytes 0x80..0xFF) as the bytes it names. */
-export function decodeSurrogateEscape(text: string): Buffer {
-  const parts: Buffer[] = [];
-  let run = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0xdc80 && c <= 0xdcff) {
-      // A low surrogate after a high one is half of a real character (not possible in this range for
-      // valid pairs' first unit, but the check keeps pairs intact).
-      const prev = i > 0 ? text.charCodeAt(i - 1) : 0;
-      if (!(prev >= 0xd800 && prev <= 0xdbff)) {
-        if (run) parts.push(Buffer.from(run, "utf8"));
-        run = "";
-        parts.push(Buffer.from([c - 0xdc00]));
-        continue;
-      }
-    }
-    run += text[i];
-  }
-  if (run) parts.push(Buffer.from(run, "utf8"));
-  return Buffer.concat(parts);
-}
-
 /** One line of `borg diff --json-lines` as a DiffEntry (throws BorgError on a malformed line). */
 export function parseDiffLine(line: string): DiffEntry {
   let value: unknown;
@@ -141,7 +119,7 @@ export function parseDiffLine(line: string): DiffEntry {
       bytesRemoved += c.removed;
     }
   }
-  return { path: parsed.data.path, pathBytes: decodeSurrogateEscape(parsed.data.path), status, changes, bytesAdded, bytesRemoved };
+  return { path: parsed.data.path, pathBytes: bytesFromBorgPath(parsed.data.path), status, changes, bytesAdded, bytesRemoved };
 }
 
 /** True when `path` is `prefix` or below it (whole components, like borg's pp: patterns). */
@@ -243,10 +221,7 @@ export async function* diffArchives(target: BorgTarget, fromArchive: string, toA
     }
     finished = true;
   } finally {
-    if (!finished) {
-      proc.stop("cancelled");
-      proc.stdout.destroy();
-      await proc.done.catch(() => {});
-    }
+    // The consumer stopped early, or reading failed: stop borg and wait until it (and ssh) are gone.
+    if (!finished) await abandonBorg(proc);
   }
 }

@@ -39,7 +39,7 @@ export {
   type CreateArchiveOptions,
 } from "./commands";
 export type { ArchiveItem } from "./contents";
-export { diffArchives, parseDiffLine, decodeSurrogateEscape, type DiffEntry, type DiffChange, type DiffItemKind, type DiffArchivesOptions } from "./diff";
+export { diffArchives, parseDiffLine, type DiffEntry, type DiffChange, type DiffItemKind, type DiffArchivesOptions } from "./diff";
 export { BorgError, classifyBorgFailure, isBorgError, type BorgErrorKind, type ClassifyInput } from "./errors";
 export { isRepoLockedLocally, readRepoLock, type RepoLockState, type LockHolder } from "./lock";
 export { isLocalLocation } from "./location";
@@ -63,4 +63,4 @@ export {
   DOWNLOAD_TIMEOUT_MS,
 } from "./export";
 export type { BorgProcess } from "./run";
-export { archivePathProblem, borgPathCodePoints, pathsRegex, selectionPatterns } from "./archivePaths";
+export { archivePathProblem, borgPathCodePoints, bytesFromBorgPath, pathsRegex, selectionPatterns } from "./archivePaths";

@@ -378,3 +378,13 @@ export function parseBorgJson<T>(stdout: Buffer, schema: { safeParse(v: unknown)
   }
   return parsed.data;
 }
+
+/**
+ * For readers of a borg process's stdout that stop early (the consumer went away, or reading failed):
+ * stop borg and wait until it (and ssh) are gone, so nothing keeps running for a reader that left.
+ */
+export async function abandonBorg(proc: BorgProcess): Promise<void> {
+  proc.stop("cancelled");
+  proc.stdout.destroy();
+  await proc.done.catch(() => {});
+}

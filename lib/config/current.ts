@@ -4,15 +4,15 @@
  * policies) reads it here. Lives on globalThis because Next.js may load this module more than once.
  */
 import type { FleetConfig } from "./schema";
+import { processGlobal } from "@/lib/processGlobal";
 
-const KEY = Symbol.for("borg-fleet.current-config");
-type GlobalWithConfig = typeof globalThis & { [KEY]?: FleetConfig };
+const currentConfig = processGlobal<FleetConfig>("current-config");
 
 export function setCurrentConfig(config: FleetConfig | undefined): void {
-  (globalThis as GlobalWithConfig)[KEY] = config;
+  currentConfig.set(config);
 }
 
 /** The loaded config, or undefined when the server runs without one (synthetic fleet, broken config). */
 export function getCurrentConfig(): FleetConfig | undefined {
-  return (globalThis as GlobalWithConfig)[KEY];
+  return currentConfig.get();
 }

@@ -7,11 +7,11 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { MIGRATIONS } from "./schema";
+import { processGlobal } from "@/lib/processGlobal";
 
 export type Db = Database.Database;
 
-const KEY = Symbol.for("borg-fleet.databases");
-type GlobalWithDbs = typeof globalThis & { [KEY]?: Map<string, Db> };
+const openDatabases = processGlobal<Map<string, Db>>("databases");
 
 export function databaseFile(dataDir: string): string {
   return path.join(dataDir, "borg-fleet.sqlite");
@@ -29,8 +29,7 @@ export function migrate(db: Db): void {
 
 /** Open (or reuse) the database in `dataDir`, creating the directory and schema as needed. */
 export function openDatabase(dataDir: string): Db {
-  const g = globalThis as GlobalWithDbs;
-  const cache = (g[KEY] ??= new Map());
+  const cache = openDatabases.ensure(() => new Map());
   const file = databaseFile(path.resolve(dataDir));
   const existing = cache.get(file);
   if (existing?.open) return existing;

@@ -4,6 +4,7 @@
  * globalThis because Next.js may load this module more than once (instrumentation, routes, pages).
  */
 import type { FleetState, RepoSample, SiteSample } from "./types";
+import { processGlobal } from "@/lib/processGlobal";
 
 export interface FleetProvider {
   getState(): FleetState;
@@ -13,15 +14,14 @@ export interface FleetProvider {
   refreshRepo?(repoId: string): Promise<void>;
 }
 
-const KEY = Symbol.for("borg-fleet.fleet-provider");
-type GlobalWithProvider = typeof globalThis & { [KEY]?: FleetProvider };
+const fleetProvider = processGlobal<FleetProvider>("fleet-provider");
 
 export function setFleetProvider(provider: FleetProvider): void {
-  (globalThis as GlobalWithProvider)[KEY] = provider;
+  fleetProvider.set(provider);
 }
 
 export function getFleetProvider(): FleetProvider | undefined {
-  return (globalThis as GlobalWithProvider)[KEY];
+  return fleetProvider.get();
 }
 
 const EMPTY_STATE: FleetState = {
@@ -33,18 +33,17 @@ const EMPTY_STATE: FleetState = {
   collector: { lastCycleStartedAt: null, lastCycleDurationMs: null, running: false },
 };
 
-const PROBLEMS_KEY = Symbol.for("borg-fleet.startup-problems");
-type GlobalWithProblems = typeof globalThis & { [PROBLEMS_KEY]?: string[] };
+const startupProblems = processGlobal<string[]>("startup-problems");
 
 /** Record why no provider could start (e.g. an invalid config file), so pages can say so. */
 export function setStartupProblems(problems: string[]): void {
-  (globalThis as GlobalWithProblems)[PROBLEMS_KEY] = problems;
+  startupProblems.set(problems);
 }
 
 export function getFleetState(): FleetState {
   const provided = getFleetProvider()?.getState();
   if (provided) return provided;
-  return { ...EMPTY_STATE, problems: (globalThis as GlobalWithProblems)[PROBLEMS_KEY] ?? [] };
+  return { ...EMPTY_STATE, problems: startupProblems.get() ?? [] };
 }
 
 export function getRepoHistory(repoId: string, sinceMs: number): RepoSample[] {

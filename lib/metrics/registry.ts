@@ -4,18 +4,16 @@
  * globalThis and is built once.
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { processGlobal } from "@/lib/processGlobal";
 import { registerFleetMetrics } from "./fleetMetrics";
 
-const KEY = Symbol.for("borg-fleet.metrics-registry");
-type GlobalWithRegistry = typeof globalThis & { [KEY]?: Registry };
+const metricsRegistry = processGlobal<Registry>("metrics-registry");
 
 export function getRegistry(): Registry {
-  const g = globalThis as GlobalWithRegistry;
-  if (!g[KEY]) {
+  return metricsRegistry.ensure(() => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     registerFleetMetrics(registry);
-    g[KEY] = registry;
-  }
-  return g[KEY];
+    return registry;
+  });
 }

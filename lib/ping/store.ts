@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "@/lib/db";
+import { processGlobal } from "@/lib/processGlobal";
 
 /** Runs kept per host; older ones are deleted. */
 export const RUNS_KEPT_PER_HOST = 50;
@@ -157,14 +158,13 @@ export class PingStore {
   }
 }
 
-const KEY = Symbol.for("borg-fleet.ping-store");
-type GlobalWithStore = typeof globalThis & { [KEY]?: PingStore };
+const pingStore = processGlobal<PingStore>("ping-store");
 
 export function setPingStore(store: PingStore | undefined): void {
-  (globalThis as GlobalWithStore)[KEY] = store;
+  pingStore.set(store);
 }
 
 /** The process's run-report store, or undefined when the runtime could not open its database. */
 export function getPingStore(): PingStore | undefined {
-  return (globalThis as GlobalWithStore)[KEY];
+  return pingStore.get();
 }

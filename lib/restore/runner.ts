@@ -31,6 +31,7 @@ import {
   type RestoreJob,
   type RestoreRequest,
 } from "./store";
+import { processGlobal } from "@/lib/processGlobal";
 
 
 export interface RestoreRunnerOptions {
@@ -290,15 +291,14 @@ export async function killOrphanExtract(pid: number, patternsFile: string): Prom
 
 // --- the process's runner ------------------------------------------------------------------------------
 
-const KEY = Symbol.for("borg-fleet.restore-runner");
-type GlobalWithRunner = typeof globalThis & { [KEY]?: RestoreRunner };
+const restoreRunner = processGlobal<RestoreRunner>("restore-runner");
 
 export function setRestoreRunner(runner: RestoreRunner | undefined): void {
-  (globalThis as GlobalWithRunner)[KEY] = runner;
+  restoreRunner.set(runner);
 }
 
 export function getRestoreRunner(): RestoreRunner | undefined {
-  return (globalThis as GlobalWithRunner)[KEY];
+  return restoreRunner.get();
 }
 
 /** Called once at startup (lib/runtime.ts): recover what a previous process left, then serve. */

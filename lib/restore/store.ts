@@ -5,6 +5,7 @@
  */
 import { audit } from "@/lib/audit/log";
 import { decodePathParam, displayPath } from "@/lib/archives/pathParam";
+import type { ExtractProgress } from "@/lib/borg";
 import type { Db } from "@/lib/db";
 
 export const RESTORE_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
@@ -18,17 +19,8 @@ export const RETRYABLE_STATES: ReadonlySet<RestoreState> = new Set(["failed", "c
 export const LOG_LIMIT = 500;
 const LOG_LINE_MAX = 2000;
 
-/** Progress as stored (see lib/borg/extract.ts ExtractProgress); itemsTotal comes from the safety scan. */
-export interface JobProgressFields {
-  phase: string | null;
-  percent: number | null;
-  currentFile: string | null;
-  bytesDone: number;
-  bytesTotal: number;
-  speed: number | null;
-  etaSeconds: number | null;
-  itemsTotal: number | null;
-}
+/** Progress as stored (lib/borg/extract.ts ExtractProgress); itemsTotal comes from the safety scan. */
+export type JobProgressFields = Omit<ExtractProgress, "phase"> & { phase: string | null; itemsTotal: number | null };
 
 export interface RestoreJob extends Omit<RestoreRequest, "address">, JobProgressFields {
   id: number;

@@ -1,6 +1,6 @@
 /**
  * Render time of `/` and `/metrics` for a synthetic fleet of 1,000 hosts (the production build,
- * `next start`), median of repeated sequential requests. Targets: `/` ≤ 150 ms, `/metrics` ≤ 50 ms.
+ * scripts/server.mjs), median of repeated sequential requests. Targets: `/` ≤ 150 ms, `/metrics` ≤ 50 ms.
  */
 import { median, ms, percentile, startServer, timeRequests } from "./util";
 

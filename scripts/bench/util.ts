@@ -22,9 +22,12 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** `next start` on a loopback port with the given environment; resolves when /api/health answers. */
+/**
+ * The production server (scripts/server.mjs: `next start` plus the real client address) on a loopback
+ * port with the given environment; resolves when /api/health answers.
+ */
 export async function startServer(root: string, port: number, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(path.join(root, "node_modules", ".bin", "next"), ["start", "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, [path.join(root, "scripts", "server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -11,7 +11,8 @@ import { decodePathParam, displayPath, encodePathParam } from "../pathParam";
 import type { IndexStatus } from "./manager";
 import { SORT_KEYS, type IndexEntry } from "./reader";
 
-export interface EntryJson {
+/** An index entry as JSON: the byte paths become display text and pathParam-encoded strings. */
+export type EntryJson = Omit<IndexEntry, "id" | "path" | "name"> & {
   /** Display name (invalid UTF-8 bytes as \xNN). */
   name: string;
   /** Full path, pathParam-encoded: for links, selection, restore and download. */
@@ -20,18 +21,7 @@ export interface EntryJson {
   parent: string;
   /** The full path for display. */
   display: string;
-  type: string;
-  mode: string;
-  user: string;
-  group: string;
-  size: number;
-  mtime: number;
-  linkTarget: string | null;
-  hardlinkTarget: string | null;
-  implicit: boolean;
-  childCount: number | null;
-  totalSize: number | null;
-}
+};
 
 export interface IndexStatusJson {
   state: IndexStatus["state"];

@@ -7,20 +7,20 @@ import { getAuthDb } from "@/lib/auth/store";
 import { getCurrentConfig } from "@/lib/config/current";
 import { archiveIndexDir } from "@/lib/config/dirs";
 import { ArchiveIndexes } from "./manager";
+import { processGlobal } from "@/lib/processGlobal";
 
-const KEY = Symbol.for("borg-fleet.archive-indexes");
-type GlobalWithIndexes = typeof globalThis & { [KEY]?: ArchiveIndexes };
+const archiveIndexes = processGlobal<ArchiveIndexes>("archive-indexes");
 
 /** Builds running at once across the server: each is one borg process plus SQLite inserts. */
 const MAX_CONCURRENT_BUILDS = 2;
 
 export function getArchiveIndexes(): ArchiveIndexes | null {
-  const g = globalThis as GlobalWithIndexes;
-  if (g[KEY]) return g[KEY];
+  const existing = archiveIndexes.get();
+  if (existing) return existing;
   const config = getCurrentConfig();
   const db = getAuthDb();
   if (!config || !db) return null;
-  g[KEY] = new ArchiveIndexes({
+  const indexes = new ArchiveIndexes({
     dir: archiveIndexDir(config),
     db,
     diskBudget: config.archiveIndex.diskBudget,
@@ -30,15 +30,14 @@ export function getArchiveIndexes(): ArchiveIndexes | null {
   });
   // Stopping the process stops the builds (borg itself is killed by lib/borg's own exit hook); their
   // partial files are removed at the next start.
-  const indexes = g[KEY];
+  archiveIndexes.set(indexes);
   process.once("exit", () => void indexes.stop());
   return indexes;
 }
 
 /** Server shutdown: cancel running builds (their partial files are removed). */
 export async function stopArchiveIndexes(): Promise<void> {
-  const g = globalThis as GlobalWithIndexes;
-  const indexes = g[KEY];
-  g[KEY] = undefined;
+  const indexes = archiveIndexes.get();
+  archiveIndexes.set(undefined);
   await indexes?.stop();
 }

@@ -1,5 +1,5 @@
+import { HostBreadcrumb } from "@/components/host/HostBreadcrumb";
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ArchiveBrowser } from "@/components/archive/ArchiveBrowser";
 import { UtcTime } from "@/components/TimeAgo";
@@ -67,17 +67,7 @@ export default async function ArchivePage({ params, searchParams }: { params: Pa
   return (
     <main className="mx-auto max-w-7xl space-y-4 px-4 py-6 sm:px-6">
       <div>
-        <nav aria-label="Breadcrumb" className="mb-2 text-sm text-zinc-500 dark:text-zinc-400">
-          <Link href="/" className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
-            Overview
-          </Link>
-          <span aria-hidden="true"> / </span>
-          <Link href={`/hosts/${encodeURIComponent(host)}`} className="hover:text-zinc-900 hover:underline dark:hover:text-zinc-100">
-            {host}
-          </Link>
-          <span aria-hidden="true"> / </span>
-          <span aria-current="page">archive</span>
-        </nav>
+        <HostBreadcrumb host={host} current="archive" />
         <h1 className="break-all font-mono text-xl font-semibold tracking-tight">{ref.archive.name}</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
           Site <span className="font-medium">{ref.site}</span> · started <UtcTime at={ref.archive.start} />

@@ -36,6 +36,13 @@ export async function signIn(page: Page, user: Pick<Credential, "username" | "pa
   await expect(page.getByRole("button", { name: "Sign out" })).toBeVisible();
 }
 
+/** Audit rows an admin page sees for a filter (most tests' default page is the admin's, see auth.setup.ts). */
+export async function auditCount(admin: Page, filter: Record<string, string>): Promise<number> {
+  await admin.goto(`/admin/audit?${new URLSearchParams(filter)}`);
+  await expect(admin.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  return admin.locator("tbody tr").count();
+}
+
 /** A fresh browser context signed in as `role` (its `request` shares the session cookie). */
 export async function contextAs(browser: Browser, baseURL: string, role: Credential["role"]): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL, storageState: { cookies: [], origins: [] } });

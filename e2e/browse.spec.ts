@@ -5,13 +5,12 @@
  * Demo users (scripts/seed/users.ts): operator on web-* and db-??; viewer everywhere, read-only.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { contextAs } from "./auth";
+import { archiveUrl, rowButton } from "./archiveBrowser";
+import { auditCount, contextAs } from "./auth";
 import { borgArchiveNames } from "./demoFleet";
 
 const HOST = "web-01";
 const OUT_OF_SCOPE = "mail";
-
-const archiveUrl = (host: string, archive: string) => `/hosts/${host}/archives/${encodeURIComponent(archive)}?site=onsite`;
 
 /** Names of the rows drawn in the folder view, top to bottom. */
 async function rowNames(page: Page): Promise<string[]> {
@@ -22,17 +21,6 @@ async function rowNames(page: Page): Promise<string[]> {
       .map((r) => r.name.replace(/^↪ /u, "").replace(/\/$/, "")),
   );
   return names;
-}
-
-function rowButton(page: Page, name: string) {
-  return page.getByRole("rowgroup", { name: "Entries" }).getByRole("button", { name: new RegExp(`^(↪ )?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/?$`, "u") });
-}
-
-/** Audit rows the admin sees for a filter (the default storage state of these tests is the admin's). */
-async function auditCount(admin: Page, filter: Record<string, string>): Promise<number> {
-  await admin.goto(`/admin/audit?${new URLSearchParams(filter)}`);
-  await expect(admin.getByRole("heading", { name: "Audit log" })).toBeVisible();
-  return admin.locator("tbody tr").count();
 }
 
 test("an operator in scope browses an archive: folders, breadcrumbs, sort, search, details, selection", async ({ browser, baseURL, page: admin }) => {

@@ -28,17 +28,33 @@ export function hostWith(status: RepoStatus): string {
   return repo.host;
 }
 
-/** Archive names of a demo repo, straight from borg with the repo's real passphrase. */
-export function borgArchiveNames(site: string, host: string): string[] {
-  const repo = path.join(DEMO_DIR, site, "srv", "borg", host);
-  const out = execFileSync("borg", ["list", "--short", "--bypass-lock", "--", repo], {
+/** Where the demo keeps a repo (scripts/seed/borg.ts). */
+export function demoRepoPath(site: string, host: string): string {
+  return path.join(DEMO_DIR, site, "srv", "borg", host);
+}
+
+/** borg on a demo repo with the repo's real passphrase, read-only (--bypass-lock in the arguments). */
+export function demoBorg(site: string, host: string, args: string[]): Buffer {
+  return execFileSync("borg", args, {
     env: {
       ...process.env,
       BORG_PASSCOMMAND: `cat ${path.join(DEMO_DIR, "secrets", `${site}-${host}.pass`)}`,
       BORG_BASE_DIR: path.join(DEMO_DIR, ".e2e-borg"),
       BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
     },
-    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
   });
-  return out.split("\n").filter(Boolean);
+}
+
+/** Archive names of a demo repo, straight from borg with the repo's real passphrase. */
+export function borgArchiveNames(site: string, host: string): string[] {
+  return demoBorg(site, host, ["list", "--short", "--bypass-lock", "--", demoRepoPath(site, host)])
+    .toString("utf8")
+    .split("\n")
+    .filter(Boolean);
+}
+
+/** One file's bytes as `borg extract --stdout` gives them: what downloads and restores must equal. */
+export function borgFileBytes(site: string, host: string, archive: string, file: string): Buffer {
+  return demoBorg(site, host, ["extract", "--stdout", "--bypass-lock", "--", `${demoRepoPath(site, host)}::${archive}`, file]);
 }

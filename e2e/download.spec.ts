@@ -9,36 +9,23 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { hostInScope } from "../lib/auth/glob";
 import { contextAs, credential } from "./auth";
-import { borgArchiveNames, DEMO_DIR, EXPECTED_REPOS } from "./demoFleet";
-
-/** borg on a demo repo, with the repo's real passphrase, read-only. */
-function borg(site: string, host: string, args: string[]): Buffer {
-  return execFileSync("borg", args, {
-    env: {
-      ...process.env,
-      BORG_PASSCOMMAND: `cat ${path.join(DEMO_DIR, "secrets", `${site}-${host}.pass`)}`,
-      BORG_BASE_DIR: path.join(DEMO_DIR, ".e2e-borg"),
-      BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
-    },
-    maxBuffer: 256 * 1024 * 1024,
-  });
-}
+import { borgArchiveNames, borgFileBytes, demoBorg, demoRepoPath, EXPECTED_REPOS } from "./demoFleet";
 
 /** A fresh demo repo in the operator's scope, its newest archive, and two small regular files in it. */
 function pickDownload() {
   const operator = credential("operator");
   const repo = EXPECTED_REPOS.find((r) => r.status === "fresh" && hostInScope(operator.hosts, r.host));
   if (!repo) throw new Error(`no fresh demo repo in the operator's scope (${operator.hosts.join(" ")})`);
-  const location = path.join(DEMO_DIR, repo.site, "srv", "borg", repo.host);
+  const location = demoRepoPath(repo.site, repo.host);
   const archive = borgArchiveNames(repo.site, repo.host).at(-1)!;
-  const listing = borg(repo.site, repo.host, ["list", "--bypass-lock", "--format={type} {size} {path}{NL}", "--", `${location}::${archive}`]).toString("utf8");
+  const listing = demoBorg(repo.site, repo.host, ["list", "--bypass-lock", "--format={type} {size} {path}{NL}", "--", `${location}::${archive}`]).toString("utf8");
   const files = listing
     .split("\n")
     .map((line) => /^- (\d+) ([A-Za-z0-9._/-]+)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) > 0 && Number(m[1]) < 20 * 1024 * 1024)
     .map((m) => m[2]!);
   if (files.length < 2) throw new Error(`fewer than two plain files in ${location}::${archive}`);
-  const extract = (p: string) => borg(repo.site, repo.host, ["extract", "--bypass-lock", "--stdout", "--", `${location}::${archive}`, p]);
+  const extract = (p: string) => borgFileBytes(repo.site, repo.host, archive, p);
   return { ...repo, archive, files: [files[0]!, files.at(-1)!], extract };
 }
 

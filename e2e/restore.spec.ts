@@ -5,12 +5,11 @@
  * disk equal borg's own `extract --stdout` of the same path; then restores the same paths again with
  * strip components through the RestoreButton form in the browser. Viewers and out-of-scope hosts are refused.
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import { actionId, contextAs } from "./auth";
-import { DEMO_DIR, EXPECTED_REPOS, borgArchiveNames } from "./demoFleet";
+import { EXPECTED_REPOS, borgArchiveNames, borgFileBytes } from "./demoFleet";
 
 const HOST = "web-01";
 const SITE = EXPECTED_REPOS.find((r) => r.host === HOST)!.site;
@@ -23,17 +22,6 @@ async function callAction(request: APIRequestContext, baseURL: string, name: str
     maxRedirects: 0,
   });
   return { status: response.status(), text: await response.text() };
-}
-
-function borgFileBytes(archive: string, file: string): Buffer {
-  return execFileSync("borg", ["extract", "--stdout", "--bypass-lock", "--", `${path.join(DEMO_DIR, SITE, "srv", "borg", HOST)}::${archive}`, file], {
-    env: {
-      ...process.env,
-      BORG_PASSCOMMAND: `cat ${path.join(DEMO_DIR, "secrets", `${SITE}-${HOST}.pass`)}`,
-      BORG_BASE_DIR: path.join(DEMO_DIR, ".e2e-borg"),
-      BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
-    },
-  });
 }
 
 test("an operator restores demo files and follows the job to success in Chromium", async ({ browser, baseURL }) => {
@@ -61,7 +49,7 @@ test("an operator restores demo files and follows the job to success in Chromium
   await expect(page.getByRole("button", { name: "Retry" })).toHaveCount(0);
 
   for (const file of ["etc/hostname", "etc/hosts"]) {
-    expect(fs.readFileSync(path.join(destination, file)).equals(borgFileBytes(archive, file)), file).toBe(true);
+    expect(fs.readFileSync(path.join(destination, file)).equals(borgFileBytes(SITE, HOST, archive, file)), file).toBe(true);
   }
   expect(fs.readFileSync(path.join(destination, "etc/hostname"), "utf8")).toBe(`${HOST}\n`);
 
@@ -69,6 +57,7 @@ test("an operator restores demo files and follows the job to success in Chromium
   // components, driven in Chromium: a new job, its page, and the files one directory up.
   await page.getByRole("button", { name: "Restore…" }).click();
   const form = page.getByRole("form", { name: "Restore the selection" });
+  await expect(form).toBeInViewport({ ratio: 1 });
   await form.getByLabel("Strip leading path components").fill("1");
   await form.getByRole("button", { name: "Start restore" }).click();
   await expect(page).not.toHaveURL(new RegExp(`/restores/${jobId}$`));

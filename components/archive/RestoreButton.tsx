@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId, useState, useTransition } from "react";
+import { useId, useRef, useState, useTransition } from "react";
 import { startRestore } from "@/app/actions/restore";
 
 /**
@@ -13,6 +13,8 @@ export function RestoreButton({ host, site, archive, paths, disabled }: { host: 
   const [strip, setStrip] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [pending, startTransition] = useTransition();
+  const [side, setSide] = useState<"left" | "right">("right");
+  const anchor = useRef<HTMLDivElement>(null);
   const router = useRouter();
   const id = useId();
   const none = paths.length === 0;
@@ -27,10 +29,20 @@ export function RestoreButton({ host, site, archive, paths, disabled }: { host: 
     });
   };
 
+  const toggle = () => {
+    // The form (w-72, 18rem) hangs below the button. At a job page's right edge it extends leftwards;
+    // in the archive browser's selection bar the button sits near the left edge, where a leftward form
+    // would start off-screen: there it extends rightwards.
+    const rect = anchor.current?.getBoundingClientRect();
+    const formWidth = 18 * parseFloat(getComputedStyle(document.documentElement).fontSize || "16");
+    if (!open && rect) setSide(rect.right >= formWidth ? "right" : "left");
+    setOpen((o) => !o);
+  };
+
   const button = "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
   return (
-    <div className="relative inline-block">
-      <button type="button" className={button} disabled={disabled || none || pending} aria-expanded={open} aria-controls={`${id}-form`} onClick={() => setOpen((o) => !o)}>
+    <div ref={anchor} className="relative inline-block">
+      <button type="button" className={button} disabled={disabled || none || pending} aria-expanded={open} aria-controls={`${id}-form`} onClick={toggle}>
         Restore…
       </button>
       {open ? (
@@ -38,7 +50,7 @@ export function RestoreButton({ host, site, archive, paths, disabled }: { host: 
           id={`${id}-form`}
           onSubmit={submit}
           aria-label="Restore the selection"
-          className="absolute right-0 z-20 mt-2 w-72 space-y-3 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900"
+          className={`absolute ${side === "right" ? "right-0" : "left-0"} z-20 mt-2 w-72 space-y-3 rounded-md border border-zinc-200 bg-white p-3 text-sm shadow-lg dark:border-zinc-700 dark:bg-zinc-900`}
         >
           <p>
             Restore {paths.length} selected path{paths.length === 1 ? "" : "s"} into a new job directory on the dashboard host.

@@ -22,12 +22,17 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Extra node flags for the benchmarked server (BENCH_NODE_FLAGS, space-separated), to compare V8 settings. */
+function nodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? "").split(/\s+/).filter(Boolean);
+}
+
 /**
  * The production server (scripts/server.mjs: `next start` plus the real client address) on a loopback
  * port with the given environment; resolves when /api/health answers.
  */
 export async function startServer(root: string, port: number, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [path.join(root, "scripts", "server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
+  const child = spawn(process.execPath, [...nodeFlags(), path.join(root, "scripts", "server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

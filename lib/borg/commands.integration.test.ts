@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { daysAgo, makeTempRepo, type SourceEntry, type TempRepo } from "@/test/fixtures/borgRepo";
+import { localRepoTransaction } from "./lock";
 import {
   archiveInfo,
   archivesInfo,
@@ -130,6 +131,14 @@ describe("reads match the borg CLI", () => {
     // borg 1.2's create --json counts the archive's own metadata stream too; info counts file data only.
     expect(created.stats.originalSize).toBeGreaterThanOrEqual(info.stats.originalSize);
     expect(created.repoStats.uniqueCsize).toBeGreaterThan(0);
+  });
+
+  it("localRepoTransaction moves with every commit (how the collector tells a torn lock-free read)", async () => {
+    const before = await localRepoTransaction(repo.target.location);
+    expect(before).not.toBeNull();
+    await repo.addArchive("web01-transaction", { at: daysAgo(300), files: [{ path: "t", content: "t" }] });
+    expect(await localRepoTransaction(repo.target.location)).toBeGreaterThan(before!);
+    expect(await localRepoTransaction("ssh://backup.example.com/srv/borg/x")).toBeNull();
   });
 
   it("createArchive reports borg's warnings (exit code 1) and still returns the archive", async () => {

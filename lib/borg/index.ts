@@ -41,7 +41,7 @@ export {
 export type { ArchiveItem } from "./contents";
 export { diffArchives, parseDiffLine, type DiffEntry, type DiffChange, type DiffItemKind, type DiffArchivesOptions } from "./diff";
 export { BorgError, classifyBorgFailure, isBorgError, type BorgErrorKind, type ClassifyInput } from "./errors";
-export { isRepoLockedLocally, readRepoLock, type RepoLockState, type LockHolder } from "./lock";
+export { isRepoLockedLocally, localRepoTransaction, readRepoLock, type RepoLockState, type LockHolder } from "./lock";
 export { isLocalLocation } from "./location";
 export { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 export { defaultBaseDir } from "./env";

@@ -77,3 +77,25 @@ export function parseHolderName(name: string): LockHolder | null {
   if (!m) return null;
   return { host: m[1]!, pid: Number(m[2]), thread: parseInt(m[3]!, 16) };
 }
+
+/**
+ * The id of a local repo's last committed transaction: borg writes `index.<N>` (and `hints.<N>`) at
+ * every commit and removes the older ones, so N changes whenever a writer commits. Used to tell a
+ * lock-free read that failed because a writer changed the repo under it (N moved, or the lock is held
+ * now) from a real failure. null for remote repos and unreadable directories.
+ */
+export async function localRepoTransaction(repoPath: string): Promise<number | null> {
+  const dir = localPath(repoPath);
+  if (dir === null) return null;
+  try {
+    let newest: number | null = null;
+    for (const name of await readdir(dir)) {
+      const match = /^index\.(\d+)$/.exec(name);
+      if (match) newest = Math.max(newest ?? 0, Number(match[1]));
+    }
+    return newest;
+  } catch {
+    return null;
+  }
+}
+

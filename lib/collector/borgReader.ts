@@ -16,4 +16,6 @@ export interface BorgReader {
   archivesInfo(target: BorgTarget, last: number, opts: BorgCallOptions): Promise<{ stats: RepoCacheStats; archives: DetailedArchive[] }>;
   repoStats(target: BorgTarget, opts: BorgCallOptions): Promise<RepoCacheStats>;
   isRepoLockedLocally(repoPath: string): Promise<boolean>;
+  /** The last committed transaction of a local repo (lib/borg/lock.ts); optional for fakes. */
+  localRepoTransaction?(repoPath: string): Promise<number | null>;
 }

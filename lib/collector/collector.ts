@@ -185,13 +185,14 @@ export class Collector implements FleetProvider {
     };
   }
 
-  private async readRepo(target: RepoTarget, force: boolean): Promise<RepoState> {
+  private async readRepo(target: RepoTarget, force: boolean, isRetry = false): Promise<RepoState> {
     const id = target.id;
     const prev = this.states.get(id) ?? this.emptyState(target);
     const startedAt = this.now();
     const call = { baseDir: this.borgBaseDir, timeoutMs: this.config.collector.timeout * 1000 };
     const borgTarget = { location: target.location, secrets: target.secrets };
     let next: RepoState = { ...prev, location: target.location, local: target.local, lastAttemptAt: startedAt };
+    let transactionBefore: number | null | undefined; // undefined: the read never started
 
     try {
       // A writer holds the exclusive lock: a backup is running. Do not touch the repo; come back soon.
@@ -200,6 +201,7 @@ export class Collector implements FleetProvider {
         this.scheduleBusyRetry(id);
         return this.commit(next, startedAt, false);
       }
+      transactionBefore = await this.repoTransaction(target);
 
       // Skip the cheap probe when a full read is due anyway: it would only cost another borg start.
       const lastFull = this.lastFullRefresh.get(id) ?? 0;
@@ -230,9 +232,26 @@ export class Collector implements FleetProvider {
         this.scheduleBusyRetry(id);
         return this.commit({ ...next, busy: true }, startedAt, false);
       }
+      // Reads take no lock (--bypass-lock), so a backup that starts and commits during the read can
+      // move segments under it and borg fails with a generic error. When a writer holds the repo now,
+      // or committed since the read began, that failure says nothing about the repo: read once more
+      // (a writer still at work then shows as busy).
+      if (failure.kind === "other" && !isRetry && (await this.writerChangedRepo(target, transactionBefore))) {
+        return this.readRepo(target, force, true);
+      }
       this.log("warn", `${id}: ${failure.message}${failure.detail ? ` (${failure.detail})` : ""}`);
       return this.commit({ ...next, busy: false, lastError: failure }, startedAt, false);
     }
+  }
+
+  private async repoTransaction(target: RepoTarget): Promise<number | null> {
+    return target.local && this.borg.localRepoTransaction ? this.borg.localRepoTransaction(target.location) : null;
+  }
+
+  private async writerChangedRepo(target: RepoTarget, transactionBefore: number | null | undefined): Promise<boolean> {
+    if (!target.local) return false;
+    if (await this.borg.isRepoLockedLocally(target.location)) return true;
+    return transactionBefore !== undefined && (await this.repoTransaction(target)) !== transactionBefore;
   }
 
   private async readFull(

@@ -66,6 +66,7 @@ class FakeBorg implements BorgReader {
     }));
   repoStats = (t: { location: string }) => this.track("stats", t.location, () => ({ totalSize: 0, totalCsize: 0, uniqueCsize: 0 }));
   isRepoLockedLocally = async (p: string) => this.locked.has(path.basename(p));
+  localRepoTransaction?: (p: string) => Promise<number | null>;
 }
 
 const NOW = Date.UTC(2026, 10, 26, 12);
@@ -146,6 +147,32 @@ describe("Collector", () => {
     expect(byHost["web-01"]!.busy).toBe(true);
     expect(byHost["web-01"]!.lastError).toBeNull();
     expect(byHost["web-02"]!.lastError).toMatchObject({ kind: "wrong-passphrase", message: "The passphrase is wrong.", detail: "passphrase supplied is incorrect" });
+  });
+
+  it("reads again when a backup committed under a failed lock-free read, and reports a failure when nothing changed", async () => {
+    const borg = new FakeBorg();
+    const transactions = new Map([["web-01", 7], ["web-02", 7]]);
+    borg.localRepoTransaction = async (p: string) => transactions.get(path.basename(p)) ?? null;
+    const failures = new Map([["web-01", 1], ["web-02", 2]]);
+    borg.listArchives = async (t) => {
+      const host = path.basename(t.location);
+      const left = failures.get(host) ?? 0;
+      if (left > 0) {
+        failures.set(host, left - 1);
+        // web-01: a backup committed while we read (transaction 7 -> 8); web-02: nothing changed.
+        if (host === "web-01") transactions.set(host, 8);
+        throw Object.assign(new Error("torn"), { kind: "other", userMessage: "borg failed", borgMessage: "Local Exception" });
+      }
+      return { archives: [archive(1, 5)], encryption: "repokey" };
+    };
+    const c = new Collector({ config: config(), db: openMemoryDatabase(), borg, now: () => NOW });
+    await c.runCycle();
+    c.stop();
+    const byHost = Object.fromEntries(c.getState().repos.map((r) => [r.host, r]));
+    expect(byHost["web-01"]!.lastError).toBeNull();
+    expect(byHost["web-01"]!.archiveCount).toBe(1);
+    expect(byHost["web-02"]!.lastError).toMatchObject({ kind: "other", detail: "Local Exception" });
+    expect(failures.get("web-02")).toBe(1); // tried once: an unchanged repo is not read twice
   });
 
   it("restores the last known state from SQLite after a restart", async () => {

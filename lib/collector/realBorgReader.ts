@@ -1,5 +1,5 @@
 /** The collector's view of lib/borg: the real borg binary. */
-import { archivesInfo, isRepoLockedLocally, listArchives, newestArchive, repoStats } from "@/lib/borg";
+import { archivesInfo, isRepoLockedLocally, listArchives, localRepoTransaction, newestArchive, repoStats } from "@/lib/borg";
 import type { BorgReader } from "./borgReader";
 
 export const realBorgReader: BorgReader = {
@@ -8,4 +8,5 @@ export const realBorgReader: BorgReader = {
   archivesInfo,
   repoStats,
   isRepoLockedLocally,
+  localRepoTransaction,
 };

@@ -73,17 +73,24 @@ export async function startRestore(input: { host: string; site: string; archive:
   }
   const runner = getRestoreRunner();
   if (!runner) return noRunner();
-  const job = runner.submit({
-    host: ref.host,
-    site: ref.site,
-    repoId: ref.repoId,
-    archive: ref.archive.name,
-    archiveId: ref.archive.id,
-    paths,
-    stripComponents,
-    requestedBy: principal.username,
-    address,
-  });
+  let job;
+  try {
+    job = runner.submit({
+      host: ref.host,
+      site: ref.site,
+      repoId: ref.repoId,
+      archive: ref.archive.name,
+      archiveId: ref.archive.id,
+      paths,
+      stripComponents,
+      requestedBy: principal.username,
+      address,
+    });
+  } catch (err) {
+    if (!(err instanceof RestoreError)) throw err;
+    if (db) audit(db, { username: principal.username, address, action: "archive:restore", host, archive, paths: displayPaths(paths).slice(0, 20), outcome: "refused", reason: err.message });
+    return { ok: false, message: err.message };
+  }
   return { ok: true, jobId: job.id, message: job.state === "queued" ? "Restore queued; it starts when a slot is free." : "Restore started." };
 }
 
@@ -137,7 +144,8 @@ export async function retryRestore(input: { jobId: number }): Promise<RestoreAct
     const job = runner.retry(found.jobId, found.username, found.address);
     return { ok: true, jobId: job.id, message: "Restore queued again as a new job." };
   } catch (err) {
-    if (err instanceof RestoreError) return { ok: false, message: err.message };
-    throw err;
+    if (!(err instanceof RestoreError)) throw err;
+    audit(db, { username: found.username, address: found.address, action: "archive:restore", host: old.host, archive: old.archive, outcome: "refused", reason: `retry of job ${old.id}: ${err.message}` });
+    return { ok: false, message: err.message };
   }
 }

@@ -221,6 +221,8 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(16).default(2),
         /** A restore that runs longer than this is stopped and marked failed. */
         timeout: duration("a timeout").default(86400),
+        /** Jobs one user may have waiting or running at once; more are refused until some finish. */
+        maxOpenJobsPerUser: z.number().int().min(1).max(1000).default(20),
       })
       .strict()
       .prefault({}),

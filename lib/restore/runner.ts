@@ -27,6 +27,7 @@ import {
   queuedJobs,
   RETRYABLE_STATES,
   setPid,
+  openJobCount,
   updateProgress,
   type RestoreJob,
   type RestoreRequest,
@@ -75,6 +76,11 @@ export class RestoreRunner {
 
   /** Queue a job (its audit row is written with it) and start it when a slot is free. */
   submit(request: RestoreRequest, retryOf: number | null = null): RestoreJob {
+    // One user cannot fill the queue for everyone (the queue itself is FIFO across users).
+    const limit = this.options.config.restore.maxOpenJobsPerUser;
+    if (request.requestedBy && openJobCount(this.db, request.requestedBy) >= limit) {
+      throw new RestoreError(`You already have ${limit} restore jobs waiting or running (restore.maxOpenJobsPerUser); wait for one to finish or cancel one.`);
+    }
     const job = insertJob(this.db, {
       ...request,
       retryOf,

@@ -158,6 +158,12 @@ export function insertJob(db: Db, job: NewRestoreJob, now = Date.now()): Restore
   })();
 }
 
+/** How many of this user's jobs are waiting or running. */
+export function openJobCount(db: Db, username: string): number {
+  const row = db.prepare("SELECT COUNT(*) AS n FROM restore_jobs WHERE requested_by = ? AND state IN ('queued', 'running')").get(username) as { n: number };
+  return row.n;
+}
+
 export function getJob(db: Db, id: number): RestoreJob | null {
   const row = db.prepare("SELECT * FROM restore_jobs WHERE id = ?").get(id) as JobRow | undefined;
   return row ? toJob(row) : null;

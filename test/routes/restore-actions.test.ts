@@ -228,4 +228,38 @@ describe("cancelRestore and retryRestore", () => {
     }
   });
 
+
+  it("refuses a user's job past restore.maxOpenJobsPerUser (audited) while other users can still queue", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const config = configSchema.parse({
+      dataDir: repo.root,
+      sites: [{ name: "onsite", root: repo.root, discover: false }],
+      repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
+      restore: { root: restoreRootDir, concurrency: 1, maxOpenJobsPerUser: 2 },
+    });
+    const gated = new RestoreRunner({ db, config, borg: repo.opts, resolveTarget: async () => (await gate, repo.target) });
+    setRestoreRunner(gated);
+    try {
+      as("op");
+      const first = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc/motd")] });
+      const second = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc/hosts")] });
+      expect([first.ok, second.ok]).toEqual([true, true]);
+      const third = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc")] });
+      expect(third).toMatchObject({ ok: false, message: expect.stringMatching(/already have 2 restore jobs waiting or running/) });
+      expect(lastAudit()).toMatchObject({ username: "op", host: "web1", outcome: "refused", reason: expect.stringMatching(/maxOpenJobsPerUser/) });
+      as("admin");
+      const admins = await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc")] });
+      expect(admins.ok).toBe(true);
+      open();
+      await gated.whenIdle();
+      as("op");
+      // Once the first two have finished, op may start again.
+      expect((await startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc")] })).ok).toBe(true);
+      await gated.whenIdle();
+    } finally {
+      open();
+      setRestoreRunner(runner);
+    }
+  });
 });

@@ -10,15 +10,26 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { audit, requestAddress } from "@/lib/audit/log";
 import { auditSsoRefusal, ssoDecision } from "@/lib/auth/sso";
-import { getAuthDb } from "@/lib/auth/store";
+import { database, databaseStatus } from "@/lib/db/current";
+
+/** Paths that answer without the database: the health check says why the server is not ready. */
+const WITHOUT_DATABASE = new Set(["/api/health"]);
 
 export function proxy(request: NextRequest): NextResponse {
+  // A server that could not open its database (invalid config, unwritable data directory) serves
+  // nothing but its health check: one clear 503 here instead of a broken page or action further in.
+  const db = databaseStatus();
+  if (!db.ok && !WITHOUT_DATABASE.has(request.nextUrl.pathname)) {
+    return new NextResponse(`Service unavailable: ${db.reason}\nSee /api/health once the cause is fixed and the server restarted.\n`, {
+      status: 503,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "60" },
+    });
+  }
   // SSO headers from anyone but a trusted proxy, or an SSO user in no mapped group: refused before any
   // page, action or route handler runs (each of them also asks lib/auth/guard.ts itself).
   const sso = ssoDecision(request.headers);
   if (sso.kind === "refused") {
-    const db = getAuthDb();
-    if (db) auditSsoRefusal(db, sso, requestAddress(request), `${request.method} ${request.nextUrl.pathname}`.slice(0, 200));
+    auditSsoRefusal(database(), sso, requestAddress(request), `${request.method} ${request.nextUrl.pathname}`.slice(0, 200));
     return new NextResponse(`Forbidden: ${sso.message}\n`, {
       status: sso.status,
       headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" },
@@ -35,15 +46,12 @@ export function proxy(request: NextRequest): NextResponse {
     originHost = null;
   }
   if (originHost !== null && originHost === host) return NextResponse.next();
-  const db = getAuthDb();
-  if (db) {
-    audit(db, {
-      address: requestAddress(request),
-      action: `POST ${request.nextUrl.pathname}`.slice(0, 200),
-      outcome: "refused",
-      reason: `cross-origin request from ${origin.slice(0, 200)}`,
-    });
-  }
+  audit(database(), {
+    address: requestAddress(request),
+    action: `POST ${request.nextUrl.pathname}`.slice(0, 200),
+    outcome: "refused",
+    reason: `cross-origin request from ${origin.slice(0, 200)}`,
+  });
   return NextResponse.json({ error: "cross-origin request refused" }, { status: 403 });
 }
 

@@ -7,7 +7,7 @@
 import { AlertStore, setAlertStore } from "@/lib/alerts/store";
 import { setCurrentConfig } from "@/lib/config/current";
 import { ConfigError, configPathFromEnv, loadConfig } from "@/lib/config/load";
-import { setAuthDb } from "@/lib/auth/store";
+import { setDatabase, setDatabaseUnavailable } from "@/lib/db/current";
 import { openDatabase, openMemoryDatabase } from "@/lib/db";
 import { setFleetProvider, setStartupProblems } from "@/lib/fleet/store";
 import { PingStore, setPingStore } from "@/lib/ping/store";
@@ -39,7 +39,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     setFleetProvider(createSyntheticFleet({ hosts: synthetic }));
     const db = openMemoryDatabase();
     setAlertStore(new AlertStore(db));
-    setAuthDb(db);
+    setDatabase(db);
     setPingStore(new PingStore(db));
     status.mode = "synthetic";
     return status;
@@ -51,7 +51,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     setPublicUrl(config.publicUrl);
     const db = openDatabase(config.dataDir);
     setAlertStore(new AlertStore(db));
-    setAuthDb(db);
+    setDatabase(db);
     const { startAuthMaintenance } = await import("@/lib/auth/maintenance");
     startAuthMaintenance(db, env);
     setPingStore(new PingStore(db));
@@ -84,7 +84,9 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     status.stop = () => collector.stop();
   } catch (err) {
     status.error = err instanceof ConfigError ? err.message : `startup failed: ${err instanceof Error ? err.message : String(err)}`;
-    setStartupProblems(err instanceof ConfigError ? [`Invalid config ${err.file}:`, ...err.problems] : [status.error]);
+    const problems = err instanceof ConfigError ? [`Invalid config ${err.file}:`, ...err.problems] : [status.error];
+    setStartupProblems(problems);
+    setDatabaseUnavailable(problems.join("\n  "));
     console.error(`[borg-fleet] ${status.error}`);
   }
   return status;

@@ -10,9 +10,9 @@ import { redirect } from "next/navigation";
 import { audit } from "@/lib/audit/log";
 import { clientAddress, requestIsHttps } from "@/lib/auth/guard";
 import { MAX_PASSWORD_LENGTH, verifyDummy, verifyPassword } from "@/lib/auth/passwords";
-import { createSession, deleteSession, sessionLimitsFromEnv, SESSION_COOKIE } from "@/lib/auth/sessions";
+import { createSession, deleteSession, readSession, sessionLimitsFromEnv, SESSION_COOKIE } from "@/lib/auth/sessions";
 import { passwordLoginAllowed, ssoConfig } from "@/lib/auth/sso";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { LoginThrottle } from "@/lib/auth/throttle";
 import { findUser, MAX_USERNAME_LENGTH, normalizeUsername } from "@/lib/auth/users";
 import { processGlobal } from "@/lib/processGlobal";
@@ -29,8 +29,7 @@ const throttle = () => loginThrottle.ensure(() => new LoginThrottle());
 const WRONG = "Wrong username or password.";
 
 export async function loginAction(_prev: LoginResult | null, formData: FormData): Promise<LoginResult> {
-  const db = getAuthDb();
-  if (!db) return { error: "The dashboard cannot open its database; see /api/health." };
+  const db = database();
   const rawUser = formData instanceof FormData ? formData.get("username") : null;
   const rawPassword = formData instanceof FormData ? formData.get("password") : null;
   const username = typeof rawUser === "string" ? normalizeUsername(rawUser) : "";
@@ -78,15 +77,15 @@ export async function logoutAction(): Promise<void> {
   // here, but a stray post still ends up there.
   const sso = ssoConfig();
   if (sso?.enabled && sso.logoutUrl && (await cookies()).get(SESSION_COOKIE) === undefined) redirect(sso.logoutUrl);
-  const db = getAuthDb();
+  const db = database();
   const jar = await cookies();
   const token = jar.get(SESSION_COOKIE)?.value;
-  if (db && token) {
-    const { readSession } = await import("@/lib/auth/sessions");
+  if (token) {
     const session = readSession(db, token);
+    const address = await clientAddress();
     db.transaction(() => {
       deleteSession(db, token);
-      if (session) audit(db, { username: session.user.username, address: null, action: "logout", outcome: "ok" });
+      if (session) audit(db, { username: session.user.username, address, action: "logout", outcome: "ok" });
     })();
   }
   jar.delete(SESSION_COOKIE);

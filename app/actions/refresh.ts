@@ -9,9 +9,8 @@
  */
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { audit } from "@/lib/audit/log";
-import { authorize, authorizeRole, clientAddress } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { auditRequest } from "@/lib/audit/request";
+import { authorize, authorizeRole } from "@/lib/auth/guard";
 import { hostNameSchema } from "@/lib/config/schema";
 import { getFleetProvider, getFleetState } from "@/lib/fleet/store";
 import { hostPath } from "@/lib/publicUrl";
@@ -34,8 +33,7 @@ export async function refreshHostAction(_prev: RefreshResult | null, formData: F
   if (!parsed.success) return { ok: false, message: "Invalid host name." };
   const { host } = parsed.data;
   const principal = await authorize("host:refresh", host);
-  const db = getAuthDb();
-  if (db) audit(db, { username: principal.username, address: await clientAddress(), action: "host:refresh", host, outcome: "ok" });
+  await auditRequest({ username: principal.username, action: "host:refresh", host, outcome: "ok" });
 
   const provider = getFleetProvider();
   if (!provider?.refreshRepo) return { ok: false, message: "This dashboard reads its data from Prometheus; there is nothing to refresh here." };

@@ -11,7 +11,7 @@ import { audit } from "@/lib/audit/log";
 import { decodePathParam } from "@/lib/archives/pathParam";
 import { resolveArchive } from "@/lib/archives/locate";
 import { authorize, authorizeRole, clientAddress } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { archivePathProblem } from "@/lib/borg";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
 import { getRestoreRunner, RestoreError } from "@/lib/restore/runner";
@@ -57,10 +57,10 @@ function noRunner(): RestoreActionResult {
 export async function startRestore(input: { host: string; site: string; archive: string; paths: string[]; stripComponents?: number }): Promise<RestoreActionResult> {
   const role = await authorizeRole("archive:restore");
   const parsed = startSchema.safeParse(input);
-  const db = getAuthDb();
+  const db = database();
   const address = await clientAddress();
   if (!parsed.success) {
-    if (db) audit(db, { username: role.username, address, action: "archive:restore", outcome: "refused", reason: `invalid input: ${firstIssue(parsed.error)}` });
+    audit(db, { username: role.username, address, action: "archive:restore", outcome: "refused", reason: `invalid input: ${firstIssue(parsed.error)}` });
     return { ok: false, message: `Invalid restore request (${firstIssue(parsed.error)}).` };
   }
   const { host, site, archive, stripComponents = 0 } = parsed.data;
@@ -68,7 +68,7 @@ export async function startRestore(input: { host: string; site: string; archive:
   const principal = await authorize("archive:restore", host);
   const ref = await resolveArchive(host, site, archive);
   if (!ref) {
-    if (db) audit(db, { username: principal.username, address, action: "archive:restore", host, archive, paths: displayPaths(paths).slice(0, 20), outcome: "refused", reason: "archive not found" });
+    audit(db, { username: principal.username, address, action: "archive:restore", host, archive, paths: displayPaths(paths).slice(0, 20), outcome: "refused", reason: "archive not found" });
     return { ok: false, message: `No archive ${JSON.stringify(archive)} of ${host} at site ${site}.` };
   }
   const runner = getRestoreRunner();
@@ -88,7 +88,7 @@ export async function startRestore(input: { host: string; site: string; archive:
     });
   } catch (err) {
     if (!(err instanceof RestoreError)) throw err;
-    if (db) audit(db, { username: principal.username, address, action: "archive:restore", host, archive, paths: displayPaths(paths).slice(0, 20), outcome: "refused", reason: err.message });
+    audit(db, { username: principal.username, address, action: "archive:restore", host, archive, paths: displayPaths(paths).slice(0, 20), outcome: "refused", reason: err.message });
     return { ok: false, message: err.message };
   }
   return { ok: true, jobId: job.id, message: job.state === "queued" ? "Restore queued; it starts when a slot is free." : "Restore started." };
@@ -98,10 +98,10 @@ export async function startRestore(input: { host: string; site: string; archive:
 async function jobForAction(input: unknown, verb: string): Promise<{ ok: true; jobId: number; username: string; address: string } | { ok: false; message: string }> {
   const role = await authorizeRole("archive:restore");
   const parsed = jobIdSchema.safeParse(input);
-  const db = getAuthDb();
+  const db = database();
   const address = await clientAddress();
-  if (!parsed.success || !db) {
-    if (db) audit(db, { username: role.username, address, action: "archive:restore", outcome: "refused", reason: `${verb}: invalid input` });
+  if (!parsed.success) {
+    audit(db, { username: role.username, address, action: "archive:restore", outcome: "refused", reason: `${verb}: invalid input` });
     return { ok: false, message: "Invalid job id." };
   }
   const job = getJob(db, parsed.data.jobId);
@@ -130,7 +130,7 @@ export async function cancelRestore(input: { jobId: number }): Promise<RestoreAc
 export async function retryRestore(input: { jobId: number }): Promise<RestoreActionResult> {
   const found = await jobForAction(input, "retry");
   if (!found.ok) return found;
-  const db = getAuthDb()!;
+  const db = database();
   const old = getJob(db, found.jobId)!;
   // The archive may have been pruned, or the repo removed from the config, since the first run.
   const ref = await resolveArchive(old.host, old.site, old.archive);

@@ -8,7 +8,7 @@
 import { forbidden, redirect } from "next/navigation";
 import { audit } from "@/lib/audit/log";
 import { clientAddress } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { addUser, countUsers, UserError } from "@/lib/auth/users";
 
 export interface SetupResult {
@@ -16,8 +16,7 @@ export interface SetupResult {
 }
 
 export async function setupAction(_prev: SetupResult | null, formData: FormData): Promise<SetupResult> {
-  const db = getAuthDb();
-  if (!db) return { error: "The dashboard cannot open its database; see /api/health." };
+  const db = database();
   const address = await clientAddress();
   if (countUsers(db) > 0) {
     audit(db, { address, action: "setup", outcome: "refused", reason: "users exist" });

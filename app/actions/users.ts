@@ -8,7 +8,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { authorize, clientAddress } from "@/lib/auth/guard";
 import { isRole } from "@/lib/auth/policy";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { addUser, removeUser, setPassword, UserError } from "@/lib/auth/users";
 
 const str = (formData: unknown, name: string) => {
@@ -23,8 +23,6 @@ function done(message: string, error = false): never {
 
 async function change(formData: unknown, work: (by: { by: string; address: string }) => Promise<string>): Promise<never> {
   const principal = await authorize("users:manage");
-  const db = getAuthDb();
-  if (!db) done("The dashboard cannot open its database.", true);
   let message: string;
   try {
     message = await work({ by: principal.username, address: await clientAddress() });
@@ -45,14 +43,14 @@ export async function addUserAction(formData: FormData): Promise<void> {
       .map((h) => h.trim())
       .filter(Boolean);
     if (role !== "admin" && hosts.length === 0) throw new UserError(`a ${role} needs a host scope ("*" for all hosts)`);
-    const user = await addUser(getAuthDb()!, { username: str(formData, "username"), password: str(formData, "password"), role, hosts }, ctx);
+    const user = await addUser(database(), { username: str(formData, "username"), password: str(formData, "password"), role, hosts }, ctx);
     return `Added ${user.username}.`;
   });
 }
 
 export async function setPasswordAction(formData: FormData): Promise<void> {
   await change(formData, async (ctx) => {
-    await setPassword(getAuthDb()!, str(formData, "username"), str(formData, "password"), ctx);
+    await setPassword(database(), str(formData, "username"), str(formData, "password"), ctx);
     return `Password changed for ${str(formData, "username")}; their sessions are revoked.`;
   });
 }
@@ -61,7 +59,7 @@ export async function removeUserAction(formData: FormData): Promise<void> {
   await change(formData, async (ctx) => {
     const username = str(formData, "username");
     if (username === ctx.by) throw new UserError("you cannot remove yourself");
-    removeUser(getAuthDb()!, username, ctx);
+    removeUser(database(), username, ctx);
     return `Removed ${username}; their sessions are revoked.`;
   });
 }

@@ -4,7 +4,7 @@ import { loginAction } from "@/app/actions/auth";
 import { LoginForm } from "@/components/auth/LoginForm";
 import { currentPrincipal } from "@/lib/auth/guard";
 import { passwordLoginAllowed } from "@/lib/auth/sso";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { countUsers } from "@/lib/auth/users";
 
 export const dynamic = "force-dynamic";
@@ -12,8 +12,7 @@ export const metadata: Metadata = { title: "Sign in" };
 
 export default async function LoginPage() {
   if (await currentPrincipal()) redirect("/");
-  const db = getAuthDb();
-  if (db && countUsers(db) === 0) redirect("/setup");
+  if (countUsers(database()) === 0) redirect("/setup");
   return (
     <main className="mx-auto max-w-sm px-4 py-16 sm:px-6">
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Sign in</h1>

@@ -1,6 +1,6 @@
 import { getRegistry } from "@/lib/metrics/registry";
 import { audit, requestAddress } from "@/lib/audit/log";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { bearerAllowed } from "@/lib/security/tokens";
 
 export const dynamic = "force-dynamic";
@@ -8,8 +8,7 @@ export const dynamic = "force-dynamic";
 /** Prometheus exposition. Open unless METRICS_TOKEN is set, then `Authorization: Bearer <token>`. */
 export async function GET(request: Request): Promise<Response> {
   if (!bearerAllowed(request.headers.get("authorization"), process.env.METRICS_TOKEN)) {
-    const db = getAuthDb();
-    if (db) audit(db, { address: requestAddress(request), action: "metrics:scrape", outcome: "refused", reason: "missing or wrong bearer token" });
+    audit(database(), { address: requestAddress(request), action: "metrics:scrape", outcome: "refused", reason: "missing or wrong bearer token" });
     return new Response("unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="metrics"' } });
   }
   const registry = getRegistry();

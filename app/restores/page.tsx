@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { RestoreJobList } from "@/components/restore/RestoreJobList";
 import { requireRestoreRole } from "@/app/restores/access";
 import { can } from "@/lib/auth/policy";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { restoreRoot } from "@/lib/config/dirs";
 import { getCurrentConfig } from "@/lib/config/current";
 import { listJobs } from "@/lib/restore/store";
@@ -15,8 +15,7 @@ export const metadata: Metadata = { title: "Restores" };
 /** Restore jobs the user may see (admins: all; operators: hosts in scope; viewers: 403). */
 export default async function RestoresPage() {
   const principal = await requireRestoreRole();
-  const db = getAuthDb();
-  const jobs = db ? listJobs(db, { hostFilter: (host) => can(principal, "archive:restore", host) }) : [];
+  const jobs = listJobs(database(), { hostFilter: (host) => can(principal, "archive:restore", host) });
   const config = getCurrentConfig();
   return (
     <main className="mx-auto max-w-7xl space-y-6 px-4 py-6 sm:px-6">

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { setupAction } from "@/app/actions/setup";
 import { SetupForm } from "@/components/auth/SetupForm";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { countUsers } from "@/lib/auth/users";
 
 export const dynamic = "force-dynamic";
@@ -10,8 +10,7 @@ export const metadata: Metadata = { title: "Set up" };
 
 /** Only while there is no user: creates the first admin. */
 export default function SetupPage() {
-  const db = getAuthDb();
-  if (!db || countUsers(db) > 0) redirect("/login");
+  if (countUsers(database()) > 0) redirect("/login");
   return (
     <main className="mx-auto max-w-sm px-4 py-16 sm:px-6">
       <h1 className="mb-2 text-2xl font-semibold tracking-tight">Create the first admin</h1>

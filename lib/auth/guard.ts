@@ -18,7 +18,7 @@ import type { FleetState } from "@/lib/fleet/types";
 import { can, hostVisible, isHostAction, refusalReason, roleAllows, type Action, type Principal } from "./policy";
 import { readSession, SESSION_COOKIE } from "./sessions";
 import { auditSsoRefusal, auditSsoSignIn, passwordLoginAllowed, ssoConfig, ssoDecision } from "./sso";
-import { getAuthDb } from "./store";
+import { database } from "@/lib/db/current";
 
 /**
  * The client's address: the socket peer recorded by the server wrapper (scripts/server.mjs), or, when
@@ -43,8 +43,7 @@ export async function requestIsHttps(): Promise<boolean> {
  * page, action or route handler depends on it).
  */
 export const currentPrincipal = cache(async (): Promise<Principal | null> => {
-  const db = getAuthDb();
-  if (!db) return null;
+  const db = database();
   const h = await headers();
   const sso = ssoDecision(h);
   if (sso.kind === "refused") {
@@ -63,9 +62,7 @@ export const currentPrincipal = cache(async (): Promise<Principal | null> => {
 });
 
 export async function auditRefusal(principal: Principal | null, action: Action | string, host?: string, reason?: string): Promise<void> {
-  const db = getAuthDb();
-  if (!db) return;
-  audit(db, {
+  audit(database(), {
     username: principal?.username ?? null,
     address: await clientAddress(),
     action,

@@ -14,7 +14,7 @@ import { getArchiveIndexes, stopArchiveIndexes } from "@/lib/archives/index/runt
 import { encodePathParam } from "@/lib/archives/pathParam";
 import { queryAudit } from "@/lib/audit/log";
 import { createSession } from "@/lib/auth/sessions";
-import { setAuthDb } from "@/lib/auth/store";
+import { setDatabase } from "@/lib/db/current";
 import { addUser } from "@/lib/auth/users";
 import { listArchives } from "@/lib/borg";
 import { setCurrentConfig } from "@/lib/config/current";
@@ -102,7 +102,7 @@ beforeAll(async () => {
   } as unknown as FleetState;
   setFleetProvider({ getState: () => state, getRepoHistory: () => [], getSiteHistory: () => [] });
   db = openMemoryDatabase();
-  setAuthDb(db);
+  setDatabase(db);
   const users = [
     { username: "op", role: "operator" as const, hosts: ["web*"] },
     { username: "other-op", role: "operator" as const, hosts: ["db-*"] },
@@ -116,7 +116,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopArchiveIndexes();
-  setAuthDb(undefined);
+  setDatabase(undefined);
   setCurrentConfig(undefined);
   await repo?.cleanup();
 });

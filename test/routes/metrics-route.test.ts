@@ -1,6 +1,9 @@
 /** The /metrics route handler: open without METRICS_TOKEN, bearer-protected with it. */
 import { afterEach, describe, expect, it } from "vitest";
 import { GET } from "@/app/metrics/route";
+import { queryAudit } from "@/lib/audit/log";
+import { openMemoryDatabase } from "@/lib/db";
+import { setDatabase } from "@/lib/db/current";
 import { setFleetProvider } from "@/lib/fleet/store";
 
 const EMPTY = {
@@ -13,6 +16,9 @@ const EMPTY = {
 };
 
 setFleetProvider({ getState: () => EMPTY, getRepoHistory: () => [], getSiteHistory: () => [] });
+// Refused scrapes are audited: the runtime database is always there on a running server.
+const db = openMemoryDatabase();
+setDatabase(db);
 
 afterEach(() => {
   delete process.env.METRICS_TOKEN;
@@ -38,6 +44,7 @@ describe("GET /metrics", () => {
       expect(response.status, String(auth)).toBe(401);
       expect(await response.text()).not.toContain("borg_");
     }
+    expect(queryAudit(db, { action: "metrics:scrape", outcome: "refused" })).toHaveLength(4);
   });
 
   it("accepts the right bearer token", async () => {

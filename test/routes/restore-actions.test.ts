@@ -21,7 +21,7 @@ import { GET as listJobsRoute } from "@/app/api/restores/route";
 import { encodePathParam } from "@/lib/archives/pathParam";
 import { queryAudit } from "@/lib/audit/log";
 import { createSession } from "@/lib/auth/sessions";
-import { setAuthDb } from "@/lib/auth/store";
+import { setDatabase } from "@/lib/db/current";
 import { addUser } from "@/lib/auth/users";
 import { setCurrentConfig } from "@/lib/config/current";
 import { configSchema } from "@/lib/config/schema";
@@ -70,7 +70,7 @@ beforeAll(async () => {
   });
   setCurrentConfig(config);
   db = openMemoryDatabase();
-  setAuthDb(db);
+  setDatabase(db);
   runner = new RestoreRunner({ db, config, borg: repo.opts });
   setRestoreRunner(runner);
   const ctx = { by: "setup", address: null };
@@ -87,7 +87,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   setRestoreRunner(undefined);
-  setAuthDb(undefined);
+  setDatabase(undefined);
   setCurrentConfig(undefined);
   delete process.env.BORG_FLEET_BORG_BASE_DIR;
   await repo?.cleanup();

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { UtcTime } from "@/components/TimeAgo";
 import { queryAudit, type Outcome } from "@/lib/audit/log";
 import { requirePage } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Audit log" };
@@ -20,8 +20,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     host: first(params.host) || undefined,
     outcome: OUTCOMES.has(first(params.outcome)) ? (first(params.outcome) as Outcome) : undefined,
   };
-  const db = getAuthDb();
-  const rows = db ? queryAudit(db, { ...filter, limit: 500 }) : [];
+  const rows = queryAudit(database(), { ...filter, limit: 500 });
   const input = "rounded-md border border-zinc-300 bg-white px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900";
   return (
     <main className="mx-auto max-w-7xl space-y-6 px-4 py-6 sm:px-6">

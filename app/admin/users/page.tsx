@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { addUserAction, removeUserAction, setPasswordAction } from "@/app/actions/users";
 import { requirePage } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { listUsers } from "@/lib/auth/users";
 
 export const dynamic = "force-dynamic";
@@ -15,8 +15,7 @@ const button = "rounded-md bg-sky-700 px-3 py-1 text-sm font-medium text-white d
 export default async function UsersPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requirePage("users:manage");
   const params = await searchParams;
-  const db = getAuthDb();
-  const users = db ? listUsers(db) : [];
+  const users = listUsers(database());
   const error = first(params.error);
   const message = first(params.message);
   return (

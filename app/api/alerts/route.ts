@@ -9,7 +9,7 @@
  */
 import { getAlertStore } from "@/lib/alerts/store";
 import { audit, requestAddress } from "@/lib/audit/log";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { readBodyLimited } from "@/lib/http/body";
 import { alertsTokenConfig } from "@/lib/alerts/token";
 import { bearerMatches } from "@/lib/security/tokens";
@@ -32,8 +32,7 @@ export async function POST(request: Request): Promise<Response> {
     return json({ error: `alert inbox disabled: ${token.reason}` }, 503);
   }
   if (!bearerMatches(request.headers.get("authorization"), token.token)) {
-    const db = getAuthDb();
-    if (db) audit(db, { address: requestAddress(request), action: "alerts:post", outcome: "refused", reason: "missing or wrong bearer token" });
+    audit(database(), { address: requestAddress(request), action: "alerts:post", outcome: "refused", reason: "missing or wrong bearer token" });
     return json({ error: "unauthorized" }, 401, { "WWW-Authenticate": 'Bearer realm="alerts"' });
   }
   const store = getAlertStore();

@@ -5,7 +5,7 @@
 import { NextResponse } from "next/server";
 import { authorizeRole } from "@/lib/auth/guard";
 import { can } from "@/lib/auth/policy";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { listJobs } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 
@@ -13,7 +13,6 @@ export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
   const principal = await authorizeRole("archive:restore");
-  const db = getAuthDb();
-  const jobs = db ? listJobs(db, { hostFilter: (host) => can(principal, "archive:restore", host), limit: 200 }) : [];
+  const jobs = listJobs(database(), { hostFilter: (host) => can(principal, "archive:restore", host), limit: 200 });
   return NextResponse.json({ jobs: jobs.map((j) => toJobView(j)) }, { headers: { "cache-control": "no-store" } });
 }

@@ -4,7 +4,7 @@ import { notFound } from "next/navigation";
 import { RestoreJobDetails } from "@/components/restore/RestoreJobDetails";
 import { requireRestoreRole } from "@/app/restores/access";
 import { requirePage } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { getJob } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 
@@ -19,9 +19,8 @@ export async function generateMetadata({ params }: { params: Promise<{ jobId: st
 export default async function RestoreJobPage({ params }: { params: Promise<{ jobId: string }> }) {
   await requireRestoreRole();
   const { jobId } = await params;
-  const db = getAuthDb();
-  const job = /^\d{1,15}$/.test(jobId) && db ? getJob(db, Number(jobId)) : null;
-  if (!job || !db) notFound();
+  const job = /^\d{1,15}$/.test(jobId) ? getJob(database(), Number(jobId)) : null;
+  if (!job) notFound();
   await requirePage("archive:restore", job.host);
   return (
     <main className="mx-auto max-w-5xl space-y-6 px-4 py-6 sm:px-6">
@@ -31,7 +30,7 @@ export default async function RestoreJobPage({ params }: { params: Promise<{ job
         </Link>
         <h1 className="mt-2 text-2xl font-semibold tracking-tight">Restore #{job.id}</h1>
       </div>
-      <RestoreJobDetails initial={toJobView(job, db)} />
+      <RestoreJobDetails initial={toJobView(job, database())} />
     </main>
   );
 }

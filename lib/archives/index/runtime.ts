@@ -3,7 +3,7 @@
  * Lives on globalThis because Next.js may load this module in several bundles of one process.
  */
 import path from "node:path";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { getCurrentConfig } from "@/lib/config/current";
 import { archiveIndexDir } from "@/lib/config/dirs";
 import { ArchiveIndexes } from "./manager";
@@ -18,8 +18,8 @@ export function getArchiveIndexes(): ArchiveIndexes | null {
   const existing = archiveIndexes.get();
   if (existing) return existing;
   const config = getCurrentConfig();
-  const db = getAuthDb();
-  if (!config || !db) return null;
+  if (!config) return null;
+  const db = database();
   const indexes = new ArchiveIndexes({
     dir: archiveIndexDir(config),
     db,

@@ -15,7 +15,7 @@
 import { audit, requestAddress } from "@/lib/audit/log";
 import { authorize, authorizeRole } from "@/lib/auth/guard";
 import type { Principal } from "@/lib/auth/policy";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import {
   auditPaths,
   baseName,
@@ -48,9 +48,7 @@ interface AuditContext {
 }
 
 function auditDownload(ctx: AuditContext, outcome: "ok" | "refused" | "failed", reason: string): void {
-  const db = getAuthDb();
-  if (!db) return;
-  audit(db, {
+  audit(database(), {
     username: ctx.principal.username,
     address: requestAddress(ctx.request),
     action: ACTION,

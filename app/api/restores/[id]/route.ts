@@ -4,7 +4,7 @@
  */
 import { NextResponse } from "next/server";
 import { authorize, authorizeRole } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { getJob } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 
@@ -13,9 +13,9 @@ export const dynamic = "force-dynamic";
 export async function GET(_request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   await authorizeRole("archive:restore");
   const { id } = await params;
-  const db = getAuthDb();
-  const job = /^\d{1,15}$/.test(id) && db ? getJob(db, Number(id)) : null;
-  if (!job || !db) return NextResponse.json({ error: "not found" }, { status: 404 });
+  const db = database();
+  const job = /^\d{1,15}$/.test(id) ? getJob(db, Number(id)) : null;
+  if (!job) return NextResponse.json({ error: "not found" }, { status: 404 });
   await authorize("archive:restore", job.host);
   return NextResponse.json({ job: toJobView(job, db) }, { headers: { "cache-control": "no-store" } });
 }

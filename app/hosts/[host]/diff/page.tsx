@@ -10,7 +10,7 @@ import { resolveArchive } from "@/lib/archives/locate";
 import { decodePathParam, displayPath } from "@/lib/archives/pathParam";
 import { audit } from "@/lib/audit/log";
 import { clientAddress, requirePage, visibleFleetState } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { database } from "@/lib/db/current";
 import { diffArchives, isBorgError, type BorgError } from "@/lib/borg";
 import { parseHostParam } from "../host-param";
 
@@ -96,13 +96,13 @@ export default async function DiffPage({ params, searchParams }: { params: Param
     );
   }
 
-  const db = getAuthDb();
+  const db = database();
   const address = await clientAddress();
   const auditArchive = `${from} → ${to}`;
   const auditPaths = pathBytes.length ? [displayPath(pathBytes)] : null;
   const [fromRef, toRef] = await Promise.all([resolveArchive(host, site, from), resolveArchive(host, site, to)]);
   if (!fromRef || !toRef) {
-    if (db) audit(db, { username: principal.username, address, action: "archive:diff", host, archive: auditArchive, paths: auditPaths, outcome: "failed", reason: "unknown archive" });
+    audit(db, { username: principal.username, address, action: "archive:diff", host, archive: auditArchive, paths: auditPaths, outcome: "failed", reason: "unknown archive" });
     notFound();
   }
 

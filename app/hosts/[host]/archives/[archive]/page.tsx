@@ -7,9 +7,8 @@ import { expectedEntries, statusJson } from "@/lib/archives/index/api";
 import { getArchiveIndexes } from "@/lib/archives/index/runtime";
 import { resolveArchive } from "@/lib/archives/locate";
 import { decodePathParam } from "@/lib/archives/pathParam";
-import { audit } from "@/lib/audit/log";
-import { clientAddress, requirePage, visibleFleetState } from "@/lib/auth/guard";
-import { getAuthDb } from "@/lib/auth/store";
+import { auditRequest } from "@/lib/audit/request";
+import { requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { siteNameSchema } from "@/lib/config/schema";
 import { parseHostParam } from "../../host-param";
 
@@ -55,8 +54,7 @@ export default async function ArchivePage({ params, searchParams }: { params: Pa
   const ref = await resolveArchive(host, site?.data ?? null, archiveName);
   if (!ref) notFound();
 
-  const db = getAuthDb();
-  if (db) audit(db, { username: principal.username, address: await clientAddress(), action: "archive:browse", host, archive: ref.archive.name, outcome: "ok" });
+  await auditRequest({ username: principal.username, action: "archive:browse", host, archive: ref.archive.name, outcome: "ok" });
 
   const indexes = getArchiveIndexes();
   const status = indexes ? statusJson(indexes.open(ref), expectedEntries(ref)) : null;

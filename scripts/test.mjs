@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: install what the test suite needs, then lint, typecheck, unit tests, build and e2e,
-// failing fast, with a summary line per step.
+// `npm test`: install what the test suite needs, then lint, format check, unused-code check (knip),
+// typecheck, unit tests, build and e2e, failing fast, with a summary line per step.
 //
 //   npm test                          everything (what CI runs: .ci/run)
 //   npm test -- --only=unit,e2e       some steps (e2e rebuilds first only if sources changed)
@@ -47,6 +47,9 @@ const REPORTS = ".test-tmp/reports";
 
 const STEPS = [
   { name: "lint", title: "eslint --max-warnings=0 .", cmd: bin("eslint"), args: ["--max-warnings=0", "."], needsApt: false, aliases: ["eslint"] },
+  // The tree stays formatted (.prettierrc.json) and free of unused files, exports and dependencies (knip.json).
+  { name: "format", title: "prettier --check .", cmd: bin("prettier"), args: ["--check", "--log-level=warn", "."], needsApt: false, aliases: ["prettier"] },
+  { name: "knip", title: "knip", cmd: bin("knip"), args: ["--no-progress"], needsApt: false, aliases: ["unused"] },
   { name: "typecheck", title: "tsc --noEmit", cmd: bin("tsc"), args: ["--noEmit"], needsApt: false, aliases: ["tsc", "types"] },
   // Both test runners also write a JSON report, so the summary can count tests across them.
   { name: "unit", title: "vitest run", cmd: bin("vitest"), args: ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${REPORTS}/vitest.json`], needsApt: true, aliases: ["vitest"] },

@@ -14,8 +14,8 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { isRole } from "../lib/auth/policy";
 import { addUser, listUsers, removeUser, setPassword, UserError } from "../lib/auth/users";
-import { ConfigError, configPathFromEnv, loadConfig } from "../lib/config/load";
-import { openDatabase } from "../lib/db";
+import { ConfigError } from "../lib/config/load";
+import { configuredDatabase, hostList, parseArgs, usageExit, UsageError } from "./cli/args";
 
 const USAGE = `Usage: npm run users -- <command> [options]
 
@@ -29,28 +29,15 @@ const USAGE = `Usage: npm run users -- <command> [options]
   --hosts             host scope: comma-separated glob patterns (* and ?); ignored for admins`;
 
 export async function runUsers(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--password-stdin") flags.passwordStdin = true;
-    else if (arg === "-h" || arg === "--help") flags.help = true;
-    else if (arg.startsWith("--")) {
-      const [name, inline] = arg.includes("=") ? [arg.slice(2, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg.slice(2), argv[++i]];
-      if (inline === undefined) throw new UserError(`--${name} needs a value`);
-      flags[name] = inline;
-    } else positional.push(arg);
-  }
+  const parsed = parseArgs(argv, ["password-stdin"]);
+  const help = usageExit(parsed, USAGE, out);
+  if (help !== null) return help;
+  const { positional, flags } = parsed;
   const [command, username] = positional;
-  if (flags.help || !command) {
-    out(`${USAGE}\n`);
-    return flags.help ? 0 : 2;
-  }
-  const config = loadConfig(typeof flags.config === "string" ? flags.config : configPathFromEnv());
-  const db = openDatabase(config.dataDir);
+  const db = configuredDatabase(flags);
   const ctx = { by: "cli" };
   const password = (): { value: string; generated: boolean } => {
-    if (flags.passwordStdin) return { value: fs.readFileSync(0, "utf8").split(/\r?\n/)[0] ?? "", generated: false };
+    if (flags["password-stdin"]) return { value: fs.readFileSync(0, "utf8").split(/\r?\n/)[0] ?? "", generated: false };
     return { value: randomBytes(15).toString("base64url"), generated: true };
   };
   const need = () => {
@@ -61,7 +48,7 @@ export async function runUsers(argv: string[], out: (s: string) => void = (s) =>
     case "add": {
       const role = flags.role;
       if (!isRole(role)) throw new UserError("--role must be viewer, operator or admin");
-      const hosts = typeof flags.hosts === "string" ? flags.hosts.split(",").map((h) => h.trim()).filter(Boolean) : [];
+      const hosts = hostList(flags.hosts);
       if (role !== "admin" && hosts.length === 0) throw new UserError(`a ${role} needs --hosts (glob patterns; "*" for all hosts)`);
       const pw = password();
       const user = await addUser(db, { username: need(), password: pw.value, role, hosts }, ctx);
@@ -92,7 +79,7 @@ if (process.argv[1] && /users\.ts$/.test(process.argv[1])) {
   runUsers(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const message = err instanceof ConfigError || err instanceof UserError ? err.message : `failed: ${err instanceof Error ? err.stack : String(err)}`;
+      const message = err instanceof ConfigError || err instanceof UserError || err instanceof UsageError ? err.message : `failed: ${err instanceof Error ? err.stack : String(err)}`;
       process.stderr.write(`users: ${message}\n`);
       process.exit(1);
     },

@@ -31,8 +31,8 @@ export interface Principal {
   role: Role;
   /** Host glob patterns; ignored for admins (all hosts). */
   hosts: readonly string[];
-  /** How they signed in: a password session (default) or single sign-on through a trusted proxy. */
-  via?: "password" | "sso";
+  /** How they signed in: a password session (default), single sign-on through a trusted proxy, or an API token. */
+  via?: "password" | "sso" | "token";
 }
 
 const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {

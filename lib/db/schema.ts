@@ -197,4 +197,22 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, seq)
   ) WITHOUT ROWID;
   `,
+  // 7: API tokens (lib/auth/apiTokens.ts): a role and host scope like a user, an expiry, stored hashed.
+  // `lookup` is the public part of the token (finds the row); only sha256 of the secret part is kept.
+  `
+  CREATE TABLE api_tokens (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    lookup TEXT NOT NULL UNIQUE,
+    secret_sha256 TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+    hosts_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    created_by TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER,
+    revoked_by TEXT
+  );
+  `,
 ];

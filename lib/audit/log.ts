@@ -58,6 +58,8 @@ export interface AuditFilter {
   host?: string;
   outcome?: Outcome;
   limit?: number;
+  /** Only rows older than this id (keyset paging, newest first). */
+  beforeId?: number;
 }
 
 export function queryAudit(db: Db, filter: AuditFilter = {}): AuditRow[] {
@@ -69,6 +71,10 @@ export function queryAudit(db: Db, filter: AuditFilter = {}): AuditRow[] {
       where.push(`${column} = ?`);
       args.push(value);
     }
+  }
+  if (filter.beforeId !== undefined) {
+    where.push("id < ?");
+    args.push(filter.beforeId);
   }
   const limit = Math.min(Math.max(filter.limit ?? 200, 1), 1000);
   return db

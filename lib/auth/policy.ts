@@ -41,6 +41,9 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
   admin: new Set<Action>(ACTIONS),
 };
 
+/** Actions no API token may do, whatever its role: a token cannot create users or more tokens. */
+const PEOPLE_ONLY: ReadonlySet<Action> = new Set<Action>(["users:manage"]);
+
 /** Actions that are about one host: they need the host, and the host must be in scope. */
 const HOST_ACTIONS: ReadonlySet<Action> = new Set<Action>(["host:view", "host:refresh", "archive:browse", "archive:restore", "archive:download"]);
 
@@ -60,20 +63,21 @@ export function hostVisible(principal: Principal | null, host: string): boolean 
 
 /** True when the role may do the action on some host (for refusing before reading any input). */
 export function roleAllows(principal: Principal | null | undefined, action: Action): boolean {
+  if (principal?.via === "token" && PEOPLE_ONLY.has(action)) return false;
   return Boolean(principal && isRole(principal.role) && ROLE_ACTIONS[principal.role].has(action));
 }
 
 export function can(principal: Principal | null | undefined, action: Action, host?: string): boolean {
-  if (!principal || !isRole(principal.role)) return false;
-  if (!ROLE_ACTIONS[principal.role].has(action)) return false;
+  if (!roleAllows(principal, action)) return false;
   if (!HOST_ACTIONS.has(action)) return true;
   if (host === undefined) return false;
-  return hostVisible(principal, host);
+  return hostVisible(principal ?? null, host);
 }
 
 /** Why `can` said no, in words for the audit log (never shown with host data to the refused user). */
 export function refusalReason(principal: Principal | null | undefined, action: Action, host?: string): string {
   if (!principal) return "not signed in";
+  if (principal.via === "token" && PEOPLE_ONLY.has(action)) return `an API token may not ${action}`;
   if (!ROLE_ACTIONS[principal.role]?.has(action)) return `role ${principal.role} may not ${action}`;
   if (HOST_ACTIONS.has(action) && host === undefined) return "no host given";
   return `host ${host} is outside the user's scope`;

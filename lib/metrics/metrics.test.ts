@@ -1,31 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { setFleetProvider } from "@/lib/fleet/store";
 import type { FleetState, RepoState } from "@/lib/fleet/types";
+import { repoState } from "@/test/fixtures/fleetState";
 import { getRegistry } from "./registry";
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 
-function repo(host: string, site: string, overrides: Partial<RepoState> = {}): RepoState {
-  return {
-    id: `${site}/${host}`,
-    host,
-    site,
-    location: `/srv/borg/${host}`,
-    local: true,
-    lastArchive: { name: "x", id: "1", start: NOW - 7_200_000, end: NOW - 3_600_000, stats: null },
-    archiveCount: 17,
-    archives: [],
-    sizes: { originalBytes: 3000, compressedBytes: 2000, deduplicatedBytes: 1000 },
-    diskUsageBytes: 1200,
-    busy: false,
-    encryption: "repokey-blake2",
-    lastAttemptAt: NOW,
-    lastSuccessAt: NOW,
-    lastError: null,
-    lastDurationMs: 500,
-    ...overrides,
-  };
-}
+const repo = (host: string, site: string, overrides: Partial<RepoState> = {}) => repoState(host, site, overrides, NOW);
 
 const state: FleetState = {
   repos: [

@@ -169,12 +169,22 @@ export function getJob(db: Db, id: number): RestoreJob | null {
   return row ? toJob(row) : null;
 }
 
-/** Newest first; `hosts` null means every host. */
-export function listJobs(db: Db, options: { hostFilter?: (host: string) => boolean; limit?: number } = {}): RestoreJob[] {
+/**
+ * Newest first, at most `limit` jobs that pass `hostFilter` (all hosts without one), older than the
+ * job id `beforeId` when given (keyset paging). Reads in batches until the page is full, so a filter
+ * that rejects most jobs still fills the page.
+ */
+export function listJobs(db: Db, options: { hostFilter?: (host: string) => boolean; limit?: number; beforeId?: number } = {}): RestoreJob[] {
   const limit = Math.min(Math.max(options.limit ?? 200, 1), 1000);
-  const rows = db.prepare(`SELECT * FROM restore_jobs ORDER BY id DESC LIMIT ${options.hostFilter ? limit * 10 : limit}`).all() as JobRow[];
-  const jobs = rows.map(toJob);
-  return (options.hostFilter ? jobs.filter((j) => options.hostFilter!(j.host)) : jobs).slice(0, limit);
+  const select = db.prepare("SELECT * FROM restore_jobs WHERE id < ? ORDER BY id DESC LIMIT ?");
+  const jobs: RestoreJob[] = [];
+  let before = options.beforeId ?? Number.MAX_SAFE_INTEGER;
+  for (;;) {
+    const rows = select.all(before, limit) as JobRow[];
+    for (const row of rows) if (jobs.length < limit && (!options.hostFilter || options.hostFilter(row.host))) jobs.push(toJob(row));
+    if (rows.length < limit || jobs.length >= limit) return jobs;
+    before = rows[rows.length - 1]!.id;
+  }
 }
 
 /** Queued jobs, oldest first (the queue is FIFO). */

@@ -1,0 +1,8 @@
+/** Every /api/v1 endpoint, in the order the OpenAPI document lists them. */
+import type { Endpoint } from "../endpoint";
+import { listAlerts } from "./alerts";
+import { listAudit } from "./audit";
+import { fleetSummary, getHost, listHosts, listSites } from "./fleet";
+import { getRestore, listRestores } from "./restores";
+
+export const ENDPOINTS = [fleetSummary, listHosts, getHost, listSites, listAlerts, listRestores, getRestore, listAudit] as unknown as readonly Endpoint[];

@@ -1,0 +1,84 @@
+/** Restore jobs: list and read (with progress) the jobs of hosts in the token's scope. */
+import { z } from "zod";
+import { can } from "@/lib/auth/policy";
+import { database } from "@/lib/db/current";
+import { RESTORE_STATES, getJob, listJobs, type RestoreJob } from "@/lib/restore/store";
+import { toJobView } from "@/lib/restore/view";
+import { authorizeApi } from "../auth";
+import { defineEndpoint } from "../endpoint";
+import { problem } from "../problem";
+import { decodeCursor, encodeCursor, pageQuerySchema, pageSchema } from "../pagination";
+
+const ms = z.number().int().nullable();
+
+export const restoreJobSchema = z.object({
+  id: z.number().int(),
+  host: z.string(),
+  site: z.string(),
+  archive: z.string(),
+  paths: z.array(z.string()).describe("The selected paths, for display (at most 200)"),
+  stripComponents: z.number().int(),
+  destination: z.string().describe("The job's directory on the dashboard host"),
+  state: z.enum(RESTORE_STATES),
+  phase: z.string().nullable(),
+  percent: z.number().nullable().describe("0..100; null while borg is still sizing the selection"),
+  currentFile: z.string().nullable(),
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  speed: z.number().nullable().describe("Bytes per second"),
+  etaSeconds: z.number().nullable(),
+  itemsTotal: z.number().int().nullable(),
+  requestedBy: z.string().nullable(),
+  retryOf: z.number().int().nullable(),
+  createdAt: z.number().int(),
+  startedAt: ms,
+  finishedAt: ms,
+  error: z.string().nullable(),
+  rsync: z.object({ command: z.string(), targetKnown: z.boolean() }).nullable().describe("Copies a succeeded job's files back to the host"),
+});
+
+/** The job as the API shows it: the restore pages' view, less what only the pages use. */
+export function apiJob(job: RestoreJob): z.output<typeof restoreJobSchema> {
+  const { pathParams: _pathParams, log: _log, ...view } = toJobView(job);
+  return view;
+}
+
+const jobIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe("Restore job id") });
+
+export const listRestores = defineEndpoint({
+  id: "listRestores",
+  method: "GET",
+  path: "/restores",
+  tag: "restores",
+  summary: "Restore jobs of hosts in the token's scope, newest first",
+  action: "archive:restore",
+  query: pageQuerySchema,
+  response: pageSchema(restoreJobSchema),
+  async handle({ caller, query }) {
+    const after = decodeCursor(query.cursor);
+    if (after === null || typeof after === "string") return problem(400, "Invalid query: cursor: not a cursor of this API");
+    // Keyset on the job id, newest first: the cursor holds the last id sent.
+    const jobs = listJobs(database(), { hostFilter: (host) => can(caller.principal, "archive:restore", host), limit: query.limit + 1, beforeId: after });
+    const items = jobs.slice(0, query.limit);
+    return { items: items.map(apiJob), nextCursor: jobs.length > query.limit ? encodeCursor(items[items.length - 1]!.id) : null };
+  },
+});
+
+export const getRestore = defineEndpoint({
+  id: "getRestore",
+  method: "GET",
+  path: "/restores/{id}",
+  tag: "restores",
+  summary: "One restore job with its progress",
+  action: "archive:restore",
+  params: jobIdParams,
+  response: restoreJobSchema,
+  async handle({ request, caller, params }) {
+    const job = getJob(database(), params.id);
+    const notFound = `No restore job ${params.id}.`;
+    if (!job) return problem(404, notFound);
+    // A job of a host outside the scope does not exist for this token (audited refusal).
+    const refused = await authorizeApi(request, caller, "archive:restore", job.host, notFound);
+    return refused ?? apiJob(job);
+  },
+});

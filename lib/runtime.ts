@@ -37,7 +37,9 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
   if (Number.isInteger(synthetic) && synthetic > 0) {
     const { createSyntheticFleet } = await import("@/lib/fleet/synthetic");
     setFleetProvider(createSyntheticFleet({ hosts: synthetic }));
-    const db = openMemoryDatabase();
+    // A benchmark that needs users or API tokens prepares a database and names its directory.
+    const dataDir = env.BORG_FLEET_SYNTHETIC_DATA_DIR?.trim();
+    const db = dataDir ? openDatabase(dataDir) : openMemoryDatabase();
     setAlertStore(new AlertStore(db));
     setDatabase(db);
     setPingStore(new PingStore(db));

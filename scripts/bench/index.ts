@@ -1,11 +1,12 @@
 /**
- * `npm run bench [-- render|collector|restore|download|archive-index ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|download|archive-index|api ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { benchApi } from "./api";
 import { benchArchiveIndex } from "./archiveIndex";
 import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
@@ -48,6 +49,11 @@ async function main(): Promise<void> {
   }
   if (all || wanted.has("archive-index")) {
     results.archiveIndex = await benchArchiveIndex(root);
+    console.log();
+  }
+  if (all || wanted.has("api")) {
+    await ensureBuilt();
+    results.api = await benchApi(root);
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

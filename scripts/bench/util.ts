@@ -1,5 +1,6 @@
 /** Small helpers shared by the benchmark scripts: timing statistics and starting the built app. */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 
 export function median(values: number[]): number {
@@ -69,16 +70,34 @@ export async function startServer(root: string, port: number, env: Record<string
   };
 }
 
-/** Time `count` sequential GETs (after `warmup` untimed ones); returns milliseconds per request. */
-export async function timeRequests(url: string, count: number, warmup = 5): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await (await fetch(url)).arrayBuffer();
+/** Time `count` sequential GETs (after `warmup` untimed ones, same headers); returns milliseconds per request. */
+export async function timeRequests(url: string, count: number, warmup = 5, init: RequestInit = {}): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await (await fetch(url, init)).arrayBuffer();
   const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
-    const res = await fetch(url);
+    const res = await fetch(url, init);
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`${url} answered ${res.status}`);
     times.push(performance.now() - t0);
   }
   return times;
+}
+
+/**
+ * A database for a synthetic-fleet server (BORG_FLEET_SYNTHETIC_DATA_DIR) with an admin session and an
+ * admin API token, so benchmarks measure signed-in pages and the API rather than the sign-in page.
+ */
+export async function prepareBenchDatabase(dataDir: string): Promise<{ cookie: string; token: string }> {
+  const { openDatabase } = await import("../../lib/db");
+  const { addUser } = await import("../../lib/auth/users");
+  const { createSession, SESSION_COOKIE } = await import("../../lib/auth/sessions");
+  const { createToken } = await import("../../lib/auth/apiTokens");
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  const db = openDatabase(dataDir);
+  const user = await addUser(db, { username: "bench", password: "a long bench password", role: "admin", hosts: [] }, { by: "bench" });
+  const session = createSession(db, user.id, null);
+  const { secret } = createToken(db, { name: "bench", role: "admin", hosts: ["*"] }, { by: "bench" });
+  db.close();
+  return { cookie: `${SESSION_COOKIE}=${session}`, token: secret };
 }

@@ -8,6 +8,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { POST } from "@/app/api/alerts/route";
 import { openMemoryDatabase } from "@/lib/db";
+import { setDatabase } from "@/lib/db/current";
 import { AlertStore, FIRING_EXPIRES_AFTER_MS, getAlertStore, setAlertStore } from "./store";
 import { bearerMatches } from "@/lib/security/tokens";
 import { alertsTokenConfig } from "./token";
@@ -211,13 +212,17 @@ describe("POST /api/alerts", () => {
   const saved = { token: process.env.ALERTS_TOKEN, file: process.env.ALERTS_TOKEN_FILE };
   let store: AlertStore;
   beforeEach(() => {
-    store = new AlertStore(openMemoryDatabase());
+    // One database for the inbox and the audit rows of refused posts, as on a running server.
+    const db = openMemoryDatabase();
+    setDatabase(db);
+    store = new AlertStore(db);
     setAlertStore(store);
     process.env.ALERTS_TOKEN = TOKEN;
     delete process.env.ALERTS_TOKEN_FILE;
   });
   afterEach(() => {
     setAlertStore(undefined);
+    setDatabase(undefined);
     if (saved.token === undefined) delete process.env.ALERTS_TOKEN;
     else process.env.ALERTS_TOKEN = saved.token;
     if (saved.file === undefined) delete process.env.ALERTS_TOKEN_FILE;

@@ -5,6 +5,12 @@
  *
  * `Data` is what a successful action adds (the restore job's id); `fields` on a failure are the
  * caller's own form values to put back (React resets a form after its action), never anything else.
+ *
+ * Wiring: a client component imports the server action it calls (`import { startRestore } from
+ * "@/app/actions/restore"`), as RestoreButton, RefreshButton, LoginForm, SetupForm and UserAdmin do.
+ * That is the Next.js idiom (the import compiles to a reference to the action's endpoint), the
+ * component's one caller cannot hand it the wrong action, and pages need not thread actions through
+ * props. Every action authorises itself, so where it is imported from grants nothing.
  */
 export type ActionResult<Data extends object = object> = ({ ok: true; message: string } & Data) | { ok: false; message: string; fields?: Record<string, string> };
 

@@ -15,26 +15,28 @@ import { decodePathParam } from "./pathParam";
 /** Longer than any encoded 4096-byte path (base64 grows by 4/3), short enough to refuse junk unread. */
 const MAX_PATH_PARAM = 16_384;
 
-/** One archive path: the checked bytes. */
-export const archivePathSchema = z
-  .string()
-  .max(MAX_PATH_PARAM)
-  .transform((value, ctx) => {
-    const bytes = decodePathParam(value);
-    const problem = bytes ? archivePathProblem(bytes) : "not a valid path parameter";
-    if (!bytes || problem) {
-      ctx.addIssue({ code: "custom", message: problem ?? "not a valid path parameter" });
-      return z.NEVER;
-    }
-    return bytes;
-  });
+/** The bytes of a path parameter, or a zod issue saying why they may not be given to borg. */
+function checkedPath(value: string, ctx: z.RefinementCtx): Buffer {
+  const bytes = decodePathParam(value);
+  const problem = bytes ? archivePathProblem(bytes) : "not a valid path parameter";
+  if (!bytes || problem) {
+    ctx.addIssue({ code: "custom", message: problem ?? "not a valid path parameter" });
+    return z.NEVER;
+  }
+  return bytes;
+}
 
-/** A folder to list: "" (or "/") is the archive's top level; leading and trailing "/" are ignored. */
+/** One archive path: the checked bytes. */
+export const archivePathSchema = z.string().max(MAX_PATH_PARAM).transform(checkedPath);
+
+/** A folder to list: "" (or "/") is the archive's top level (no bytes); leading and trailing "/" are ignored. */
 export const folderPathSchema = z
   .string()
   .max(MAX_PATH_PARAM)
-  .transform((value) => value.replace(/^\/+|\/+$/g, ""))
-  .pipe(z.union([z.literal("").transform(() => Buffer.alloc(0)), archivePathSchema]));
+  .transform((value, ctx) => {
+    const trimmed = value.replace(/^\/+|\/+$/g, "");
+    return trimmed === "" ? Buffer.alloc(0) : checkedPath(trimmed, ctx);
+  });
 
 /** An empty site field (an HTML form's unset select) means "no site given". */
 const optionalSite = z.union([siteNameSchema, z.literal("").transform(() => undefined)]).optional();

@@ -98,8 +98,11 @@ export function statusJson(status: IndexStatus, expected: number | null): IndexS
 
 // --- request parameters ----------------------------------------------------------------------------
 
-/** Which archive (lib/archives/params.ts): index-status takes nothing else. */
-export const archiveParamsSchema = archiveFieldsSchema;
+/**
+ * Which archive (lib/archives/params.ts). index-status reads nothing else, but a `path` sent along
+ * (the browser's current folder) is checked like on every archive route: a ".." is bad input anywhere.
+ */
+export const archiveParamsSchema = archiveFieldsSchema.extend({ path: folderPathSchema.optional() });
 
 export const entriesParamsSchema = archiveParamsSchema.extend({
   path: folderPathSchema.default(Buffer.alloc(0)),

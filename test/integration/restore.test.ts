@@ -15,7 +15,7 @@ import { configSchema, type FleetConfig } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
 import { queryAudit } from "@/lib/audit/log";
 import { RestoreRunner, type RestoreSource, type RestoreSubmission } from "@/lib/restore/runner";
-import { getJob, jobLog } from "@/lib/restore/store";
+import { getJob, insertJob, jobLog } from "@/lib/restore/store";
 import { SKIP_OUTSIDE_CI } from "@/test/fixtures/ci";
 import { makeTempRepo, type SourceEntry, type TempRepo } from "@/test/fixtures/borgRepo";
 import { run, waitFor } from "@/test/fixtures/processes";
@@ -200,6 +200,17 @@ t.close()`;
     await runner.whenIdle();
     for (const j of [a, b, c]) expect(getJob(db, j.id)!.state).toBe("succeeded");
     expect(getJob(db, c.id)!.startedAt!).toBeGreaterThanOrEqual(Math.min(getJob(db, a.id)!.finishedAt!, getJob(db, b.id)!.finishedAt!));
+  });
+
+  it("fails a queued row this process was not given (no repo target, no checked paths) instead of resolving it again", async () => {
+    const db = openMemoryDatabase();
+    const runner = runnerFor(db, repo, path.join(work, "r-foreign"), 1);
+    // A row as another process would have left it: only the stored fields, none of the request layer's source.
+    const row = insertJob(db, { ...request("web1-2026-01-01", ["etc/motd"])[0], paths: [encodePathParam(Buffer.from("etc/motd"))], destinationFor: (id) => path.join(work, "r-foreign", `job-${id}`) });
+    runner.pump();
+    const done = await finished(runner, db, row.id);
+    expect(done.state).toBe("failed");
+    expect(done.error).toBe(`Restore job ${row.id} was not submitted to this dashboard process; retry it.`);
   });
 
   it("cancels a queued job at once, and retries it as a new job with the same inputs", async () => {

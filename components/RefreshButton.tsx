@@ -1,18 +1,11 @@
 "use client";
 
 import { useActionState } from "react";
-
-export interface RefreshResult {
-  ok: boolean;
-  message: string;
-}
-
-/** Server action with useActionState's signature; form field "host". */
-export type RefreshAction = (previous: RefreshResult | null, formData: FormData) => Promise<RefreshResult>;
+import { refreshHostAction } from "@/app/actions/refresh";
 
 /** "Refresh now": asks the collector to read the host's repos immediately, shows progress and the result. */
-export function RefreshButton({ host, action }: { host: string; action: RefreshAction }) {
-  const [result, formAction, pending] = useActionState(action, null);
+export function RefreshButton({ host }: { host: string }) {
+  const [result, formAction, pending] = useActionState(refreshHostAction, null);
   return (
     <form action={formAction} className="flex flex-col items-end gap-1.5">
       <input type="hidden" name="host" value={host} />

@@ -23,9 +23,9 @@ const hostOf = (path: string) => /^\/hosts\/([^/?]+)/.exec(path)?.[1];
 /** The server actions that need a session, how to call them, and where they are served. */
 const ACTIONS: { name: string; path: string; fields: Record<string, string>; prev: boolean }[] = [
   { name: "refreshHostAction", path: `/hosts/${IN_SCOPE}`, fields: { host: IN_SCOPE }, prev: true },
-  { name: "addUserAction", path: "/admin/users", fields: { username: "intruder", password: "intruder-password", role: "admin", hosts: "*" }, prev: false },
-  { name: "setPasswordAction", path: "/admin/users", fields: { username: "admin", password: "taken-over-password" }, prev: false },
-  { name: "removeUserAction", path: "/admin/users", fields: { username: "viewer" }, prev: false },
+  { name: "addUserAction", path: "/admin/users", fields: { username: "intruder", password: "intruder-password", role: "admin", hosts: "*" }, prev: true },
+  { name: "setPasswordAction", path: "/admin/users", fields: { username: "admin", password: "taken-over-password" }, prev: true },
+  { name: "removeUserAction", path: "/admin/users", fields: { username: "viewer" }, prev: true },
 ];
 
 function noHostNames(body: string, allowed: string[] = []): void {

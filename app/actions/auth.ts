@@ -7,6 +7,7 @@
  */
 import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
+import { actionFailed, type ActionResult } from "@/lib/actionResult";
 import { audit } from "@/lib/audit/log";
 import { clientAddress, requestIsHttps } from "@/lib/auth/guard";
 import { MAX_PASSWORD_LENGTH, verifyDummy, verifyPassword } from "@/lib/auth/passwords";
@@ -17,18 +18,13 @@ import { LoginThrottle } from "@/lib/auth/throttle";
 import { findUser, MAX_USERNAME_LENGTH, normalizeUsername } from "@/lib/auth/users";
 import { processGlobal } from "@/lib/processGlobal";
 
-export interface LoginResult {
-  error: string;
-  /** The username that was tried, so the form can show it again (only ever the caller's own input). */
-  username?: string;
-}
-
 const loginThrottle = processGlobal<LoginThrottle>("login-throttle");
 const throttle = () => loginThrottle.ensure(() => new LoginThrottle());
 
 const WRONG = "Wrong username or password.";
 
-export async function loginAction(_prev: LoginResult | null, formData: FormData): Promise<LoginResult> {
+/** A failure puts the username that was tried back into the form (only ever the caller's own input). */
+export async function loginAction(_prev: ActionResult | null, formData: FormData): Promise<ActionResult> {
   const db = database();
   const rawUser = formData instanceof FormData ? formData.get("username") : null;
   const rawPassword = formData instanceof FormData ? formData.get("password") : null;
@@ -40,13 +36,13 @@ export async function loginAction(_prev: LoginResult | null, formData: FormData)
 
   if (!passwordLoginAllowed()) {
     audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: "password sign-in is off (sso.allowPasswordLogin: false)" });
-    return { error: "This dashboard uses single sign-on: sign in through your organisation's proxy.", username: again };
+    return actionFailed("This dashboard uses single sign-on: sign in through your organisation's proxy.", { username: again });
   }
 
   const wait = throttle().retryAfterMs(username, address);
   if (wait > 0) {
     audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: "throttled: too many failed attempts" });
-    return { error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.`, username: again };
+    return actionFailed(`Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minute${wait > 60_000 ? "s" : ""}.`, { username: again });
   }
 
   const user = username && [...username].length <= MAX_USERNAME_LENGTH ? findUser(db, username) : undefined;
@@ -54,7 +50,7 @@ export async function loginAction(_prev: LoginResult | null, formData: FormData)
   if (!ok || !user) {
     throttle().fail(username, address);
     audit(db, { username: shownUser, address, action: "login", outcome: "refused", reason: user ? "wrong password" : "unknown user" });
-    return { error: WRONG, username: again };
+    return actionFailed(WRONG, { username: again });
   }
   throttle().succeed(username);
   const token = db.transaction(() => {

@@ -6,16 +6,13 @@
  * reachable before anyone signed in is not wanted.
  */
 import { forbidden, redirect } from "next/navigation";
+import { actionFailed, type ActionResult } from "@/lib/actionResult";
 import { audit } from "@/lib/audit/log";
 import { clientAddress } from "@/lib/auth/guard";
 import { database } from "@/lib/db/current";
 import { addUser, countUsers, UserError } from "@/lib/auth/users";
 
-export interface SetupResult {
-  error: string;
-}
-
-export async function setupAction(_prev: SetupResult | null, formData: FormData): Promise<SetupResult> {
+export async function setupAction(_prev: ActionResult | null, formData: FormData): Promise<ActionResult> {
   const db = database();
   const address = await clientAddress();
   if (countUsers(db) > 0) {
@@ -29,7 +26,7 @@ export async function setupAction(_prev: SetupResult | null, formData: FormData)
   try {
     await addUser(db, { username: get("username"), password: get("password"), role: "admin", hosts: ["*"] }, { by: "setup", address });
   } catch (err) {
-    if (err instanceof UserError) return { error: err.message };
+    if (err instanceof UserError) return actionFailed(err.message);
     throw err;
   }
   redirect("/login");

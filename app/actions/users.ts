@@ -2,10 +2,11 @@
 
 /**
  * User management from the admin page. Each action checks "users:manage" itself (401/403 otherwise);
- * lib/auth/users.ts audits every change in the same transaction as the change.
+ * lib/auth/users.ts audits every change in the same transaction as the change. Each answers with an
+ * ActionResult that the page's forms show (components/admin/UserForms.tsx); nothing travels in the URL.
  */
 import { revalidatePath } from "next/cache";
-import { redirect } from "next/navigation";
+import { actionFailed, actionOk, type ActionResult } from "@/lib/actionResult";
 import { authorize, clientAddress } from "@/lib/auth/guard";
 import { isRole } from "@/lib/auth/policy";
 import { database } from "@/lib/db/current";
@@ -16,26 +17,21 @@ const str = (formData: unknown, name: string) => {
   return typeof v === "string" ? v : "";
 };
 
-function done(message: string, error = false): never {
-  revalidatePath("/admin/users");
-  redirect(`/admin/users?${error ? "error" : "message"}=${encodeURIComponent(message.slice(0, 300))}`);
-}
-
-async function change(formData: unknown, work: (by: { by: string; address: string }) => Promise<string>): Promise<never> {
+/** Authorise, do the change, and answer with what happened (a UserError is the user's mistake, said as is). */
+async function change(work: (by: { by: string; address: string }) => Promise<string>): Promise<ActionResult> {
   const principal = await authorize("users:manage");
-  let message: string;
   try {
-    message = await work({ by: principal.username, address: await clientAddress() });
+    const message = await work({ by: principal.username, address: await clientAddress() });
+    revalidatePath("/admin/users");
+    return actionOk(message);
   } catch (err) {
-    if (err instanceof UserError) done(err.message, true);
+    if (err instanceof UserError) return actionFailed(err.message);
     throw err;
   }
-  void formData;
-  done(message);
 }
 
-export async function addUserAction(formData: FormData): Promise<void> {
-  await change(formData, async (ctx) => {
+export async function addUserAction(_prev: ActionResult | null, formData: FormData): Promise<ActionResult> {
+  return change(async (ctx) => {
     const role = str(formData, "role");
     if (!isRole(role)) throw new UserError("choose a role");
     const hosts = str(formData, "hosts")
@@ -48,15 +44,15 @@ export async function addUserAction(formData: FormData): Promise<void> {
   });
 }
 
-export async function setPasswordAction(formData: FormData): Promise<void> {
-  await change(formData, async (ctx) => {
+export async function setPasswordAction(_prev: ActionResult | null, formData: FormData): Promise<ActionResult> {
+  return change(async (ctx) => {
     await setPassword(database(), str(formData, "username"), str(formData, "password"), ctx);
     return `Password changed for ${str(formData, "username")}; their sessions are revoked.`;
   });
 }
 
-export async function removeUserAction(formData: FormData): Promise<void> {
-  await change(formData, async (ctx) => {
+export async function removeUserAction(_prev: ActionResult | null, formData: FormData): Promise<ActionResult> {
+  return change(async (ctx) => {
     const username = str(formData, "username");
     if (username === ctx.by) throw new UserError("you cannot remove yourself");
     removeUser(database(), username, ctx);

@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { loginAction } from "@/app/actions/auth";
 import { LoginForm } from "@/components/auth/LoginForm";
 import { currentPrincipal } from "@/lib/auth/guard";
 import { passwordLoginAllowed } from "@/lib/auth/sso";
@@ -17,7 +16,7 @@ export default async function LoginPage() {
     <main className="mx-auto max-w-sm px-4 py-16 sm:px-6">
       <h1 className="mb-6 text-2xl font-semibold tracking-tight">Sign in</h1>
       {passwordLoginAllowed() ? (
-        <LoginForm action={loginAction} />
+        <LoginForm />
       ) : (
         <p className="text-sm text-zinc-700 dark:text-zinc-300">
           This dashboard uses single sign-on. Open it through your organisation&apos;s sign-on proxy; it signs you in.

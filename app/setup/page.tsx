@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { setupAction } from "@/app/actions/setup";
 import { SetupForm } from "@/components/auth/SetupForm";
 import { database } from "@/lib/db/current";
 import { countUsers } from "@/lib/auth/users";
@@ -15,7 +14,7 @@ export default function SetupPage() {
     <main className="mx-auto max-w-sm px-4 py-16 sm:px-6">
       <h1 className="mb-2 text-2xl font-semibold tracking-tight">Create the first admin</h1>
       <p className="mb-6 text-sm text-zinc-600 dark:text-zinc-400">The dashboard has no users yet. This page works once.</p>
-      <SetupForm action={setupAction} />
+      <SetupForm />
     </main>
   );
 }

@@ -1,15 +1,12 @@
 "use client";
 
 import { useActionState } from "react";
+import { loginAction } from "@/app/actions/auth";
 
-export interface LoginResult {
-  error: string;
-  /** The username that was tried: React resets the form after the action, so it is put back. */
-  username?: string;
-}
-
-export function LoginForm({ action }: { action: (prev: LoginResult | null, formData: FormData) => Promise<LoginResult> }) {
-  const [result, formAction, pending] = useActionState(action, null);
+export function LoginForm() {
+  const [result, formAction, pending] = useActionState(loginAction, null);
+  // React resets the form after the action: the username that was tried is put back.
+  const triedUser = result && !result.ok ? (result.fields?.username ?? "") : "";
   const field =
     "mt-1 block w-full rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm shadow-sm focus-visible:outline-2 focus-visible:outline-sky-600 dark:border-zinc-700 dark:bg-zinc-900";
   return (
@@ -24,7 +21,7 @@ export function LoginForm({ action }: { action: (prev: LoginResult | null, formD
           autoComplete="username"
           required
           maxLength={256}
-          defaultValue={result?.username ?? ""}
+          defaultValue={triedUser}
           className={field}
         />
       </div>
@@ -35,7 +32,7 @@ export function LoginForm({ action }: { action: (prev: LoginResult | null, formD
         <input id="password" name="password" type="password" autoComplete="current-password" required maxLength={1024} className={field} />
       </div>
       <p role="alert" className="min-h-5 text-sm text-red-700 dark:text-red-300">
-        {result && !pending ? result.error : null}
+        {result && !result.ok && !pending ? result.message : null}
       </p>
       <button
         type="submit"

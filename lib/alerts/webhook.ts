@@ -78,8 +78,3 @@ export function labelsFingerprint(labels: Record<string, string>): string {
   for (const key of Object.keys(labels).sort()) hash.update(`${key}\u0000${labels[key]}\u0000`);
   return hash.digest("hex").slice(0, 16);
 }
-
-/** Short, human-readable validation errors for the response body (never echoes values). */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.slice(0, 10).map((issue) => `${issue.path.map(String).join(".") || "(body)"}: ${issue.message}`);
-}

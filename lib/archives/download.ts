@@ -1,6 +1,6 @@
 /**
  * Pieces of the download route (app/api/archives/download/route.ts) that do not need a request:
- * the input schema, the file name headers, the HTTP status of a borg failure, and the bridge from
+ * the input schema (built from params.ts), the file name headers, the HTTP status of a borg failure, and the bridge from
  * borg's stdout to a web ReadableStream.
  *
  * The bridge is pull-based: a chunk is read from borg only when the HTTP response asks for one, so
@@ -9,32 +9,16 @@
  */
 import type { Readable } from "node:stream";
 import { z } from "zod";
-import { archivePathProblem, isBorgError, type BorgError, type BorgProcess } from "@/lib/borg";
-import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
-import { decodePathParam, displayPath } from "./pathParam";
+import { isBorgError, type BorgError, type BorgProcess } from "@/lib/borg";
+import { archiveFieldsSchema, archivePathSchema } from "./params";
+import { displayPath } from "./pathParam";
 
 export const MAX_DOWNLOAD_PATHS = 10_000;
 /** A form with 10,000 paths of a few hundred bytes each; anything larger is refused unread. */
 export const MAX_FORM_BYTES = 16 * 1024 * 1024;
 
-const pathParamSchema = z
-  .string()
-  .max(8192)
-  .transform((value, ctx) => {
-    const bytes = decodePathParam(value);
-    const problem = bytes ? archivePathProblem(bytes) : "it is not a valid path parameter";
-    if (!bytes || problem) {
-      ctx.addIssue({ code: "custom", message: `invalid path: ${problem}` });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-
-export const downloadRequestSchema = z.object({
-  host: hostNameSchema,
-  site: z.union([siteNameSchema, z.literal("").transform(() => undefined)]).optional(),
-  archive: z.string().min(1).max(1024),
-  paths: z.array(pathParamSchema).min(1, "at least one path is needed").max(MAX_DOWNLOAD_PATHS, `at most ${MAX_DOWNLOAD_PATHS} paths`),
+export const downloadRequestSchema = archiveFieldsSchema.extend({
+  paths: z.array(archivePathSchema).min(1, "at least one path is needed").max(MAX_DOWNLOAD_PATHS, `at most ${MAX_DOWNLOAD_PATHS} paths`),
   format: z.enum(["file", "tar"]).optional(),
 });
 export type DownloadRequest = z.infer<typeof downloadRequestSchema>;

@@ -15,6 +15,7 @@ import { Transform, type Readable } from "node:stream";
 import type { Secrets } from "@/lib/config/schema";
 import { buildBorgEnv, defaultBaseDir, redactSecrets } from "./env";
 import { BorgError, classifyBorgFailure } from "./errors";
+import { formatIssues } from "@/lib/validation";
 import { borgWarnings, parseBorgStderr, parseBorgStderrLine, type BorgStderrEntry } from "./stderr";
 import { UnicodeEscapeDecoder } from "./unicodeEscape";
 
@@ -370,10 +371,7 @@ export function parseBorgJson<T>(stdout: Buffer, schema: { safeParse(v: unknown)
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`)
-      .join("; ");
+    const issues = formatIssues(parsed.error, { limit: 3 }).join("; ");
     throw new BorgError({ kind: "other", userMessage: `borg's output for ${what} did not have the expected shape (a borg version this dashboard does not know?).`, borgMessage: issues });
   }
   return parsed.data;

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
+import { formatIssues } from "@/lib/validation";
 import { configSchema, type FleetConfig, type Secrets } from "./schema";
 
 export class ConfigError extends Error {
@@ -22,13 +23,6 @@ export function configPathFromEnv(env: NodeJS.ProcessEnv = process.env): string 
   return path.resolve(/*turbopackIgnore: true*/ env.BORG_FLEET_CONFIG || "fleet.yml");
 }
 
-function formatPath(segments: readonly PropertyKey[]): string {
-  if (segments.length === 0) return "(top level)";
-  return segments
-    .map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? String(s) : `.${String(s)}`))
-    .join("");
-}
-
 /** Parse and validate config text; `file` is only used in messages and to resolve relative paths. */
 export function parseConfig(text: string, file: string): FleetConfig {
   const doc = YAML.parseDocument(text, { prettyErrors: true });
@@ -41,14 +35,8 @@ export function parseConfig(text: string, file: string): FleetConfig {
   const raw: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    throw new ConfigError(
-      file,
-      result.error.issues.map((issue) => {
-        const where = formatPath(issue.path);
-        // zod's own wording for unknown keys and wrong types is clear; keep it, prefixed by the field.
-        return `${where}: ${issue.message}`;
-      }),
-    );
+    // zod's own wording for unknown keys and wrong types is clear; keep it, prefixed by the field.
+    throw new ConfigError(file, formatIssues(result.error, { limit: Infinity }));
   }
   return resolveRelativePaths(result.data, path.dirname(path.resolve(file)));
 }

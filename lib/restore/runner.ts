@@ -5,11 +5,16 @@
  * files written so far stay (the log says so). A process that dies mid-job leaves rows in "running" or
  * "queued": recoverInterrupted(), run at startup, marks them "interrupted" and kills a borg extract of
  * theirs that is still alive, so nothing is lost and nothing shows as running when it is not.
+ *
+ * A job is submitted with what the archive request layer (lib/archives/request.ts) already decided:
+ * the repository target the archive was resolved in and the checked path bytes. The runner keeps them
+ * in memory for the job's life and never resolves or decodes again; the database holds the encoded
+ * paths only (no secrets). A job left by a previous process has no such source and is "interrupted"
+ * at startup (recoverInterrupted); its retry goes through the request layer again.
  */
 import { readFile, rm, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { decodePathParam } from "@/lib/archives/pathParam";
-import { hostRepo } from "@/lib/archives/locate";
+import { encodePathParam } from "@/lib/archives/pathParam";
 import { extractArchive, isBorgError, scanExtract, writeExtractPatterns, type BorgCallOptions, type BorgTarget, type ExtractProgress } from "@/lib/borg";
 import { restoreRoot } from "@/lib/config/dirs";
 import type { FleetConfig } from "@/lib/config/schema";
@@ -42,9 +47,16 @@ export interface RestoreRunnerOptions {
   borg?: BorgCallOptions;
   /** Default 500 ms. */
   progressIntervalMs?: number;
-  /** How a job finds its repository (default: the config's repo for the job's host and site). */
-  resolveTarget?: (job: RestoreJob) => Promise<BorgTarget | null>;
 }
+
+/** What a job reads: the repo its archive was resolved in, and the checked paths (bytes) to extract. */
+export interface RestoreSource {
+  target: BorgTarget;
+  paths: Buffer[];
+}
+
+/** A request as the runner takes it: the stored fields, with the paths given as bytes in the source. */
+export type RestoreSubmission = Omit<RestoreRequest, "paths">;
 
 export class RestoreError extends Error {}
 
@@ -54,6 +66,8 @@ function patternsDir(root: string): string {
 }
 
 export class RestoreRunner {
+  /** The source of each queued or running job of this process (never persisted: targets carry secrets). */
+  private readonly sources = new Map<number, RestoreSource>();
   private readonly running = new Map<number, { controller: AbortController; done: Promise<void>; cancelledBy: string | null }>();
   private readonly root: string;
   private readonly borgOpts: BorgCallOptions;
@@ -75,7 +89,7 @@ export class RestoreRunner {
   }
 
   /** Queue a job (its audit row is written with it) and start it when a slot is free. */
-  submit(request: RestoreRequest, retryOf: number | null = null): RestoreJob {
+  submit(request: RestoreSubmission, source: RestoreSource, retryOf: number | null = null): RestoreJob {
     // One user cannot fill the queue for everyone (the queue itself is FIFO across users).
     const limit = this.options.config.restore.maxOpenJobsPerUser;
     if (request.requestedBy && openJobCount(this.db, request.requestedBy) >= limit) {
@@ -83,20 +97,26 @@ export class RestoreRunner {
     }
     const job = insertJob(this.db, {
       ...request,
+      paths: source.paths.map(encodePathParam),
       retryOf,
       destinationFor: (id) => jobDestination(this.root, request.host, request.archive, id),
     });
+    this.sources.set(job.id, source);
     this.pump();
     return getJob(this.db, job.id)!;
   }
 
-  /** A failed, cancelled or interrupted job again, as a new job with the same inputs. */
-  retry(id: number, requestedBy: string | null, address: string | null = null): RestoreJob {
+  /**
+   * A failed, cancelled or interrupted job again, as a new job with the same inputs. The caller passes
+   * the source as the request layer resolved and checked it now (the archive may be gone since).
+   */
+  retry(id: number, source: RestoreSource, requestedBy: string | null, address: string | null = null): RestoreJob {
     const old = getJob(this.db, id);
     if (!old) throw new RestoreError(`Restore job ${id} does not exist.`);
     if (!RETRYABLE_STATES.has(old.state)) throw new RestoreError(`Restore job ${id} is ${old.state}; only failed, cancelled or interrupted jobs can be retried.`);
     return this.submit(
-      { host: old.host, site: old.site, repoId: old.repoId, archive: old.archive, archiveId: old.archiveId, paths: old.paths, stripComponents: old.stripComponents, requestedBy, address },
+      { host: old.host, site: old.site, repoId: old.repoId, archive: old.archive, archiveId: old.archiveId, stripComponents: old.stripComponents, requestedBy, address },
+      source,
       old.id,
     );
   }
@@ -116,6 +136,7 @@ export class RestoreRunner {
     } else if (job.state === "queued" || job.state === "running") {
       // queued, or "running" in a row no live runner owns (cannot happen after recovery): end it here.
       finishJob(this.db, id, { state: "cancelled", username: by, address, reason: `restore job ${id} cancelled by ${by ?? "unknown"} before it started` });
+      this.sources.delete(id);
     } else {
       throw new RestoreError(`Restore job ${id} has finished already (${job.state}).`);
     }
@@ -173,6 +194,13 @@ export class RestoreRunner {
     return count;
   }
 
+  /** Where the job reads from, as given at submit (a protected seam: tests hold a job here). */
+  protected async sourceOf(job: RestoreJob): Promise<RestoreSource> {
+    const source = this.sources.get(job.id);
+    if (!source) throw new RestoreError(`Restore job ${job.id} was not submitted to this dashboard process; retry it.`);
+    return source;
+  }
+
   // --- one job --------------------------------------------------------------------------------------
 
   private async run(job: RestoreJob, signal: AbortSignal): Promise<void> {
@@ -187,16 +215,10 @@ export class RestoreRunner {
     };
     try {
       log("info", `Restoring ${job.paths.length} path${job.paths.length === 1 ? "" : "s"} from ${job.host}::${job.archive} (${job.site}) into ${job.destination}.`);
-      const target = await (this.options.resolveTarget ?? ((j) => hostRepo(j.host, j.site, this.options.config).then((r) => r?.target ?? null)))(job);
-      if (!target) throw new RestoreError(`The repository of ${job.host} at site ${job.site} is no longer configured.`);
+      const { target, paths } = await this.sourceOf(job);
       checkCancelled();
       await prepareDestination(this.root, job.destination);
       await mkdir(patternsDir(this.root), { recursive: true, mode: 0o700 });
-      const paths = job.paths.map((p) => {
-        const bytes = decodePathParam(p);
-        if (!bytes) throw new RestoreError(`A stored path is not a valid path parameter: ${p.slice(0, 100)}`);
-        return bytes;
-      });
       await writeExtractPatterns(patternsFile, paths);
       checkCancelled();
 
@@ -241,6 +263,7 @@ export class RestoreRunner {
         finishJob(db, job.id, { state: "failed", reason: `restore job ${job.id} failed`, error: describeFailure(err, this.root) });
       }
     } finally {
+      this.sources.delete(job.id);
       setPid(db, job.id, null);
       await rm(patternsFile, { force: true });
     }

@@ -11,7 +11,6 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { createArchive, initRepo, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
-import { encodePathParam } from "@/lib/archives/pathParam";
 import { configSchema } from "@/lib/config/schema";
 import { openMemoryDatabase } from "@/lib/db";
 import { RestoreRunner } from "@/lib/restore/runner";
@@ -80,7 +79,7 @@ function rawExtract(f: Fixture, cwd: string): Promise<number> {
 async function ourExtract(f: Fixture, restoreRootDir: string): Promise<{ ms: number; destination: string }> {
   const db = openMemoryDatabase();
   const config = configSchema.parse({ dataDir: f.dir, sites: [{ name: "bench", root: f.dir, discover: false }], restore: { root: restoreRootDir, concurrency: 1 } });
-  const runner = new RestoreRunner({ db, config, borg: f.opts, resolveTarget: async () => f.target });
+  const runner = new RestoreRunner({ db, config, borg: f.opts });
   const started = performance.now();
   const job = runner.submit({
     host: "bench",
@@ -88,10 +87,9 @@ async function ourExtract(f: Fixture, restoreRootDir: string): Promise<{ ms: num
     repoId: "bench/bench",
     archive: ARCHIVE,
     archiveId: "-",
-    paths: [encodePathParam(Buffer.from("data"))],
     stripComponents: 0,
     requestedBy: "bench",
-  });
+  }, { target: f.target, paths: [Buffer.from("data")] });
   await runner.whenIdle();
   const ms = performance.now() - started;
   const done = getJob(db, job.id)!;

@@ -14,8 +14,8 @@ import { encodePathParam } from "@/lib/archives/pathParam";
 import { configSchema, type FleetConfig } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
 import { queryAudit } from "@/lib/audit/log";
-import { RestoreRunner, type RestoreRequest } from "@/lib/restore/runner";
-import { getJob, jobLog } from "@/lib/restore/store";
+import { RestoreRunner, type RestoreSource, type RestoreSubmission } from "@/lib/restore/runner";
+import { getJob, insertJob, jobLog } from "@/lib/restore/store";
 import { SKIP_OUTSIDE_CI } from "@/test/fixtures/ci";
 import { makeTempRepo, type SourceEntry, type TempRepo } from "@/test/fixtures/borgRepo";
 import { run, waitFor } from "@/test/fixtures/processes";
@@ -26,22 +26,19 @@ function configFor(dataDir: string, restoreRootDir: string, concurrency = 2): Fl
   return configSchema.parse({ dataDir, sites: [{ name: "onsite", root: dataDir, discover: false }], restore: { root: restoreRootDir, concurrency } });
 }
 
-function request(archive: string, paths: Array<string | Buffer>, extra: Partial<RestoreRequest> = {}): RestoreRequest {
-  return {
-    host: "web1",
-    site: "onsite",
-    repoId: "onsite/web1",
-    archive,
-    archiveId: "0".repeat(64),
-    paths: paths.map((p) => encodePathParam(typeof p === "string" ? Buffer.from(p) : p)),
-    stripComponents: 0,
-    requestedBy: "alice",
-    ...extra,
-  };
+/** The repo of the describe block running (set in its beforeAll). */
+let currentTarget: TempRepo["target"];
+
+/** A submission and its source (target and checked path bytes), as the restore action hands them over. */
+function request(archive: string, paths: Array<string | Buffer>, extra: Partial<RestoreSubmission> = {}): [RestoreSubmission, RestoreSource] {
+  return [
+    { host: "web1", site: "onsite", repoId: "onsite/web1", archive, archiveId: "0".repeat(64), stripComponents: 0, requestedBy: "alice", ...extra },
+    { target: currentTarget, paths: paths.map((p) => (typeof p === "string" ? Buffer.from(p) : p)) },
+  ];
 }
 
 function runnerFor(db: Db, repo: TempRepo, restoreRootDir: string, concurrency = 2): RestoreRunner {
-  return new RestoreRunner({ db, config: configFor(repo.root, restoreRootDir, concurrency), borg: repo.opts, resolveTarget: async () => repo.target, progressIntervalMs: 100 });
+  return new RestoreRunner({ db, config: configFor(repo.root, restoreRootDir, concurrency), borg: repo.opts, progressIntervalMs: 100 });
 }
 
 async function finished(runner: RestoreRunner, db: Db, id: number) {
@@ -93,6 +90,7 @@ describe("restore jobs (real borg)", () => {
 
   beforeAll(async () => {
     repo = await makeTempRepo({ encryption: "repokey-blake2" });
+    currentTarget = repo.target;
     work = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-restore-"));
     await repo.addArchive("web1-2026-01-01", {
       files: [
@@ -117,7 +115,7 @@ describe("restore jobs (real borg)", () => {
     const db = openMemoryDatabase();
     const root = path.join(work, "r1");
     const runner = runnerFor(db, repo, root);
-    const job = runner.submit(request("web1-2026-01-01", ["etc", "var/lib/db.bin"]));
+    const job = runner.submit(...request("web1-2026-01-01", ["etc", "var/lib/db.bin"]));
     expect(job.destination).toBe(path.join(root, "web1", "web1-2026-01-01", String(job.id)));
     const done = await finished(runner, db, job.id);
     expect(done.state, done.error ?? "").toBe("succeeded");
@@ -139,7 +137,7 @@ describe("restore jobs (real borg)", () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "r2"));
     const selected = AWKWARD.filter((e) => e.content !== "not selected").map((e) => e.path);
-    const job = runner.submit(request("web1-2026-01-01", selected));
+    const job = runner.submit(...request("web1-2026-01-01", selected));
     const done = await finished(runner, db, job.id);
     expect(done.state, done.error ?? "").toBe("succeeded");
     const got = await tree(done.destination);
@@ -150,7 +148,7 @@ describe("restore jobs (real borg)", () => {
   it("restores a symlink pointing outside as a link, and writes nothing outside the job directory", async () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "r3"));
-    const job = runner.submit(request("web1-2026-01-01", ["etc/link-out"]));
+    const job = runner.submit(...request("web1-2026-01-01", ["etc/link-out"]));
     const done = await finished(runner, db, job.id);
     expect(done.state, done.error ?? "").toBe("succeeded");
     expect(await readlink(path.join(done.destination, "etc/link-out"))).toBe(outside);
@@ -171,7 +169,7 @@ t.close()`;
 
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "r4"));
-    const job = runner.submit(request("evil", ["d"]));
+    const job = runner.submit(...request("evil", ["d"]));
     const done = await finished(runner, db, job.id);
     expect(done.state).toBe("failed");
     expect(done.error).toMatch(/outside the job directory/);
@@ -185,7 +183,7 @@ t.close()`;
     const db = openMemoryDatabase();
     const root = path.join(work, "r5");
     const runner = runnerFor(db, repo, root);
-    const job = runner.submit(request(dotdot.name, ["x"]));
+    const job = runner.submit(...request(dotdot.name, ["x"]));
     expect(path.relative(path.join(root, "web1"), job.destination).split(path.sep)).toEqual(["%2E.", String(job.id)]);
     const done = await finished(runner, db, job.id);
     expect(done.state, done.error ?? "").toBe("succeeded");
@@ -195,31 +193,42 @@ t.close()`;
   it("queues past the concurrency limit (FIFO) and runs the third job when a slot frees", async () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "r6"), 2);
-    const a = runner.submit(request("web1-2026-01-01", ["var"], { requestedBy: "alice" }));
-    const b = runner.submit(request("web1-2026-01-01", ["etc"], { requestedBy: "bob" }));
-    const c = runner.submit(request("web1-2026-01-01", ["etc/motd"], { requestedBy: "alice" }));
+    const a = runner.submit(...request("web1-2026-01-01", ["var"], { requestedBy: "alice" }));
+    const b = runner.submit(...request("web1-2026-01-01", ["etc"], { requestedBy: "bob" }));
+    const c = runner.submit(...request("web1-2026-01-01", ["etc/motd"], { requestedBy: "alice" }));
     expect([getJob(db, a.id)!.state, getJob(db, b.id)!.state, getJob(db, c.id)!.state]).toEqual(["running", "running", "queued"]);
     await runner.whenIdle();
     for (const j of [a, b, c]) expect(getJob(db, j.id)!.state).toBe("succeeded");
     expect(getJob(db, c.id)!.startedAt!).toBeGreaterThanOrEqual(Math.min(getJob(db, a.id)!.finishedAt!, getJob(db, b.id)!.finishedAt!));
   });
 
+  it("fails a queued row this process was not given (no repo target, no checked paths) instead of resolving it again", async () => {
+    const db = openMemoryDatabase();
+    const runner = runnerFor(db, repo, path.join(work, "r-foreign"), 1);
+    // A row as another process would have left it: only the stored fields, none of the request layer's source.
+    const row = insertJob(db, { ...request("web1-2026-01-01", ["etc/motd"])[0], paths: [encodePathParam(Buffer.from("etc/motd"))], destinationFor: (id) => path.join(work, "r-foreign", `job-${id}`) });
+    runner.pump();
+    const done = await finished(runner, db, row.id);
+    expect(done.state).toBe("failed");
+    expect(done.error).toBe(`Restore job ${row.id} was not submitted to this dashboard process; retry it.`);
+  });
+
   it("cancels a queued job at once, and retries it as a new job with the same inputs", async () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "r7"), 1);
-    const a = runner.submit(request("web1-2026-01-01", ["var"]));
-    const b = runner.submit(request("web1-2026-01-01", ["etc/motd"], { stripComponents: 1 }));
+    const a = runner.submit(...request("web1-2026-01-01", ["var"]));
+    const b = runner.submit(...request("web1-2026-01-01", ["etc/motd"], { stripComponents: 1 }));
     const cancelled = await runner.cancel(b.id, "bob");
     expect(cancelled.state).toBe("cancelled");
     await runner.whenIdle();
     expect(getJob(db, a.id)!.state).toBe("succeeded");
-    const again = runner.retry(b.id, "carol");
+    const again = runner.retry(b.id, request("web1-2026-01-01", ["etc/motd"])[1], "carol");
     expect(again.retryOf).toBe(b.id);
     expect(again.paths).toEqual(b.paths);
     const done = await finished(runner, db, again.id);
     expect(done.state, done.error ?? "").toBe("succeeded");
     expect(await readFile(path.join(done.destination, "motd"), "utf8")).toBe("hello\n"); // strip-components 1
-    expect(() => runner.retry(a.id, "carol")).toThrow(/only failed, cancelled or interrupted/);
+    expect(() => runner.retry(a.id, request("web1-2026-01-01", ["var"])[1], "carol")).toThrow(/only failed, cancelled or interrupted/);
   });
 
   it("restores while a backup holds the repository lock (borg with-lock), thanks to --bypass-lock", async () => {
@@ -228,7 +237,7 @@ t.close()`;
       await waitFor("the repo lock", async () => ((await readdir(repo.location)).includes("lock.exclusive") ? true : undefined));
       const db = openMemoryDatabase();
       const runner = runnerFor(db, repo, path.join(work, "r8"));
-      const job = runner.submit(request("web1-2026-01-01", ["etc/motd"]));
+      const job = runner.submit(...request("web1-2026-01-01", ["etc/motd"]));
       const done = await finished(runner, db, job.id);
       expect(done.state, done.error ?? "").toBe("succeeded");
       expect(holder.exitCode).toBeNull(); // the "backup" still holds its lock, undisturbed
@@ -246,6 +255,7 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
 
   beforeAll(async () => {
     repo = await makeTempRepo({ encryption: "none" });
+    currentTarget = repo.target;
     work = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-restore-big-"));
     // Incompressible data, several files, so extract takes seconds and reports progress on the way.
     const files: SourceEntry[] = [];
@@ -261,7 +271,7 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
   it("cancels a running restore: borg's process group is gone, state cancelled, partial files said", async () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "c1"));
-    const job = runner.submit(request("big", ["big"]));
+    const job = runner.submit(...request("big", ["big"]));
     const pid = await waitFor("extract progress", async () => {
       const j = getJob(db, job.id)!;
       return j.pid && j.bytesDone > 0 ? j.pid : undefined;
@@ -278,7 +288,7 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
   it("marks a job interrupted after the dashboard was SIGKILLed mid-restore, and stops the orphaned borg", async () => {
     const dataDir = path.join(work, "k1");
     await mkdir(dataDir, { recursive: true });
-    const spec = { dataDir, restoreRoot: path.join(dataDir, "restores"), target: repo.target, borg: repo.opts, request: request("big", ["big"]) };
+    const spec = { dataDir, restoreRoot: path.join(dataDir, "restores"), target: repo.target, borg: repo.opts, request: request("big", ["big"]).map((part) => ("paths" in part ? { ...part, paths: part.paths.map(encodePathParam) } : part)) };
     // One process (tsx as a loader, not its CLI, which would run the script in a second process).
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/integration/restoreChild.ts"), JSON.stringify(spec)], {
       cwd: ROOT,
@@ -294,14 +304,14 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
       await new Promise((r) => child.once("exit", r));
       expect(existsSync(`/proc/${pid}`)).toBe(true); // borg outlived the dashboard
 
-      const runner = new RestoreRunner({ db, config: configFor(dataDir, spec.restoreRoot), borg: repo.opts, resolveTarget: async () => repo.target });
+      const runner = new RestoreRunner({ db, config: configFor(dataDir, spec.restoreRoot), borg: repo.opts });
       expect(await runner.recoverInterrupted()).toBe(1);
       const job = getJob(db, 1)!;
       expect(job.state, job.error ?? "").toBe("interrupted");
       expect(job.error).toMatch(/stopped while this job was running.*was still running and was stopped/);
       await waitFor("the orphan to exit", async () => (existsSync(`/proc/${pid}`) ? undefined : true), 15_000);
       // Retry works on the same database.
-      const again = runner.retry(1, "alice");
+      const again = runner.retry(1, request("big", ["big"])[1], "alice");
       const done = await finished(runner, db, again.id);
       expect(done.state, done.error ?? "").toBe("succeeded");
     } finally {
@@ -317,6 +327,7 @@ describe.skipIf(SKIP_OUTSIDE_CI && process.getuid?.() !== 0)("restore into a ful
 
   beforeAll(async () => {
     repo = await makeTempRepo({ encryption: "none" });
+    currentTarget = repo.target;
     await repo.addArchive("fill", { files: [{ path: "big.bin", content: randomBytes(6 * 1024 * 1024) }, { path: "small.txt", content: "small" }] });
     mountPoint = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-tmpfs-"));
     const mounted = await run("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", mountPoint]);
@@ -334,12 +345,12 @@ describe.skipIf(SKIP_OUTSIDE_CI && process.getuid?.() !== 0)("restore into a ful
   it("fails the job with a clear 'no space left' message; the next job works", async () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, mountPoint);
-    const job = runner.submit(request("fill", ["big.bin"]));
+    const job = runner.submit(...request("fill", ["big.bin"]));
     const done = await finished(runner, db, job.id);
     expect(done.state).toBe("failed");
     expect(done.error).toMatch(/No space left on device/);
     await rm(done.destination, { recursive: true, force: true }); // the operator frees space
-    const next = runner.submit(request("fill", ["small.txt"]));
+    const next = runner.submit(...request("fill", ["small.txt"]));
     const ok = await finished(runner, db, next.id);
     expect(ok.state, ok.error ?? "").toBe("succeeded");
     expect(await readFile(path.join(ok.destination, "small.txt"), "utf8")).toBe("small");

@@ -4,11 +4,14 @@
  */
 import { configSchema } from "@/lib/config/schema";
 import { openDatabase } from "@/lib/db";
-import { RestoreRunner, type RestoreRequest } from "@/lib/restore/runner";
+import { decodePathParam } from "@/lib/archives/pathParam";
+import { RestoreRunner, type RestoreSubmission } from "@/lib/restore/runner";
 import type { BorgCallOptions, BorgTarget } from "@/lib/borg";
 
-const spec = JSON.parse(process.argv[2]!) as { dataDir: string; restoreRoot: string; target: BorgTarget; borg: BorgCallOptions; request: RestoreRequest };
+const spec = JSON.parse(process.argv[2]!) as { dataDir: string; restoreRoot: string; target: BorgTarget; borg: BorgCallOptions; request: [RestoreSubmission, { target: BorgTarget; paths: string[] }] };
 const config = configSchema.parse({ dataDir: spec.dataDir, sites: [{ name: "onsite", root: spec.dataDir, discover: false }], restore: { root: spec.restoreRoot } });
-const runner = new RestoreRunner({ db: openDatabase(spec.dataDir), config, borg: spec.borg, resolveTarget: async () => spec.target, progressIntervalMs: 100 });
-runner.submit(spec.request);
+const runner = new RestoreRunner({ db: openDatabase(spec.dataDir), config, borg: spec.borg, progressIntervalMs: 100 });
+// Paths travel pathParam-encoded through argv (JSON has no bytes).
+const [submission, source] = spec.request;
+runner.submit(submission, { target: source.target, paths: source.paths.map((p) => decodePathParam(p)!) });
 setInterval(() => {}, 60_000);

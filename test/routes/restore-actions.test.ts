@@ -26,8 +26,8 @@ import { addUser } from "@/lib/auth/users";
 import { setCurrentConfig } from "@/lib/config/current";
 import { configSchema } from "@/lib/config/schema";
 import { openMemoryDatabase, type Db } from "@/lib/db";
-import { RestoreRunner, setRestoreRunner } from "@/lib/restore/runner";
-import { getJob } from "@/lib/restore/store";
+import { RestoreRunner, setRestoreRunner, type RestoreSource } from "@/lib/restore/runner";
+import { getJob, type RestoreJob } from "@/lib/restore/store";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
 
 process.env.__NEXT_EXPERIMENTAL_AUTH_INTERRUPTS = "true";
@@ -96,6 +96,20 @@ afterAll(async () => {
 
 beforeEach(() => as(null));
 
+/** A runner whose jobs wait on a gate before they reach borg (the source is the one the action passed). */
+class GatedRunner extends RestoreRunner {
+  constructor(
+    private readonly gate: Promise<void>,
+    options: ConstructorParameters<typeof RestoreRunner>[0],
+  ) {
+    super(options);
+  }
+  protected override async sourceOf(job: RestoreJob): Promise<RestoreSource> {
+    await this.gate;
+    return super.sourceOf(job);
+  }
+}
+
 const lastAudit = () => queryAudit(db, { limit: 1 })[0]!;
 
 describe("startRestore", () => {
@@ -127,7 +141,7 @@ describe("startRestore", () => {
     expect(lastAudit()).toMatchObject({ username: "other", action: "archive:restore", host: "web1", outcome: "refused" });
     as("viewer");
     expect(await httpStatusOf(startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc/motd")] }))).toBe(403);
-    expect(lastAudit()).toMatchObject({ username: "viewer", action: "archive:restore", host: null, outcome: "refused" });
+    expect(lastAudit()).toMatchObject({ username: "viewer", action: "archive:restore", host: "web1", outcome: "refused" });
     as(null);
     expect(await httpStatusOf(startRestore({ host: "web1", site: "onsite", archive: ARCHIVE, paths: [p("etc/motd")] }))).toBe(401);
     as("viewer");
@@ -204,7 +218,7 @@ describe("cancelRestore and retryRestore", () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const config = configSchema.parse({ dataDir: repo.root, sites: [{ name: "onsite", root: repo.root, discover: false }], repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }], restore: { root: restoreRootDir, concurrency: 1 } });
-    const gated = new RestoreRunner({ db, config, borg: repo.opts, resolveTarget: async () => (await gate, repo.target) });
+    const gated = new GatedRunner(gate, { db, config, borg: repo.opts });
     setRestoreRunner(gated);
     try {
       as("op");
@@ -238,7 +252,7 @@ describe("cancelRestore and retryRestore", () => {
       repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
       restore: { root: restoreRootDir, concurrency: 1, maxOpenJobsPerUser: 2 },
     });
-    const gated = new RestoreRunner({ db, config, borg: repo.opts, resolveTarget: async () => (await gate, repo.target) });
+    const gated = new GatedRunner(gate, { db, config, borg: repo.opts });
     setRestoreRunner(gated);
     try {
       as("op");

@@ -13,7 +13,8 @@ import { database } from "@/lib/db/current";
 import { readBodyLimited } from "@/lib/http/body";
 import { alertsTokenConfig } from "@/lib/alerts/token";
 import { bearerMatches } from "@/lib/security/tokens";
-import { describeIssues, MAX_BODY_BYTES, webhookSchema } from "@/lib/alerts/webhook";
+import { MAX_BODY_BYTES, webhookSchema } from "@/lib/alerts/webhook";
+import { formatIssues } from "@/lib/validation";
 
 export const dynamic = "force-dynamic";
 
@@ -51,7 +52,7 @@ export async function POST(request: Request): Promise<Response> {
     return json({ error: "body is not valid JSON" }, 400);
   }
   const parsed = webhookSchema.safeParse(raw);
-  if (!parsed.success) return json({ error: "not an Alertmanager webhook payload (version 4)", issues: describeIssues(parsed.error) }, 400);
+  if (!parsed.success) return json({ error: "not an Alertmanager webhook payload (version 4)", issues: formatIssues(parsed.error, { root: "(body)" }) }, 400);
 
   const result = store.ingest(parsed.data, Date.now());
   return json({ status: "ok", ...result }, 200);

@@ -3,11 +3,10 @@
  * the request parameters they accept. Paths travel pathParam-encoded (lib/archives/pathParam.ts).
  */
 import { z } from "zod";
-import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
 import { getFleetState } from "@/lib/fleet/store";
 import type { ArchiveRef } from "../locate";
-import { archiveNameAcceptable } from "../locate";
-import { decodePathParam, displayPath, encodePathParam } from "../pathParam";
+import { archiveFieldsSchema, folderPathSchema } from "../params";
+import { displayPath, encodePathParam } from "../pathParam";
 import type { IndexStatus } from "./manager";
 import { SORT_KEYS, type IndexEntry } from "./reader";
 
@@ -99,29 +98,14 @@ export function statusJson(status: IndexStatus, expected: number | null): IndexS
 
 // --- request parameters ----------------------------------------------------------------------------
 
-/** Read first, on its own: the host is needed to authorise before anything else is parsed. */
-export const hostParamSchema = hostNameSchema;
-
-const pathParamSchema = z
-  .string()
-  .max(16_384)
-  .transform((value, ctx) => {
-    const bytes = decodePathParam(value.replace(/^\/+|\/+$/g, ""));
-    if (!bytes) {
-      ctx.addIssue({ code: "custom", message: "not a valid path" });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-
-export const archiveParamsSchema = z.object({
-  host: hostNameSchema,
-  site: siteNameSchema.optional(),
-  archive: z.string().min(1).max(1024).refine(archiveNameAcceptable, "not a valid archive name"),
-});
+/**
+ * Which archive (lib/archives/params.ts). index-status reads nothing else, but a `path` sent along
+ * (the browser's current folder) is checked like on every archive route: a ".." is bad input anywhere.
+ */
+export const archiveParamsSchema = archiveFieldsSchema.extend({ path: folderPathSchema.optional() });
 
 export const entriesParamsSchema = archiveParamsSchema.extend({
-  path: pathParamSchema.default(Buffer.alloc(0)),
+  path: folderPathSchema.default(Buffer.alloc(0)),
   sort: z.enum(SORT_KEYS).default("name"),
   order: z.enum(["asc", "desc"]).default("asc"),
   offset: z.coerce.number().int().min(0).max(100_000_000).default(0),

@@ -7,15 +7,13 @@
  *        repeated, format=tar) for selections too long for a URL (up to 10,000 paths)
  *
  * A single path that is not a regular file (a directory, a symlink) comes as a tar. Each request:
- * role check before reading input, zod validation, the host check, the archive resolved (unknown or
- * forged → 404), the paths looked up (missing → 404), then borg's output streamed with backpressure.
+ * role check before reading input, then the archive request layer (lib/archives/request.ts: host
+ * scope, zod validation, the archive resolved; bad input 400, unknown or forged → 404), the paths
+ * looked up (missing → 404), then borg's output streamed with backpressure.
  * Every download and every refusal is audited; a download's row is written when it ends, with the
  * outcome (ok, failed: borg error or the client went away) and the bytes sent.
  */
-import { audit, requestAddress } from "@/lib/audit/log";
-import { authorize, authorizeRole } from "@/lib/auth/guard";
-import type { Principal } from "@/lib/auth/policy";
-import { database } from "@/lib/db/current";
+import { authorizeRole } from "@/lib/auth/guard";
 import {
   auditPaths,
   baseName,
@@ -28,7 +26,8 @@ import {
   statusForBorgError,
   type DownloadRequest,
 } from "@/lib/archives/download";
-import { resolveArchive } from "@/lib/archives/locate";
+import { errorResponse as jsonError, openArchiveRequest, refusalResponse, type OpenedArchiveRequest } from "@/lib/archives/request";
+import { auditRequest } from "@/lib/audit/request";
 import { exportTar, extractToStdout, statArchivePaths } from "@/lib/borg";
 import { readBodyLimited } from "@/lib/http/body";
 
@@ -36,60 +35,30 @@ export const dynamic = "force-dynamic";
 
 const ACTION = "archive:download";
 
-const jsonError = (error: string, status: number, headers: Record<string, string> = {}) =>
-  Response.json({ error }, { status, headers: { "Cache-Control": "no-store", ...headers } });
-
-interface AuditContext {
-  request: Request;
-  principal: Principal;
-  host: string | null;
-  archive?: string;
-  paths?: string[];
-}
-
-function auditDownload(ctx: AuditContext, outcome: "ok" | "refused" | "failed", reason: string): void {
-  audit(database(), {
-    username: ctx.principal.username,
-    address: requestAddress(ctx.request),
-    action: ACTION,
-    host: ctx.host,
-    archive: ctx.archive ?? null,
-    paths: ctx.paths ?? null,
-    outcome,
-    reason,
-  });
-}
-
 /** The form body, or null when it is too large (reading stops at the limit). */
 async function readForm(request: Request): Promise<URLSearchParams | null> {
   const body = await readBodyLimited(request, MAX_FORM_BYTES);
   return body === null ? null : new URLSearchParams(body.toString("utf8"));
 }
 
-async function download(request: Request, principal: Principal, input: DownloadRequest): Promise<Response> {
-  await authorize(ACTION, input.host); // 401/403 (audited) when the host is out of scope
+async function download(request: Request, opened: OpenedArchiveRequest<DownloadRequest>): Promise<Response> {
+  const { input, ref } = opened;
   const paths = input.paths;
-  const ctx: AuditContext = { request, principal, host: input.host, archive: input.archive, paths: auditPaths(paths) };
-
-  const ref = await resolveArchive(input.host, input.site ?? null, input.archive, { signal: request.signal });
-  if (!ref) {
-    auditDownload(ctx, "refused", "unknown host, site or archive");
-    return jsonError("No such archive.", 404);
-  }
+  const auditDownload = (outcome: "ok" | "failed", reason: string) => void opened.audit({ outcome, reason });
 
   // What the paths are: missing ones are a 404 before any byte; a lone non-file becomes a tar.
   let items;
   try {
     items = await statArchivePaths(ref.target, ref.archive.name, paths, { signal: request.signal });
   } catch (err) {
-    auditDownload(ctx, "failed", errorMessage(err));
+    auditDownload("failed", errorMessage(err));
     return jsonError(errorMessage(err), statusForBorgError(err));
   }
   const found = new Map(items.map((item) => [item.pathBytes.toString("latin1"), item]));
   const missing = paths.filter((p) => !found.has(p.toString("latin1")));
   if (missing.length > 0) {
     const shown = auditPaths(missing.slice(0, 5)).join(", ");
-    auditDownload(ctx, "failed", `not in the archive: ${shown}`);
+    auditDownload("failed", `not in the archive: ${shown}`);
     return jsonError(`Not in the archive: ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ""}.`, 404);
   }
 
@@ -110,12 +79,12 @@ async function download(request: Request, principal: Principal, input: DownloadR
     started = await startDownloadStream(proc, (result) => {
       audited = true;
       const what = `${asFile ? "file" : "tar"}, ${result.bytes} bytes`;
-      if (result.outcome === "ok") auditDownload(ctx, "ok", what);
-      else auditDownload(ctx, "failed", `${result.reason} (${what} sent)`);
+      if (result.outcome === "ok") auditDownload("ok", what);
+      else auditDownload("failed", `${result.reason} (${what} sent)`);
     });
   } catch (err) {
     // A borg failure before the first byte was audited through onEnd; a failure to start borg was not.
-    if (!audited) auditDownload(ctx, "failed", errorMessage(err));
+    if (!audited) auditDownload("failed", errorMessage(err));
     return jsonError(errorMessage(err), statusForBorgError(err));
   }
 
@@ -133,22 +102,16 @@ async function download(request: Request, principal: Principal, input: DownloadR
 }
 
 async function handle(request: Request, readParams: () => Promise<URLSearchParams | null>): Promise<Response> {
-  const principal = await authorizeRole(ACTION); // before reading any input
+  // The role before reading any input (a POST body may be 16 MB); the host's scope in the request layer.
+  const principal = await authorizeRole(ACTION);
   const params = await readParams();
   if (params === null) {
-    auditDownload({ request, principal, host: null }, "refused", "request body too large");
+    await auditRequest({ username: principal.username, action: ACTION, outcome: "refused", reason: "request body too large" }, request);
     return jsonError(`The request is larger than ${MAX_FORM_BYTES} bytes.`, 413);
   }
-  const parsed = downloadRequestSchema.safeParse(downloadFields(params));
-  if (!parsed.success) {
-    const why = parsed.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.join(".") || "request"}: ${i.message}`)
-      .join("; ");
-    auditDownload({ request, principal, host: params.get("host") }, "refused", `invalid request: ${why}`);
-    return jsonError(`Invalid download request: ${why}`, 400);
-  }
-  return download(request, principal, parsed.data);
+  const opened = await openArchiveRequest(downloadFields(params), { surface: { kind: "route", request }, action: ACTION, schema: downloadRequestSchema, signal: request.signal });
+  if (!opened.ok) return refusalResponse(opened.refusal);
+  return download(request, opened);
 }
 
 export async function GET(request: Request): Promise<Response> {

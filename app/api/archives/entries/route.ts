@@ -2,7 +2,7 @@
  * GET /api/archives/entries?host&site&archive&path&sort&order&offset&limit — one page of a folder of an
  * archive, from its index; with `q`, a name search across the whole archive instead. While the index
  * is being built the answer holds what has arrived so far (status.state tells). Authorised per host
- * (archive:browse); refusals are audited by the guard. Browsing itself is audited once per archive
+ * (archive:browse) through lib/archives/request.ts; refusals are audited there. Browsing itself is audited once per archive
  * open, by the page, not per page of rows.
  */
 import { breadcrumbs, entriesParamsSchema, entryJson, expectedEntries, statusJson, type DirectoryJson, type SearchJson } from "@/lib/archives/index/api";
@@ -13,7 +13,7 @@ export const dynamic = "force-dynamic";
 const SEARCH_LIMIT = 500;
 
 export async function GET(request: Request): Promise<Response> {
-  const prepared = await prepareArchiveRequest(new URL(request.url), entriesParamsSchema);
+  const prepared = await prepareArchiveRequest(request, entriesParamsSchema);
   if (!prepared.ok) return prepared.response;
   const { params, ref, indexes } = prepared;
   const status = statusJson(indexes.open(ref), expectedEntries(ref));

@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { refreshHostAction } from "@/app/actions/refresh";
 import { AlertBanner } from "@/components/alerts/AlertBanner";
 import { RecentRuns } from "@/components/host/RecentRuns";
 import { RepoSection } from "@/components/host/RepoSection";
@@ -77,7 +76,7 @@ export default async function HostPage({ params }: { params: Params }) {
             </p>
           </div>
           {/* Refresh now (operators and admins): the server action re-reads this host's repos and checks the policy itself (app/actions/refresh.ts). */}
-          {can(principal, "host:refresh", host) ? <RefreshButton host={host} action={refreshHostAction} /> : null}
+          {can(principal, "host:refresh", host) ? <RefreshButton host={host} /> : null}
         </header>
       </div>
 

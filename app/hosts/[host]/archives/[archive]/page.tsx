@@ -1,15 +1,11 @@
 import { HostBreadcrumb } from "@/components/host/HostBreadcrumb";
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { ArchiveBrowser } from "@/components/archive/ArchiveBrowser";
 import { UtcTime } from "@/components/TimeAgo";
 import { expectedEntries, statusJson } from "@/lib/archives/index/api";
 import { getArchiveIndexes } from "@/lib/archives/index/runtime";
-import { resolveArchive } from "@/lib/archives/locate";
-import { decodePathParam } from "@/lib/archives/pathParam";
-import { auditRequest } from "@/lib/audit/request";
-import { requirePage, visibleFleetState } from "@/lib/auth/guard";
-import { siteNameSchema } from "@/lib/config/schema";
+import { archiveFieldsSchema, firstValue, folderPathSchema } from "@/lib/archives/params";
+import { openArchivePage } from "@/lib/archives/request";
 import { parseHostParam } from "../../host-param";
 
 export const dynamic = "force-dynamic";
@@ -25,7 +21,8 @@ function decodeSegment(raw: string): string | null {
   }
 }
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+/** The page's input: which archive, and the folder the browser opens at ("" for the top level). */
+const archivePageSchema = archiveFieldsSchema.extend({ path: folderPathSchema.optional() });
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { archive } = await params;
@@ -39,28 +36,22 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
  */
 export default async function ArchivePage({ params, searchParams }: { params: Params; searchParams: SearchParams }) {
   const raw = await params;
-  const host = parseHostParam(raw.host);
-  if (!host) notFound();
-  // Viewers and out-of-scope operators get the same 404 as an unknown host (audited by requirePage).
-  const principal = await requirePage("archive:browse", host);
-  // The host layout 404s a host fleet state does not know, but renders in parallel with this page:
-  // ask here too, so nothing is audited or indexed behind a 404.
-  if (!visibleFleetState(principal).repos.some((r) => r.host === host)) notFound();
   const query = await searchParams;
-  const archiveName = decodeSegment(raw.archive);
-  const siteParam = first(query.site);
-  const site = siteParam ? siteNameSchema.safeParse(siteParam) : null;
-  if (!archiveName || (site && !site.success)) notFound();
-  const ref = await resolveArchive(host, site?.data ?? null, archiveName);
-  if (!ref) notFound();
-
-  await auditRequest({ username: principal.username, action: "archive:browse", host, archive: ref.archive.name, outcome: "ok" });
+  // Access (viewers and out-of-scope operators get the same 404 as an unknown host), input, the archive
+  // resolved, refusals audited: the archive request layer (lib/archives/request.ts).
+  const opened = await openArchivePage(
+    { host: parseHostParam(raw.host) ?? raw.host, site: firstValue(query.site), archive: decodeSegment(raw.archive), path: firstValue(query.path) },
+    { action: "archive:browse", schema: archivePageSchema },
+  );
+  const { ref, input } = opened;
+  const host = ref.host;
+  // This page render is the archive open that the audit log records (the row API calls are not).
+  await opened.audit({ outcome: "ok", reason: null, paths: null });
 
   const indexes = getArchiveIndexes();
   const status = indexes ? statusJson(indexes.open(ref), expectedEntries(ref)) : null;
-  const pathParam = first(query.path) ?? "";
-  const initialPath = decodePathParam(pathParam.replace(/^\/+|\/+$/g, "")) ? pathParam.replace(/^\/+|\/+$/g, "") : "";
-  const q = (first(query.q) ?? "").slice(0, 256);
+  const initialPath = input.path?.length ? String(firstValue(query.path)).replace(/^\/+|\/+$/g, "") : "";
+  const q = String(firstValue(query.q) ?? "").slice(0, 256);
 
   return (
     <main className="mx-auto max-w-7xl space-y-4 px-4 py-6 sm:px-6">

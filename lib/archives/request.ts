@@ -3,7 +3,8 @@
  * its request here, so the decision is made once, in this order:
  *
  *   1. who: the role, and the host's scope (the host is the one input read before that). Refusals are
- *      the guard's (lib/auth/guard.ts): 401/403 for routes and actions, 404 for pages, audited there.
+ *      the guard's (lib/auth/guard.ts): 401/403 for routes and actions, 404 for pages, audited there;
+ *      for the automation API (its token already checked), 403 or 404 as a value, audited here.
  *   2. what: the rest of the input, validated with the surface's zod schema (built from params.ts, where
  *      paths are decoded and checked); bad input → 400 "Invalid request: …", audited.
  *   3. which archive: resolved against the configured repos (lib/archives/locate.ts); a forged or
@@ -21,18 +22,23 @@ import { actionFailed, type ActionResult } from "@/lib/actionResult";
 import { auditRequest } from "@/lib/audit/request";
 import type { Outcome } from "@/lib/audit/log";
 import { authorize, authorizeRole, requirePage } from "@/lib/auth/guard";
-import type { Action, Principal } from "@/lib/auth/policy";
+import { can, refusalReason, roleAllows, type Action, type Principal } from "@/lib/auth/policy";
 import { hostNameSchema } from "@/lib/config/schema";
 import { formatIssues } from "@/lib/validation";
 import { resolveArchive, type ArchiveRef } from "./locate";
 import type { ArchiveFields } from "./params";
 import { displayPath } from "./pathParam";
 
-/** Where the request came in: decides only how the guard refuses and how the client address is read. */
-export type ArchiveSurface = { kind: "route"; request: Request } | { kind: "action" } | { kind: "page" };
+/**
+ * Where the request came in: decides only how the guard refuses and how the client address is read.
+ * The automation API (lib/api) has authenticated its token already: its principal is checked with the
+ * same policy here, and a refusal comes back as a value (403, or 404 for a host outside the scope)
+ * instead of Next's 401/403 pages.
+ */
+export type ArchiveSurface = { kind: "route"; request: Request } | { kind: "action" } | { kind: "page" } | { kind: "api"; request: Request; principal: Principal };
 
 export interface Refusal {
-  status: 400 | 404;
+  status: 400 | 403 | 404;
   message: string;
 }
 
@@ -81,16 +87,30 @@ function auditedPaths(input: unknown): string[] | null {
   return shown.length > 0 ? shown.slice(0, AUDITED_PATHS) : null;
 }
 
-async function checkAccess(surface: ArchiveSurface, action: Action, host: string | null): Promise<Principal> {
+async function checkAccess(surface: ArchiveSurface, action: Action, host: string | null): Promise<Principal | { refusal: Refusal; reason: string }> {
   if (surface.kind === "page") return host === null ? requirePage(action) : requirePage(action, host);
+  if (surface.kind === "api") {
+    const { principal } = surface;
+    const allowed = host === null ? roleAllows(principal, action) : can(principal, action, host);
+    if (allowed) return principal;
+    const reason = refusalReason(principal, action, host ?? undefined);
+    // A host outside the scope does not exist for this caller (like a host page); a role that may never do this is a 403.
+    return roleAllows(principal, action) ? { refusal: { status: 404, message: "No such archive." }, reason } : { refusal: { status: 403, message: `A ${principal.role} may not ${action}.` }, reason };
+  }
   return host === null ? authorizeRole(action) : authorize(action, host);
 }
 
 /** Opens an archive request (see the module comment); never throws for bad input, only the guard does. */
 export async function openArchiveRequest<S extends z.ZodType<ArchiveFields>>(raw: Record<string, unknown>, options: ArchiveRequestOptions<S>): Promise<ArchiveRequest<z.output<S>>> {
   const host = hostNameSchema.safeParse(raw.host);
-  const principal = await checkAccess(options.surface, options.action, host.success ? host.data : null);
-  const request = options.surface.kind === "route" ? options.surface.request : undefined;
+  const access = await checkAccess(options.surface, options.action, host.success ? host.data : null);
+  const request = options.surface.kind === "route" || options.surface.kind === "api" ? options.surface.request : undefined;
+  if ("refusal" in access) {
+    const principal = (options.surface as { principal: Principal }).principal;
+    await auditRequest({ username: principal.username, action: options.auditAction ?? options.action, host: host.success ? host.data : null, outcome: "refused", reason: access.reason }, request);
+    return { ok: false, principal, refusal: access.refusal };
+  }
+  const principal = access;
   const write = (entry: { host: string | null; archive: string | null; paths: string[] | null; outcome: Outcome; reason: string | null }) =>
     auditRequest({ username: principal.username, action: options.auditAction ?? options.action, ...entry }, request);
   const refuse = async (status: Refusal["status"], message: string, entry: { host: string | null; archive: string | null; paths: string[] | null; reason: string }): Promise<ArchiveRequest<z.output<S>>> => {

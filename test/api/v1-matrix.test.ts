@@ -73,8 +73,9 @@ const MATRIX: [string, string, Record<string, string>, [number, number, number]]
 ];
 
 describe("/api/v1 access matrix", () => {
-  it("covers every endpoint", () => {
-    expect(new Set(MATRIX.map(([id]) => id))).toEqual(new Set(ENDPOINTS.map((e) => e.id)));
+  it("covers every read endpoint (the POST ones: v1-restores.test.ts, on a real borg repo)", () => {
+    expect(new Set(MATRIX.map(([id]) => id))).toEqual(new Set(ENDPOINTS.filter((e) => e.method === "GET").map((e) => e.id)));
+    expect(ENDPOINTS.filter((e) => e.method === "POST").map((e) => e.id)).toEqual(["startRestore", "cancelRestore"]);
   });
 
   for (const [operationId, rawPath, rawParams, [adminStatus, operatorStatus, viewerStatus]] of MATRIX) {

@@ -3,6 +3,6 @@ import type { Endpoint } from "../endpoint";
 import { listAlerts } from "./alerts";
 import { listAudit } from "./audit";
 import { fleetSummary, getHost, listHosts, listSites } from "./fleet";
-import { getRestore, listRestores } from "./restores";
+import { cancelRestore, getRestore, listRestores, startRestore } from "./restores";
 
-export const ENDPOINTS = [fleetSummary, listHosts, getHost, listSites, listAlerts, listRestores, getRestore, listAudit] as unknown as readonly Endpoint[];
+export const ENDPOINTS = [fleetSummary, listHosts, getHost, listSites, listAlerts, listRestores, startRestore, getRestore, cancelRestore, listAudit] as unknown as readonly Endpoint[];

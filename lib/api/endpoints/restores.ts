@@ -1,7 +1,10 @@
 /** Restore jobs: list and read (with progress) the jobs of hosts in the token's scope. */
 import { z } from "zod";
+import { openArchiveRequest } from "@/lib/archives/request";
+import { requestClientAddress } from "@/lib/audit/request";
 import { can } from "@/lib/auth/policy";
 import { database } from "@/lib/db/current";
+import { cancelJob, restoreRequestSchema, submitRestore } from "@/lib/restore/requests";
 import { RESTORE_STATES, getJob, listJobs, type RestoreJob } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 import { authorizeApi } from "../auth";
@@ -80,5 +83,52 @@ export const getRestore = defineEndpoint({
     // A job of a host outside the scope does not exist for this token (audited refusal).
     const refused = await authorizeApi(request, caller, "archive:restore", job.host, notFound);
     return refused ?? apiJob(job);
+  },
+});
+
+export const startRestore = defineEndpoint({
+  id: "startRestore",
+  method: "POST",
+  path: "/restores",
+  tag: "restores",
+  summary: "Start a restore job: extract paths of an archive into a new directory on the dashboard host",
+  description:
+    "The same request as the archive browser's Restore button: the host must be in the token's scope, the archive must exist (else 404), the paths are checked (relative, no ..). The job runs in the background: poll GET /restores/{id} until its state is final.",
+  action: "archive:restore",
+  body: restoreRequestSchema,
+  bodyCheckedByHandler: true,
+  status: 202,
+  errors: [404, 409, 503],
+  response: restoreJobSchema,
+  async handle({ request, caller, body }) {
+    const raw = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const opened = await openArchiveRequest(raw, { surface: { kind: "api", request, principal: caller.principal }, action: "archive:restore", schema: restoreRequestSchema });
+    if (!opened.ok) return problem(opened.refusal.status, opened.refusal.message);
+    const submitted = await submitRestore(opened, await requestClientAddress(request));
+    // Refused by the runner (the per-user limit of open jobs) or no runner at all.
+    if (!submitted.ok) return problem(submitted.message.startsWith("Restores are not available") ? 503 : 409, submitted.message);
+    return apiJob(submitted.job);
+  },
+});
+
+export const cancelRestore = defineEndpoint({
+  id: "cancelRestore",
+  method: "POST",
+  path: "/restores/{id}/cancel",
+  tag: "restores",
+  summary: "Cancel a queued or running restore job (borg is stopped, the partial files stay in the job's directory)",
+  action: "archive:restore",
+  params: jobIdParams,
+  errors: [409, 503],
+  response: restoreJobSchema,
+  async handle({ request, caller, params }) {
+    const job = getJob(database(), params.id);
+    const notFound = `No restore job ${params.id}.`;
+    if (!job) return problem(404, notFound);
+    const refused = await authorizeApi(request, caller, "archive:restore", job.host, notFound);
+    if (refused) return refused;
+    const cancelled = await cancelJob(job.id, caller.principal.username, await requestClientAddress(request));
+    if (!cancelled.ok) return problem(cancelled.message.startsWith("Restores are not available") ? 503 : 409, cancelled.message);
+    return apiJob(cancelled.job);
   },
 });

@@ -7,7 +7,7 @@ import { database } from "@/lib/db/current";
 import { cancelJob, restoreRequestSchema, submitRestore } from "@/lib/restore/requests";
 import { RESTORE_STATES, getJob, listJobs, type RestoreJob } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
-import { authorizeApi } from "../auth";
+import { authorizeApi, type ApiCaller } from "../auth";
 import { defineEndpoint } from "../endpoint";
 import { problem } from "../problem";
 import { decodeCursor, encodeCursor, pageQuerySchema, pageSchema } from "../pagination";
@@ -46,6 +46,14 @@ export function apiJob(job: RestoreJob): z.output<typeof restoreJobSchema> {
   return view;
 }
 
+/** The stored job, or the 404 to answer: unknown, or (audited) of a host outside the token's scope. */
+async function jobInScope(request: Request, caller: ApiCaller, id: number): Promise<RestoreJob | Response> {
+  const job = getJob(database(), id);
+  const notFound = `No restore job ${id}.`;
+  if (!job) return problem(404, notFound);
+  return (await authorizeApi(request, caller, "archive:restore", job.host, notFound)) ?? job;
+}
+
 const jobIdParams = z.object({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe("Restore job id") });
 
 export const listRestores = defineEndpoint({
@@ -77,12 +85,8 @@ export const getRestore = defineEndpoint({
   params: jobIdParams,
   response: restoreJobSchema,
   async handle({ request, caller, params }) {
-    const job = getJob(database(), params.id);
-    const notFound = `No restore job ${params.id}.`;
-    if (!job) return problem(404, notFound);
-    // A job of a host outside the scope does not exist for this token (audited refusal).
-    const refused = await authorizeApi(request, caller, "archive:restore", job.host, notFound);
-    return refused ?? apiJob(job);
+    const job = await jobInScope(request, caller, params.id);
+    return job instanceof Response ? job : apiJob(job);
   },
 });
 
@@ -122,11 +126,8 @@ export const cancelRestore = defineEndpoint({
   errors: [409, 503],
   response: restoreJobSchema,
   async handle({ request, caller, params }) {
-    const job = getJob(database(), params.id);
-    const notFound = `No restore job ${params.id}.`;
-    if (!job) return problem(404, notFound);
-    const refused = await authorizeApi(request, caller, "archive:restore", job.host, notFound);
-    if (refused) return refused;
+    const job = await jobInScope(request, caller, params.id);
+    if (job instanceof Response) return job;
     const cancelled = await cancelJob(job.id, caller.principal.username, await requestClientAddress(request));
     if (!cancelled.ok) return problem(cancelled.message.startsWith("Restores are not available") ? 503 : 409, cancelled.message);
     return apiJob(cancelled.job);

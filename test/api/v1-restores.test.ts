@@ -23,7 +23,7 @@ const ARCHIVE = "web-01-2026-12-01T03:00";
 let repo: TempRepo;
 let db: Db;
 let restoreRoot: string;
-const tokens: Record<string, string> = {};
+const tokens: Record<"admin" | "operator" | "dbOperator" | "viewer" | "revoked", string> = { admin: "", operator: "", dbOperator: "", viewer: "", revoked: "" };
 
 beforeAll(async () => {
   repo = await makeTempRepo();
@@ -114,7 +114,7 @@ describe("POST /api/v1/restores", () => {
   for (const [caller, body, expected] of CASES) {
     it(`${caller} ${JSON.stringify(body)} → ${expected}, refusals audited`, async () => {
       const before = refused();
-      const result = await start(caller === "missing" ? undefined : tokens[caller], body);
+      const result = await start(caller === "missing" ? undefined : tokens[caller as keyof typeof tokens], body);
       expect(result.status).toBe(expected);
       expect(refused() - before).toBe(expected === 202 ? 0 : 1);
       if (expected !== 202) expect(result.body).toMatchObject({ status: expected, title: expect.any(String) });

@@ -44,6 +44,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                     </NavLink>
                   ) : null}
                   {can(principal, "users:manage") ? <NavLink href="/admin/users">Users</NavLink> : null}
+                  {can(principal, "users:manage") ? <NavLink href="/admin/tokens">API tokens</NavLink> : null}
                   {can(principal, "audit:read") ? <NavLink href="/admin/audit">Audit log</NavLink> : null}
                 </nav>
                 {principal.via === "sso" ? (

@@ -8,7 +8,7 @@
  *
  * The token is printed once by `create` and cannot be shown again (only its hash is stored).
  */
-import { createToken, listTokens, MAX_TOKEN_LIFETIME_SECONDS, revokeToken, TokenError, DEFAULT_TOKEN_LIFETIME_SECONDS } from "../lib/auth/apiTokens";
+import { createToken, DEFAULT_TOKEN_LIFETIME_SECONDS, listTokens, MAX_TOKEN_LIFETIME_SECONDS, revokeToken, TokenError, tokenState } from "../lib/auth/apiTokens";
 import { isRole } from "../lib/auth/policy";
 import { ConfigError } from "../lib/config/load";
 import { parseDurationSeconds } from "../lib/config/duration";
@@ -57,7 +57,7 @@ export function runTokens(argv: string[], out: (s: string) => void = (s) => proc
     }
     case "list":
       for (const t of listTokens(db)) {
-        const state = t.revokedAt !== null ? `revoked ${iso(t.revokedAt)}` : t.expiresAt <= now ? "expired" : "active";
+        const state = tokenState(t, now) === "revoked" ? `revoked ${iso(t.revokedAt)}` : tokenState(t, now);
         out(`${t.name}\t${t.role}\t${t.hosts.join(",")}\texpires ${iso(t.expiresAt)}\tlast used ${iso(t.lastUsedAt)}\t${state}\n`);
       }
       return 0;

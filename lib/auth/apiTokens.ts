@@ -72,6 +72,11 @@ const sha256 = (value: string) => createHash("sha256").update(value, "utf8").dig
 /** The actor name a token's requests are audited and authorised as. */
 export const tokenActor = (name: string) => `token ${name}`;
 
+/** What a token is at `now`: usable, past its expiry, or revoked. */
+export function tokenState(token: Pick<ApiToken, "revokedAt" | "expiresAt">, now: number): "active" | "expired" | "revoked" {
+  return token.revokedAt !== null ? "revoked" : token.expiresAt <= now ? "expired" : "active";
+}
+
 export function listTokens(db: Db): ApiToken[] {
   return (db.prepare("SELECT * FROM api_tokens ORDER BY name").all() as TokenRow[]).map(fromRow);
 }

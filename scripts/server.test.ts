@@ -35,8 +35,27 @@ describe("scrubRequestHeaders", () => {
       ["X-Forwarded-For", "127.0.0.1"],
     ]);
     scrubRequestHeaders(req, trust);
-    expect(req.headers).toEqual({ host: "dash", "x-forwarded-for": "127.0.0.1", "x-borg-fleet-peer": "192.0.2.5" });
-    expect(req.rawHeaders).toEqual(["Host", "dash", "X-Forwarded-For", "127.0.0.1", "x-borg-fleet-peer", "192.0.2.5"]);
+    // The untrusted peer's X-Forwarded-For goes too (next test).
+    expect(req.headers).toEqual({ host: "dash", "x-borg-fleet-peer": "192.0.2.5" });
+    expect(req.rawHeaders).toEqual(["Host", "dash", "x-borg-fleet-peer", "192.0.2.5"]);
+  });
+
+  it("removes every forwarding header an untrusted peer sends, so neither the app nor Next.js sees it", () => {
+    const forged: [string, string][] = [
+      ["X-Forwarded-Host", "evil.example"],
+      ["X-Forwarded-Proto", "https"],
+      ["X-Forwarded-For", "10.9.9.9"],
+      ["X-Forwarded-Port", "443"],
+      ["Forwarded", "for=10.9.9.9;proto=https;host=evil.example"],
+    ];
+    const req = request("127.0.0.2", [["Host", "dash"], ["Origin", "http://evil.example"], ...forged]);
+    scrubRequestHeaders(req, trust);
+    expect(req.headers).toEqual({ host: "dash", origin: "http://evil.example", "x-borg-fleet-peer": "127.0.0.2" });
+    expect(req.rawHeaders).toEqual(["Host", "dash", "Origin", "http://evil.example", "x-borg-fleet-peer", "127.0.0.2"]);
+    // The same headers from the trusted proxy are its to set.
+    const fromProxy = request("127.0.0.1", [["Host", "dash"], ...forged]);
+    scrubRequestHeaders(fromProxy, trust);
+    expect(fromProxy.headers).toMatchObject({ "x-forwarded-host": "evil.example", "x-forwarded-proto": "https", forwarded: "for=10.9.9.9;proto=https;host=evil.example" });
   });
 
   it("removes SSO headers from an untrusted peer and leaves a note for the app", () => {

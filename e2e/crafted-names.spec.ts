@@ -15,12 +15,12 @@ import { execFileSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { actionId, credential, signIn } from "./auth";
 import { copyDemoDashboard } from "./demoCopy";
 import { DEMO_DIR } from "./demoFleet";
+import { freePort } from "../test/fixtures/processes";
 import { getJson, ROOT, spawnGroup, stopGroup, waitFor } from "./stack";
 
 const DIR = path.resolve(ROOT, ".test-tmp/e2e-crafted");
@@ -57,13 +57,6 @@ function write(relative: string, content: string): void {
 const create = (archive: string) =>
   execFileSync("borg", ["create", "--", `${repo()}::${archive}`, "."], { cwd: path.join(DIR, "src"), env: borgEnv(), stdio: "pipe" });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port: p } = s.address() as net.AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return p;
-}
 
 test.describe.configure({ mode: "serial" });
 

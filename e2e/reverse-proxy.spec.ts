@@ -27,6 +27,7 @@ import { auditLogOf, copyDemoDashboard } from "./demoCopy";
 import { actionId, actionRequest, credential, signIn } from "./auth";
 import { borgArchiveNames, DEMO_DIR, EXPECTED_REPOS } from "./demoFleet";
 import { E2E_PORTS } from "./ports";
+import { freePort } from "../test/fixtures/processes";
 import { getJson, ROOT, spawnGroup, stopGroup, waitFor } from "./stack";
 
 const DIR = path.resolve(ROOT, ".test-tmp/e2e-proxy");
@@ -95,14 +96,6 @@ function postAction(target: "direct" | "nginx" | "sso-nginx", pathname: string, 
 
 const { since: auditSince, lastId: lastAuditId } = auditLogOf(path.join(DIR, "data"));
 
-/** A free loopback port (closed again; nginx binds it a moment later). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The template with its ${VARIABLES} filled in, as envsubst (and the nginx image) would; anything left unfilled fails. */
 function renderTemplate(values: Record<string, string>): string {

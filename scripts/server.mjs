@@ -108,6 +108,13 @@ export function scrubRequestHeaders(req, { isTrusted, ssoHeaders }) {
   req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);
 }
 
+/** http://<host>:<port> of this server as seen from itself (a wildcard address → loopback). Exported for the unit test. */
+export function selfOrigin(hostname, port) {
+  if (!hostname || hostname === "0.0.0.0") return `http://127.0.0.1:${port}`;
+  if (hostname === "::" || hostname === "[::]") return `http://[::1]:${port}`;
+  return `http://${hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname}:${port}`;
+}
+
 /** In the container image the standalone output has no next.config.ts: use the config the build recorded. */
 function standaloneConfigIfNeeded(dir) {
   const hasConfigFile = ["next.config.ts", "next.config.mjs", "next.config.js"].some((f) => fs.existsSync(path.join(dir, f)));
@@ -129,6 +136,11 @@ async function main() {
   const server = http.createServer();
   const keepAlive = Number.parseInt(process.env.KEEP_ALIVE_TIMEOUT ?? "", 10);
   if (Number.isFinite(keepAlive) && keepAlive >= 0) server.keepAliveTimeout = keepAlive;
+  // Where Next.js fetches itself (a server action's redirect target, an action forwarded to the page
+  // that owns it). `next start` sets this; without it Next builds the URL from the request, scheme
+  // included, and behind a TLS proxy (X-Forwarded-Proto: https) fetches https:// from this plain-http
+  // port and fails. Always this server, over http, on loopback when it listens on every address.
+  process.env.__NEXT_PRIVATE_ORIGIN = selfOrigin(hostname, port);
   const app = next({ dev: false, dir: ROOT, hostname: hostname ?? "localhost", port, httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();

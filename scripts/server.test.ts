@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cidrMatcher } from "../lib/net/proxyTrust.mjs";
-import { scrubRequestHeaders } from "./server.mjs";
+import { scrubRequestHeaders, selfOrigin } from "./server.mjs";
 
 interface FakeRequest {
   headers: Record<string, string>;
@@ -82,6 +82,17 @@ describe("scrubRequestHeaders", () => {
     const req = request(undefined, [["X-Forwarded-User", "alice"]]);
     scrubRequestHeaders(req, trust);
     expect(req.headers).toEqual({ "x-borg-fleet-sso-untrusted": "x-forwarded-user" });
+  });
+});
+
+describe("selfOrigin", () => {
+  it("is plain http on the address the server listens on, loopback for a wildcard", () => {
+    expect(selfOrigin("127.0.0.1", 3000)).toBe("http://127.0.0.1:3000");
+    expect(selfOrigin(undefined, 3000)).toBe("http://127.0.0.1:3000");
+    expect(selfOrigin("0.0.0.0", 3000)).toBe("http://127.0.0.1:3000");
+    expect(selfOrigin("::", 3000)).toBe("http://[::1]:3000");
+    expect(selfOrigin("::1", 3000)).toBe("http://[::1]:3000");
+    expect(selfOrigin("dash.internal", 8080)).toBe("http://dash.internal:8080");
   });
 });
 

@@ -912,7 +912,7 @@ describe("docker-compose and images", () => {
     expect(env.BORG_FLEET_UPSTREAM).toBe("dashboard:3000");
     const config = parseConfig(read("deploy/docker/fleet.yml"), "/etc/borg-fleet/fleet.yml");
     const address = (YAML.parse(read("docker-compose.yml")) as { services: { nginx: { networks: { default: { ipv4_address: string } } } } }).services.nginx.networks.default.ipv4_address;
-    expect(config.trustedProxies).toEqual([`${address}/32`]);
+    expect(config.trustedProxies).toEqual([`${address}/32`, "127.0.0.1/32"]);
     expect(config.sso.trustedProxies).toEqual([]);
   });
 

@@ -1,6 +1,7 @@
 /**
  * Refuses cross-origin state-changing requests before anything else runs: a POST (server actions,
- * sign-in, route handlers) whose Origin is not this dashboard's answers 403, and is audited. Next's
+ * sign-in, route handlers) whose Origin is not this dashboard's (lib/net/requestContext.ts decides which
+ * host the request was addressed to) answers 403, and is audited. Next's
  * own server-action check would also refuse it, with a 500. Machine endpoints that authenticate with
  * a bearer token (/api/alerts) carry no Origin and are not affected.
  *
@@ -11,6 +12,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { audit, requestAddress } from "@/lib/audit/log";
 import { auditSsoRefusal, ssoDecision } from "@/lib/auth/sso";
 import { database, databaseStatus } from "@/lib/db/current";
+import { isSameOrigin, requestContextOf } from "@/lib/net/requestContext";
 
 /** Paths that answer without the database: the health check says why the server is not ready. */
 const WITHOUT_DATABASE = new Set(["/api/health"]);
@@ -38,14 +40,10 @@ export function proxy(request: NextRequest): NextResponse {
   if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return NextResponse.next();
   const origin = request.headers.get("origin");
   if (origin === null) return NextResponse.next();
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  let originHost: string | null = null;
-  try {
-    originHost = new URL(origin).host;
-  } catch {
-    originHost = null;
-  }
-  if (originHost !== null && originHost === host) return NextResponse.next();
+  // The host this request was addressed to, as its own connection or a TRUSTED proxy says: a client's
+  // X-Forwarded-Host counts for nothing (it once let `Origin: http://evil.example` + `X-Forwarded-Host:
+  // evil.example` run a server action).
+  if (isSameOrigin(origin, requestContextOf(request.headers))) return NextResponse.next();
   audit(database(), {
     address: requestAddress(request),
     action: `POST ${request.nextUrl.pathname}`.slice(0, 200),

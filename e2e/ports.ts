@@ -22,6 +22,9 @@ export const E2E_PORTS = {
   nodeExporter: num("E2E_NODE_EXPORTER_PORT", 5, 32000),
   /** A dashboard with an empty database, for the one-time setup page (setup.spec.ts). */
   setup: num("E2E_SETUP_PORT", 6, 32000),
+  /** The production server behind a real nginx (reverse-proxy.spec.ts), and that nginx's https port. */
+  proxied: num("E2E_PROXIED_PORT", 7, 32000),
+  nginx: num("E2E_NGINX_PORT", 8, 32000),
   /** A dashboard in single sign-on mode behind a (pretend) proxy on 127.0.0.1 (sso.spec.ts). */
   sso: num("E2E_SSO_PORT", 9, 32000),
 };

@@ -12,12 +12,12 @@
  * user's pages and sign-out link, password sign-in still working beside SSO, the username kept after
  * a failed sign-in; and a graceful stop on SIGTERM.
  */
-import Database from "better-sqlite3";
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { auditLogOf, copyDemoDashboard } from "./demoCopy";
 import { actionId, actionRequest, credential } from "./auth";
 import { DEMO_DIR, EXPECTED_REPOS } from "./demoFleet";
 import { E2E_PORTS } from "./ports";
@@ -73,25 +73,7 @@ function postAction(pathname: string, name: string, fields: Record<string, strin
   return send(pathname, { ...opts, method: "POST", headers: { ...r.headers, ...opts.headers }, body: r.data });
 }
 
-interface AuditRow {
-  id: number;
-  username: string | null;
-  address: string | null;
-  action: string;
-  host: string | null;
-  outcome: string;
-  reason: string | null;
-}
-
-function auditSince(id: number): AuditRow[] {
-  const db = new Database(path.join(DIR, "data", "borg-fleet.sqlite"), { readonly: true, fileMustExist: true });
-  try {
-    return db.prepare("SELECT id, username, address, action, host, outcome, reason FROM audit_log WHERE id > ? ORDER BY id").all(id) as AuditRow[];
-  } finally {
-    db.close();
-  }
-}
-const lastAuditId = () => auditSince(0).at(-1)?.id ?? 0;
+const { since: auditSince, lastId: lastAuditId } = auditLogOf(path.join(DIR, "data"));
 
 const sso = (user: string, groups: string) => ({ "X-Forwarded-User": user, "X-Forwarded-Groups": groups });
 
@@ -108,17 +90,7 @@ test.beforeAll(async () => {
   test.setTimeout(120_000);
   expect(WEB_HOSTS.length).toBeGreaterThan(0);
   expect(OTHER_HOSTS.length).toBeGreaterThan(0);
-  fs.rmSync(DIR, { recursive: true, force: true });
-  fs.mkdirSync(path.join(DIR, "data"), { recursive: true });
-  // A consistent copy of the running demo's database: its users and its last known fleet state.
-  const demoDb = new Database(path.join(DEMO_DIR, "data", "borg-fleet.sqlite"), { readonly: true, fileMustExist: true });
-  demoDb.exec(`VACUUM INTO '${path.join(DIR, "data", "borg-fleet.sqlite").replaceAll("'", "''")}'`);
-  demoDb.close();
-  const original = fs.readFileSync(path.join(DEMO_DIR, "fleet.yml"), "utf8");
-  const changed = original.replace(/^dataDir: \.\/data$/m, `dataDir: ${path.join(DIR, "data")}`).replace(/^collector:$/m, "collector:\n  enabled: false");
-  expect(changed).not.toBe(original);
-  const config = path.join(DEMO_DIR, "fleet-sso.yml");
-  fs.writeFileSync(config, changed + SSO_CONFIG);
+  const config = copyDemoDashboard(DIR, "fleet-sso.yml", SSO_CONFIG);
 
   server = spawnGroup(
     process.execPath,

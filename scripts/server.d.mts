@@ -3,3 +3,4 @@ export declare function scrubRequestHeaders(
   req: { headers: Record<string, string | string[] | undefined>; rawHeaders: string[]; socket: { remoteAddress?: string | undefined } },
   trust: { isTrusted: (address: string) => boolean; ssoHeaders: readonly string[] },
 ): void;
+export declare function selfOrigin(hostname: string | undefined, port: number): string;

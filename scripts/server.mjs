@@ -7,9 +7,12 @@
 // For every request, before Next.js sees it, this server:
 //   - deletes every client-sent header starting with `x-borg-fleet-` (the app's private headers);
 //   - sets `x-borg-fleet-peer` to the socket's remote address (lib/net/proxyTrust.mjs);
-//   - unless the peer is one of `sso.trustedProxies` in the fleet config: deletes the SSO user and
-//     groups headers and notes that it did in `x-borg-fleet-sso-untrusted`, so the app refuses and
-//     audits the request (defence in depth: the app decides again from the peer header itself).
+//   - unless the peer is a trusted proxy (`trustedProxies` or `sso.trustedProxies` in the fleet config):
+//     deletes the SSO user and groups headers and notes that it did in `x-borg-fleet-sso-untrusted`, so
+//     the app refuses and audits the request; and deletes every `X-Forwarded-*` and `Forwarded` header,
+//     so neither the app nor Next.js's own server-action origin check (which compares Origin with
+//     X-Forwarded-Host) ever sees a client's claim about the host, scheme or address. Defence in depth:
+//     the app decides again from the peer header itself (lib/net/requestContext.ts).
 //
 // Usage: node scripts/server.mjs [-H <host>] [-p <port>]   (also $HOSTNAME/$HOST and $PORT, like
 // `next start` and the standalone server). It serves the production build in the checkout (`next
@@ -50,31 +53,36 @@ function parseArgs(argv) {
 }
 
 /**
- * The SSO part of the fleet config (`sso.trustedProxies`, `sso.userHeader`, `sso.groupsHeader`). Only
- * what this wrapper needs: the app validates the whole file itself and reports errors on /api/health.
- * Anything unreadable here means "no trusted proxy", which is the safe side.
+ * The proxy part of the fleet config (`trustedProxies`, `sso.trustedProxies`, `sso.userHeader`,
+ * `sso.groupsHeader`). Only what this wrapper needs: the app validates the whole file itself and
+ * reports errors on /api/health. Anything unreadable here means "no trusted proxy", the safe side.
  */
 async function loadTrust() {
   const file = path.resolve(process.env.BORG_FLEET_CONFIG || "fleet.yml");
   const headers = [DEFAULT_USER_HEADER, DEFAULT_GROUPS_HEADER];
-  let sso = {};
+  let config = {};
   try {
     const { parse } = await import("yaml");
-    sso = parse(fs.readFileSync(file, "utf8"))?.sso ?? {};
+    config = parse(fs.readFileSync(file, "utf8")) ?? {};
   } catch (err) {
-    if (err?.code !== "ENOENT") log(`could not read the sso settings of ${file} (${err?.message ?? err}); trusting no proxy`);
+    if (err?.code !== "ENOENT") log(`could not read the proxy settings of ${file} (${err?.message ?? err}); trusting no proxy`);
   }
+  const sso = config.sso ?? {};
   if (typeof sso.userHeader === "string") headers.push(sso.userHeader);
   if (typeof sso.groupsHeader === "string") headers.push(sso.groupsHeader);
   let isTrusted = () => false;
-  const proxies = Array.isArray(sso.trustedProxies) ? sso.trustedProxies : [];
+  const list = (value) => (Array.isArray(value) ? value : []);
+  const proxies = [...new Set([...list(config.trustedProxies), ...list(sso.trustedProxies)])];
   try {
     if (proxies.length) isTrusted = cidrMatcher(proxies);
   } catch (err) {
-    log(`sso.trustedProxies: ${err.message}; trusting no proxy`);
+    log(`trustedProxies: ${err.message}; trusting no proxy`);
   }
   return { isTrusted, ssoHeaders: [...new Set(headers.map((h) => h.toLowerCase()))], proxies };
 }
+
+/** X-Forwarded-For/-Host/-Proto/-Port/-Prefix..., and RFC 7239 Forwarded: believed from trusted proxies only. */
+const isForwardingHeader = (name) => name.startsWith("x-forwarded-") || name === "forwarded";
 
 /** The header rewrite described at the top of this file. Exported for the unit test. */
 export function scrubRequestHeaders(req, { isTrusted, ssoHeaders }) {
@@ -83,19 +91,28 @@ export function scrubRequestHeaders(req, { isTrusted, ssoHeaders }) {
   }
   const peer = normalizeAddress(req.socket.remoteAddress);
   if (peer) req.headers[PEER_HEADER] = peer;
-  if (!peer || !isTrusted(peer)) {
+  const trusted = Boolean(peer && isTrusted(peer));
+  const untrustedClaim = (name) => ssoHeaders.includes(name) || isForwardingHeader(name);
+  if (!trusted) {
     const sent = ssoHeaders.filter((h) => h in req.headers);
-    for (const h of sent) delete req.headers[h];
+    for (const name of Object.keys(req.headers)) if (untrustedClaim(name)) delete req.headers[name];
     if (sent.length) req.headers[UNTRUSTED_SSO_HEADER] = sent.join(",");
   }
-  // Keep rawHeaders in step: nothing client-sent under our prefix or an untrusted SSO name survives.
-  const removed = (name) => name.toLowerCase().startsWith(PRIVATE_HEADER_PREFIX) || (!(peer && isTrusted(peer)) && ssoHeaders.includes(name.toLowerCase()));
+  // Keep rawHeaders in step: nothing client-sent under our prefix or an untrusted claim survives.
+  const removed = (name) => name.toLowerCase().startsWith(PRIVATE_HEADER_PREFIX) || (!trusted && untrustedClaim(name.toLowerCase()));
   const raw = [];
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
     if (!removed(req.rawHeaders[i])) raw.push(req.rawHeaders[i], req.rawHeaders[i + 1]);
   }
   for (const [name, value] of Object.entries(req.headers)) if (name.startsWith(PRIVATE_HEADER_PREFIX)) raw.push(name, value);
   req.rawHeaders.splice(0, req.rawHeaders.length, ...raw);
+}
+
+/** http://<host>:<port> of this server as seen from itself (a wildcard address → loopback). Exported for the unit test. */
+export function selfOrigin(hostname, port) {
+  if (!hostname || hostname === "0.0.0.0") return `http://127.0.0.1:${port}`;
+  if (hostname === "::" || hostname === "[::]") return `http://[::1]:${port}`;
+  return `http://${hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname}:${port}`;
 }
 
 /** In the container image the standalone output has no next.config.ts: use the config the build recorded. */
@@ -119,6 +136,11 @@ async function main() {
   const server = http.createServer();
   const keepAlive = Number.parseInt(process.env.KEEP_ALIVE_TIMEOUT ?? "", 10);
   if (Number.isFinite(keepAlive) && keepAlive >= 0) server.keepAliveTimeout = keepAlive;
+  // Where Next.js fetches itself (a server action's redirect target, an action forwarded to the page
+  // that owns it). `next start` sets this; without it Next builds the URL from the request, scheme
+  // included, and behind a TLS proxy (X-Forwarded-Proto: https) fetches https:// from this plain-http
+  // port and fails. Always this server, over http, on loopback when it listens on every address.
+  process.env.__NEXT_PRIVATE_ORIGIN = selfOrigin(hostname, port);
   const app = next({ dev: false, dir: ROOT, hostname: hostname ?? "localhost", port, httpServer: server });
   await app.prepare();
   const handle = app.getRequestHandler();

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cidrMatcher } from "../lib/net/proxyTrust.mjs";
-import { scrubRequestHeaders } from "./server.mjs";
+import { scrubRequestHeaders, selfOrigin } from "./server.mjs";
 
 interface FakeRequest {
   headers: Record<string, string>;
@@ -35,8 +35,27 @@ describe("scrubRequestHeaders", () => {
       ["X-Forwarded-For", "127.0.0.1"],
     ]);
     scrubRequestHeaders(req, trust);
-    expect(req.headers).toEqual({ host: "dash", "x-forwarded-for": "127.0.0.1", "x-borg-fleet-peer": "192.0.2.5" });
-    expect(req.rawHeaders).toEqual(["Host", "dash", "X-Forwarded-For", "127.0.0.1", "x-borg-fleet-peer", "192.0.2.5"]);
+    // The untrusted peer's X-Forwarded-For goes too (next test).
+    expect(req.headers).toEqual({ host: "dash", "x-borg-fleet-peer": "192.0.2.5" });
+    expect(req.rawHeaders).toEqual(["Host", "dash", "x-borg-fleet-peer", "192.0.2.5"]);
+  });
+
+  it("removes every forwarding header an untrusted peer sends, so neither the app nor Next.js sees it", () => {
+    const forged: [string, string][] = [
+      ["X-Forwarded-Host", "evil.example"],
+      ["X-Forwarded-Proto", "https"],
+      ["X-Forwarded-For", "10.9.9.9"],
+      ["X-Forwarded-Port", "443"],
+      ["Forwarded", "for=10.9.9.9;proto=https;host=evil.example"],
+    ];
+    const req = request("127.0.0.2", [["Host", "dash"], ["Origin", "http://evil.example"], ...forged]);
+    scrubRequestHeaders(req, trust);
+    expect(req.headers).toEqual({ host: "dash", origin: "http://evil.example", "x-borg-fleet-peer": "127.0.0.2" });
+    expect(req.rawHeaders).toEqual(["Host", "dash", "Origin", "http://evil.example", "x-borg-fleet-peer", "127.0.0.2"]);
+    // The same headers from the trusted proxy are its to set.
+    const fromProxy = request("127.0.0.1", [["Host", "dash"], ...forged]);
+    scrubRequestHeaders(fromProxy, trust);
+    expect(fromProxy.headers).toMatchObject({ "x-forwarded-host": "evil.example", "x-forwarded-proto": "https", forwarded: "for=10.9.9.9;proto=https;host=evil.example" });
   });
 
   it("removes SSO headers from an untrusted peer and leaves a note for the app", () => {
@@ -63,6 +82,17 @@ describe("scrubRequestHeaders", () => {
     const req = request(undefined, [["X-Forwarded-User", "alice"]]);
     scrubRequestHeaders(req, trust);
     expect(req.headers).toEqual({ "x-borg-fleet-sso-untrusted": "x-forwarded-user" });
+  });
+});
+
+describe("selfOrigin", () => {
+  it("is plain http on the address the server listens on, loopback for a wildcard", () => {
+    expect(selfOrigin("127.0.0.1", 3000)).toBe("http://127.0.0.1:3000");
+    expect(selfOrigin(undefined, 3000)).toBe("http://127.0.0.1:3000");
+    expect(selfOrigin("0.0.0.0", 3000)).toBe("http://127.0.0.1:3000");
+    expect(selfOrigin("::", 3000)).toBe("http://[::1]:3000");
+    expect(selfOrigin("::1", 3000)).toBe("http://[::1]:3000");
+    expect(selfOrigin("dash.internal", 8080)).toBe("http://dash.internal:8080");
   });
 });
 

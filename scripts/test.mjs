@@ -31,6 +31,8 @@ const APT_PACKAGES = [
   { pkg: "docker-compose", bins: ["docker-compose"] },
   { pkg: "btrfs-progs", bins: ["mkfs.btrfs"] },
   { pkg: "shellcheck", bins: ["shellcheck"] },
+  // The reverse-proxy e2e suite runs the shipped deploy/nginx config in front of the dashboard.
+  { pkg: "nginx", bins: ["nginx"] },
   // The backup script's database dumps (test/kit/database-dump.test.ts starts a throwaway cluster).
   { pkg: "postgresql", bins: ["pg_ctlcluster", "pg_dump", "pg_restore"] },
   // The backup script's run reports (curl) and the key escrow's encryption at rest (gpg).

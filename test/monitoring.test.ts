@@ -806,7 +806,7 @@ describe("docker-compose and images", () => {
 
   it("has the whole stack, with health checks on every long-running service", () => {
     expect(Object.keys(services).sort()).toEqual(
-      ["alertmanager", "borg-server", "client-1", "client-2", "client-3", "dashboard", "grafana", "node-exporter", "prometheus", "secrets-init"].sort(),
+      ["alertmanager", "borg-server", "client-1", "client-2", "client-3", "dashboard", "grafana", "nginx", "node-exporter", "prometheus", "secrets-init"].sort(),
     );
     for (const [name, service] of Object.entries(services)) {
       if (name === "secrets-init") continue;
@@ -875,9 +875,45 @@ describe("docker-compose and images", () => {
     const ignore = read(".dockerignore").split("\n");
     for (const entry of ["node_modules", ".next", ".git", "prometheus/secrets"]) expect(ignore).toContain(entry);
     // Every file the Dockerfiles copy from deploy/ exists.
-    for (const file of ["Dockerfile", "deploy/docker/borg-server.Dockerfile", "deploy/docker/borg-client.Dockerfile"]) {
+    for (const file of ["Dockerfile", "deploy/docker/borg-server.Dockerfile", "deploy/docker/borg-client.Dockerfile", "deploy/docker/nginx.Dockerfile"]) {
       for (const m of read(file).matchAll(/^COPY (?:--chmod=\S+ )?(deploy\/\S+) /gm)) expect(fs.existsSync(rel(m[1] ?? "-")), `${file}: ${m[1]}`).toBe(true);
     }
+  });
+
+  it("/metrics needs the metrics token, which Prometheus sends from the same generated file", async () => {
+    expect(read("deploy/docker/init-secrets.sh")).toContain("new_secret /run/secrets/metrics/metrics_token");
+    const token = services.dashboard?.environment?.METRICS_TOKEN_FILE;
+    expect(token).toBe("/run/secrets/metrics/metrics_token");
+    for (const name of ["dashboard", "prometheus"]) {
+      expect(services[name]?.volumes?.find((v) => v.target === "/run/secrets/metrics"), name).toMatchObject({ type: "volume", read_only: true });
+    }
+    expect(services.prometheus?.entrypoint).toEqual(["/bin/sh", "/etc/borg-fleet/prometheus-entrypoint.sh"]);
+    // The entrypoint renders the shipped prometheus.yml with the token file; promtool accepts the result.
+    const dir = tmpDir("prom-entrypoint");
+    fs.writeFileSync(path.join(dir, "metrics_token"), "token\n");
+    const rendered = path.join(dir, "rendered");
+    const r = await run("sh", [rel("deploy/docker/prometheus-entrypoint.sh")], {
+      env: { ...process.env, PROMETHEUS_SOURCE: rel("prometheus"), PROMETHEUS_RENDERED: rendered, METRICS_TOKEN_FILE: path.join(dir, "metrics_token"), PROMETHEUS_BIN: "true" },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const config = YAML.parse(fs.readFileSync(path.join(rendered, "prometheus.yml"), "utf8")) as { scrape_configs: { job_name: string; authorization?: { credentials_file: string } }[] };
+    expect(config.scrape_configs.find((j) => j.job_name === "borg-fleet")?.authorization).toEqual({ credentials_file: path.join(dir, "metrics_token") });
+    expect(config.scrape_configs.filter((j) => j.authorization)).toHaveLength(1);
+    const check = await run("promtool", ["check", "config", path.join(rendered, "prometheus.yml")]);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it("nginx runs the shipped template in front of the dashboard, and is the dashboard's only trusted proxy", () => {
+    const dockerfile = read("deploy/docker/nginx.Dockerfile");
+    expect(dockerfile).toContain("COPY deploy/nginx/borg-fleet.conf.template /etc/nginx/templates/borg-fleet.conf.template");
+    const env = services.nginx?.environment ?? {};
+    const used = [...read("deploy/nginx/borg-fleet.conf.template").matchAll(/\$\{(BORG_FLEET_[A-Z0-9_]+)\}/g)].map((m) => m[1]!);
+    expect(Object.keys(env).sort()).toEqual([...new Set(used)].sort());
+    expect(env.BORG_FLEET_UPSTREAM).toBe("dashboard:3000");
+    const config = parseConfig(read("deploy/docker/fleet.yml"), "/etc/borg-fleet/fleet.yml");
+    const address = (YAML.parse(read("docker-compose.yml")) as { services: { nginx: { networks: { default: { ipv4_address: string } } } } }).services.nginx.networks.default.ipv4_address;
+    expect(config.trustedProxies).toEqual([`${address}/32`, "127.0.0.1/32"]);
+    expect(config.sso.trustedProxies).toEqual([]);
   });
 
   it("the dashboard's compose config is valid for the app and matches the clients", () => {
@@ -943,6 +979,8 @@ describe("docker-compose and images", () => {
     "deploy/docker/client-entrypoint.sh",
     "deploy/docker/dashboard-entrypoint.sh",
     "deploy/docker/alertmanager-entrypoint.sh",
+    "deploy/docker/prometheus-entrypoint.sh",
+    "deploy/docker/nginx-tls.sh",
     "deploy/docker/init-secrets.sh",
     "deploy/docker/borg-server/entrypoint.sh",
     "deploy/docker/borg-server/fleet-authorized-keys",

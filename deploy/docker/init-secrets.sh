@@ -2,6 +2,7 @@
 # One-shot service of docker-compose: creates the demo's secrets and shared directories in their named
 # volumes at first start and keeps them afterwards. Nothing secret is in the repository.
 #   /run/secrets/alerts/alerts_token        dashboard (uid 1000) and Alertmanager (nobody, 65534)
+#   /run/secrets/metrics/metrics_token      dashboard (uid 1000) and Prometheus (nobody, 65534)
 #   /run/secrets/grafana/admin_password     Grafana (uid 472); read it with
 #       docker compose exec grafana cat /run/secrets/grafana/admin_password
 #   /srv/fleet-registry/{clients,team,server}   public keys and the server's host key
@@ -24,9 +25,11 @@ new_secret() {
 
 dashboard=${DASHBOARD_UID:-1000}
 alertmanager=${ALERTMANAGER_UID:-65534}
+prometheus=${PROMETHEUS_UID:-65534}
 grafana=${GRAFANA_UID:-472}
 
 new_secret /run/secrets/alerts/alerts_token "$alertmanager:$dashboard" 0440
+new_secret /run/secrets/metrics/metrics_token "$prometheus:$dashboard" 0440
 new_secret /run/secrets/grafana/admin_password "$grafana:0" 0400
 
 install -d -m 0755 /srv/fleet-registry /srv/fleet-registry/clients /srv/fleet-registry/server

@@ -4,7 +4,7 @@
  * write the audit row inside the same transaction as the change (`db.transaction`).
  */
 import type { Db } from "../db";
-import { clientAddressOf } from "../net/clientAddress";
+import { clientAddressOf } from "../net/requestContext";
 
 export type Outcome = "ok" | "refused" | "failed";
 
@@ -89,7 +89,7 @@ export function pruneAudit(db: Db, maxAgeMs: number, now = Date.now()): number {
 
 /**
  * For route handlers: the client address — the socket peer recorded by the server wrapper, or the
- * client a trusted proxy forwarded for (lib/net/clientAddress.ts); null when unknown.
+ * client a trusted proxy forwarded for (lib/net/requestContext.ts); null when unknown.
  */
 export function requestAddress(request: Request): string | null {
   return clientAddressOf(request.headers);

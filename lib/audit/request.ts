@@ -5,7 +5,7 @@
  */
 import { headers } from "next/headers";
 import { database } from "@/lib/db/current";
-import { clientAddressOf } from "@/lib/net/clientAddress";
+import { clientAddressOf } from "@/lib/net/requestContext";
 import { audit, type AuditEntry } from "./log";
 
 export type RequestAuditEntry = Omit<AuditEntry, "address">;

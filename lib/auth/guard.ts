@@ -13,7 +13,7 @@ import { forbidden, notFound, redirect, unauthorized } from "next/navigation";
 import { cache } from "react";
 import { audit } from "@/lib/audit/log";
 import { getFleetState } from "@/lib/fleet/store";
-import { clientAddressOf } from "@/lib/net/clientAddress";
+import { clientAddressOf, requestContextOf } from "@/lib/net/requestContext";
 import type { FleetState } from "@/lib/fleet/types";
 import { can, hostVisible, isHostAction, refusalReason, roleAllows, type Action, type Principal } from "./policy";
 import { readSession, SESSION_COOKIE } from "./sessions";
@@ -21,19 +21,17 @@ import { auditSsoRefusal, auditSsoSignIn, passwordLoginAllowed, ssoConfig, ssoDe
 import { database } from "@/lib/db/current";
 
 /**
- * The client's address: the socket peer recorded by the server wrapper (scripts/server.mjs), or, when
- * that peer is a trusted proxy (`sso.trustedProxies`), the client it forwarded for. A client-sent
- * X-Forwarded-For is never believed. Used for the audit log and throttling only; "unknown" when the
- * app runs without the wrapper.
+ * The client's address (lib/net/requestContext.ts): the socket peer recorded by the server wrapper, or,
+ * when that peer is a trusted proxy, the client it forwarded for. A client-sent X-Forwarded-For is
+ * never believed. For the audit log and throttling; "unknown" when the app runs without the wrapper.
  */
 export async function clientAddress(): Promise<string> {
   return clientAddressOf(await headers()) ?? "unknown";
 }
 
-/** True when the request came over https (directly, or through a proxy that says so). */
+/** True when the request came over https: only a trusted proxy can say so (the wrapper serves http). */
 export async function requestIsHttps(): Promise<boolean> {
-  const h = await headers();
-  return (h.get("x-forwarded-proto") ?? "").split(",")[0]!.trim() === "https";
+  return requestContextOf(await headers()).scheme === "https";
 }
 
 /**

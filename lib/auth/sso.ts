@@ -14,7 +14,7 @@ import type { Db } from "@/lib/db";
 import { audit } from "@/lib/audit/log";
 import { getCurrentConfig } from "@/lib/config/current";
 import type { SsoConfig } from "@/lib/config/schema";
-import { clientAddressOf, peerAddress, trustedProxyMatcher, type HeaderReader } from "@/lib/net/clientAddress";
+import { configuredTrustedProxies, requestContextOf, type HeaderReader } from "@/lib/net/requestContext";
 import { UNTRUSTED_SSO_HEADER } from "@/lib/net/proxyTrust.mjs";
 import { ROLES, type Principal, type Role } from "./policy";
 import { processGlobal } from "@/lib/processGlobal";
@@ -71,20 +71,19 @@ export type SsoDecision =
  *   - a trusted proxy with a valid user → principal, or refused when no group is mapped or a header
  *     value is malformed.
  */
-export function decideSso(headers: HeaderReader, sso: SsoConfig | undefined): SsoDecision {
+export function decideSso(headers: HeaderReader, sso: SsoConfig | undefined, trustedProxies: readonly string[] = sso?.trustedProxies ?? []): SsoDecision {
   if (!sso?.enabled) return { kind: "none" };
   const rawUser = headers.get(sso.userHeader);
   const rawGroups = headers.get(sso.groupsHeader);
   const stripped = headers.get(UNTRUSTED_SSO_HEADER);
-  const peer = peerAddress(headers);
-  const trusted = peer !== null && trustedProxyMatcher(sso.trustedProxies)(peer);
-  if (!trusted) {
+  const context = requestContextOf(headers, trustedProxies);
+  if (!context.viaTrustedProxy) {
     if (rawUser === null && rawGroups === null && !stripped) return { kind: "none" };
     const user = rawUser === null ? null : ssoUserSchema.safeParse(rawUser);
     return {
       kind: "refused",
       status: 403,
-      reason: `SSO header from untrusted address ${clientAddressOf(headers, sso.trustedProxies) ?? "unknown"}`,
+      reason: `SSO header from untrusted address ${context.clientAddress ?? "unknown"}`,
       message: "single sign-on headers are only accepted from the configured proxy",
       username: user?.success ? user.data : null,
     };
@@ -109,9 +108,10 @@ export function decideSso(headers: HeaderReader, sso: SsoConfig | undefined): Ss
   return { kind: "principal", principal: { username: user.data, role: mapped.role, hosts: mapped.hosts, via: "sso" }, groups: groups.data };
 }
 
-/** decideSso with the running server's config. */
+/** decideSso with the running server's config and its trusted proxies. */
 export function ssoDecision(headers: HeaderReader): SsoDecision {
-  return decideSso(headers, getCurrentConfig()?.sso);
+  const config = getCurrentConfig();
+  return decideSso(headers, config?.sso, configuredTrustedProxies(config));
 }
 
 export function ssoConfig(): SsoConfig | undefined {

@@ -119,18 +119,24 @@ export type RetentionPolicy = z.output<typeof retentionPolicySchema>;
 const headerName = z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "expected an HTTP header name such as X-Forwarded-User");
 
 /**
+ * The reverse proxies in front of the dashboard (addresses or CIDR ranges, IPv4 and IPv6): only
+ * connections from them may set X-Forwarded-For/-Proto/-Host and the SSO headers (lib/net/requestContext.ts).
+ */
+const trustedProxiesSchema = z
+  .array(z.string().refine((v) => parseCidr(v) !== null, "expected an IP address or CIDR range such as 10.0.0.0/8, 127.0.0.1, ::1, fd00::/8"))
+  .default([]);
+
+/**
  * Single sign-on behind a proxy (oauth2-proxy, Authelia...): the proxy authenticates and passes the
- * user and their groups in headers, which are believed only from `trustedProxies`. Groups map to a
- * role and a host scope. `trustedProxies` also decides whose X-Forwarded-For is believed for the
- * client address (audit log, sign-in throttling), even with `enabled: false`.
+ * user and their groups in headers, which are believed only from a trusted proxy. Groups map to a
+ * role and a host scope. `sso.trustedProxies` is the older spelling of the top-level `trustedProxies`
+ * (both lists are trusted, for every forwarded header, even with `enabled: false`).
  */
 export const ssoSchema = z
   .object({
     enabled: z.boolean().default(false),
-    /** Addresses or CIDR ranges (IPv4 and IPv6) of the proxies; nobody else may send the SSO headers. */
-    trustedProxies: z
-      .array(z.string().refine((v) => parseCidr(v) !== null, "expected an IP address or CIDR range such as 10.0.0.0/8, 127.0.0.1, ::1, fd00::/8"))
-      .default([]),
+    /** Kept for existing configs: added to the top-level `trustedProxies`. */
+    trustedProxies: trustedProxiesSchema,
     userHeader: headerName.default(DEFAULT_USER_HEADER),
     /** Group names separated by commas, spaces or "|". */
     groupsHeader: headerName.default(DEFAULT_GROUPS_HEADER),
@@ -159,8 +165,6 @@ export const ssoSchema = z
   })
   .strict()
   .superRefine((sso, ctx) => {
-    if (sso.enabled && sso.trustedProxies.length === 0)
-      ctx.addIssue({ code: "custom", path: ["trustedProxies"], message: "SSO is enabled: list the proxy addresses whose headers are believed" });
     if (sso.enabled && sso.groups.length === 0)
       ctx.addIssue({ code: "custom", path: ["groups"], message: "SSO is enabled: map at least one group to a role" });
     if (sso.userHeader.toLowerCase() === sso.groupsHeader.toLowerCase())
@@ -239,6 +243,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The reverse proxies whose X-Forwarded-* and SSO headers are believed; none by default. */
+    trustedProxies: trustedProxiesSchema,
     /** Single sign-on behind a proxy; off by default. */
     sso: ssoSchema.prefault({}),
     /** Applied to every repo unless the site or the repo sets its own. */
@@ -248,6 +254,8 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.sso.enabled && config.trustedProxies.length === 0 && config.sso.trustedProxies.length === 0)
+      ctx.addIssue({ code: "custom", path: ["trustedProxies"], message: "SSO is enabled: list the proxy addresses whose headers are believed" });
     const siteNames = new Set<string>();
     config.sites.forEach((site, i) => {
       if (siteNames.has(site.name)) ctx.addIssue({ code: "custom", path: ["sites", i, "name"], message: `duplicate site name "${site.name}"` });

@@ -2,7 +2,7 @@
  * Checking API responses against the served OpenAPI document (JSON Schema 2020-12 via ajv): the
  * response schema of an operation and status, with its $refs into components resolved.
  */
-import Ajv2020 from "ajv/dist/2020";
+import Ajv2020 from "ajv/dist/2020.js";
 
 export function responseValidator(doc: Record<string, unknown>) {
   const ajv = new Ajv2020({ strict: false, allErrors: true });

@@ -4,7 +4,7 @@ import { EmptyState } from "@/components/EmptyState";
 import { SectionHeading } from "@/components/ui/Card";
 import { FleetHeader } from "@/components/overview/FleetHeader";
 import { HostTable } from "@/components/overview/HostTable";
-import { buildRows, buildSiteSummaries, buildUsageChart, encodeRows } from "@/components/overview/model";
+import { buildRows, buildSiteSummaries, buildUsageChart, encodeRows } from "@/lib/fleet/overview";
 import { NumbersExplained } from "@/components/overview/NumbersExplained";
 import { SiteCapacityCard } from "@/components/overview/SiteCapacityCard";
 import { StatusSummary } from "@/components/overview/StatusSummary";

@@ -169,6 +169,11 @@ export function getJob(db: Db, id: number): RestoreJob | null {
   return row ? toJob(row) : null;
 }
 
+/** The job a URL names (/restores/<id>, /api/restores/<id>); null for anything but a decimal id of a job. */
+export function jobFromParam(db: Db, id: string): RestoreJob | null {
+  return /^\d{1,15}$/.test(id) ? getJob(db, Number(id)) : null;
+}
+
 /** Newest first; `hosts` null means every host. */
 export function listJobs(db: Db, options: { hostFilter?: (host: string) => boolean; limit?: number } = {}): RestoreJob[] {
   const limit = Math.min(Math.max(options.limit ?? 200, 1), 1000);

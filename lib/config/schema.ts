@@ -244,7 +244,7 @@ export const configSchema = z
     /** The size and capacity history behind the growth charts and forecasts (lib/db/history.ts). */
     history: z
       .object({
-        /** Samples older than this are deleted (hourly). At least 31 days: charts and forecasts read 30. */
+        /** Samples older than this are deleted (at start and daily). At least 31 days: charts and forecasts read 30. */
         retention: duration("a history retention")
           .default(400 * 86400)
           .refine((seconds) => seconds >= 31 * 86400, "keep at least 31d of history: the growth chart and the capacity forecast read 30 days"),

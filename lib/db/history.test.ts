@@ -59,6 +59,15 @@ describe("pruneHistory", () => {
     expect(siteHistory(db, "onsite", 0)).toEqual([{ at: oldDay + 23 * HOUR, sizeBytes: 1000, freeBytes: 230 }]);
   });
 
+  it("thins the days that aged past the window since the last run", () => {
+    const db = openMemoryDatabase();
+    const day = Math.floor((NOW - FULL_RESOLUTION_MS) / DAY) * DAY + DAY; // still at full resolution at NOW
+    for (let h = 0; h < 24; h++) recordRepoSample(db, "onsite/web1", repoSample(day + h * HOUR, h));
+    expect(pruneHistory(db, 400 * DAY, NOW).thinned).toBe(0);
+    expect(pruneHistory(db, 400 * DAY, NOW + 3 * DAY).thinned).toBe(23);
+    expect(repoHistory(db, "onsite/web1", 0).map((s) => s.deduplicatedBytes)).toEqual([23]);
+  });
+
   it("runs on its schedule without being called: old samples are gone right after start", async () => {
     const db = openMemoryDatabase();
     recordRepoSample(db, "onsite/web1", repoSample(Date.now() - 500 * DAY, 1));

@@ -1,7 +1,7 @@
 /**
  * Size and capacity history for charts and forecasts. Samples are thinned at write time: a new row
  * only when a figure changed or an hour has passed, so a 60 s collector interval does not write
- * 1,440 identical rows per repo per day. Kept bounded by pruneHistory (run hourly by the runtime):
+ * 1,440 identical rows per repo per day. Kept bounded by pruneHistory (run daily by the runtime):
  * samples past the retention (config `history.retention`, default 400 days) are deleted, and those
  * older than FULL_RESOLUTION_MS are thinned to the last one of each UTC day.
  */
@@ -20,8 +20,11 @@ export const DEFAULT_HISTORY_RETENTION_MS = 400 * DAY_MS;
  * for a year's trend at a twenty-fifth of the rows.
  */
 export const FULL_RESOLUTION_MS = 35 * DAY_MS;
-/** How often the runtime prunes. */
-export const HISTORY_PRUNE_INTERVAL_MS = HEARTBEAT_MS;
+/**
+ * How often the runtime prunes (and at start). Daily: finding expired rows reads the whole table (its
+ * key is repo, time), so hourly would cost 24 times as much for a retention counted in days.
+ */
+export const HISTORY_PRUNE_INTERVAL_MS = DAY_MS;
 
 function sameRepoFigures(a: RepoSample, b: RepoSample): boolean {
   return (
@@ -33,8 +36,8 @@ function sameRepoFigures(a: RepoSample, b: RepoSample): boolean {
 }
 
 /**
- * Prepared statements per database: the collector records one sample per repo per cycle, and compiling
- * the same two statements each time cost more than running them (npm run bench -- history).
+ * Prepared statements per database: compiling the same statement for each of 1,000 repos every cycle
+ * cost more than running it (npm run bench -- history).
  */
 const statements = new WeakMap<Db, Map<string, Statement>>();
 
@@ -46,13 +49,26 @@ function statement(db: Db, sql: string): Statement {
   return stmt;
 }
 
+/**
+ * The newest sample of each repo, so that a cycle over repos whose figures did not change reads
+ * nothing from disk. Filled from the table on first use; pruning never deletes a repo's newest sample
+ * unless it is past the retention, and then the heartbeat writes a new one anyway.
+ */
+const newestRepoSample = new WeakMap<Db, Map<string, RepoSample>>();
+
 export function recordRepoSample(db: Db, repoId: string, sample: RepoSample & { compressedBytes?: number | null }): boolean {
-  const last = statement(
-    db,
-    `SELECT at, disk_usage_bytes AS diskUsageBytes, deduplicated_bytes AS deduplicatedBytes,
+  let newest = newestRepoSample.get(db);
+  if (!newest) newestRepoSample.set(db, (newest = new Map()));
+  let last = newest.get(repoId);
+  if (!last) {
+    last = statement(
+      db,
+      `SELECT at, disk_usage_bytes AS diskUsageBytes, deduplicated_bytes AS deduplicatedBytes,
               original_bytes AS originalBytes, archive_count AS archiveCount
          FROM repo_samples WHERE repo_id = ? ORDER BY at DESC LIMIT 1`,
-  ).get(repoId) as RepoSample | undefined;
+    ).get(repoId) as RepoSample | undefined;
+    if (last) newest.set(repoId, last);
+  }
   if (last && sameRepoFigures(last, sample) && sample.at - last.at < HEARTBEAT_MS) return false;
   statement(
     db,
@@ -68,6 +84,10 @@ export function recordRepoSample(db: Db, repoId: string, sample: RepoSample & { 
     sample.compressedBytes ?? null,
     sample.archiveCount,
   );
+  if (!last || sample.at >= last.at) {
+    const { at, diskUsageBytes, deduplicatedBytes, originalBytes, archiveCount } = sample;
+    newest.set(repoId, { at, diskUsageBytes, deduplicatedBytes, originalBytes, archiveCount });
+  }
   return true;
 }
 
@@ -118,9 +138,13 @@ export interface PruneReport {
  * Deletes samples older than `retentionMs` and keeps only the last sample of each UTC day among
  * those older than FULL_RESOLUTION_MS (per repo, per site). Idempotent; one transaction.
  */
+/** Per database, up to when samples are already thinned: a run looks only at what aged since (from a day before). */
+const thinnedBefore = new WeakMap<Db, number>();
+
 export function pruneHistory(db: Db, retentionMs: number, now: number = Date.now()): PruneReport {
   const expiredBefore = now - retentionMs;
   const thinBefore = now - FULL_RESOLUTION_MS;
+  const thinFrom = (thinnedBefore.get(db) ?? Number.MIN_SAFE_INTEGER + DAY_MS) - DAY_MS;
   return db.transaction((): PruneReport => {
     let expired = 0;
     let thinned = 0;
@@ -132,13 +156,14 @@ export function pruneHistory(db: Db, retentionMs: number, now: number = Date.now
       // A row goes when a later row of the same key falls on the same UTC day.
       thinned += db
         .prepare(
-          `DELETE FROM ${table} WHERE at < ? AND EXISTS (
+          `DELETE FROM ${table} WHERE at >= ? AND at < ? AND EXISTS (
              SELECT 1 FROM ${table} AS later
               WHERE later.${key} = ${table}.${key} AND later.at > ${table}.at
                 AND later.at < (${table}.at / ${DAY_MS} + 1) * ${DAY_MS})`,
         )
-        .run(thinBefore).changes;
+        .run(thinFrom, thinBefore).changes;
     }
+    thinnedBefore.set(db, thinBefore);
     return { expired, thinned };
   })();
 }

@@ -4,11 +4,12 @@ import { EmptyState } from "@/components/EmptyState";
 import { SectionHeading } from "@/components/ui/Card";
 import { FleetHeader } from "@/components/overview/FleetHeader";
 import { HostTable } from "@/components/overview/HostTable";
-import { buildRows, buildSiteSummaries, buildUsageChart, encodeRows } from "@/components/overview/model";
+import { buildRows, buildSiteSummaries, buildUsageChart, encodeRows } from "@/lib/fleet/overview";
 import { NumbersExplained } from "@/components/overview/NumbersExplained";
 import { SiteCapacityCard } from "@/components/overview/SiteCapacityCard";
 import { StatusSummary } from "@/components/overview/StatusSummary";
 import { UsageChart } from "@/components/overview/UsageChart";
+import { firingAlertViews } from "@/lib/alerts/view";
 import { requirePage, visibleFleetState } from "@/lib/auth/guard";
 import type { Principal } from "@/lib/auth/policy";
 import type { RepoStatus } from "@/lib/fleet/types";
@@ -55,7 +56,7 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     <main className="mx-auto max-w-7xl space-y-8 px-4 py-6 sm:px-6">
       <FleetHeader state={state} hosts={hosts} now={now} />
 
-      <AlertBanner now={now} principal={principal} />
+      <AlertBanner alerts={firingAlertViews(principal, now)} now={now} />
 
       {state.problems.length > 0 ? (
         <EmptyState title="The dashboard cannot read its configuration">

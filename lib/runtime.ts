@@ -56,6 +56,9 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
     setDatabase(db);
     const { startAuthMaintenance } = await import("@/lib/auth/maintenance");
     startAuthMaintenance(db, env);
+    // Size and capacity history stays bounded in every mode (config history.retention).
+    const { startHistoryPruning } = await import("@/lib/db/history");
+    startHistoryPruning(db, config.history.retention * 1000);
     setPingStore(new PingStore(db));
     // Restore jobs: jobs a previous process left running/queued become "interrupted" before anything runs.
     const { startRestoreRunner } = await import("@/lib/restore/runner");

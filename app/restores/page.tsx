@@ -1,12 +1,10 @@
 import type { Metadata } from "next";
 import { RestoreJobList } from "@/components/restore/RestoreJobList";
-import { requireRestoreRole } from "@/app/restores/access";
-import { can } from "@/lib/auth/policy";
+import { requireRestoreRole } from "@/lib/auth/guard";
 import { database } from "@/lib/db/current";
 import { restoreRoot } from "@/lib/config/dirs";
 import { getCurrentConfig } from "@/lib/config/current";
-import { listJobs } from "@/lib/restore/store";
-import { toJobView } from "@/lib/restore/view";
+import { visibleJobViews } from "@/lib/restore/view";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Restores" };
@@ -15,7 +13,7 @@ export const metadata: Metadata = { title: "Restores" };
 /** Restore jobs the user may see (admins: all; operators: hosts in scope; viewers: 403). */
 export default async function RestoresPage() {
   const principal = await requireRestoreRole();
-  const jobs = listJobs(database(), { hostFilter: (host) => can(principal, "archive:restore", host) });
+  const jobs = visibleJobViews(database(), principal);
   const config = getCurrentConfig();
   return (
     <main className="mx-auto max-w-7xl space-y-6 px-4 py-6 sm:px-6">
@@ -26,7 +24,7 @@ export default async function RestoresPage() {
           dashboard host (<code>&lt;root&gt;/&lt;host&gt;/&lt;archive&gt;/&lt;job&gt;</code>); the job page shows the rsync command that copies the result back.
         </p>
       </div>
-      <RestoreJobList initial={jobs.map((j) => toJobView(j))} />
+      <RestoreJobList initial={jobs} />
     </main>
   );
 }

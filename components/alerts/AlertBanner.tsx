@@ -1,9 +1,7 @@
 import Link from "next/link";
 import { TimeAgo, UtcTime } from "@/components/TimeAgo";
-import { getAlertStore } from "@/lib/alerts/store";
-import { hostVisible, type Principal } from "@/lib/auth/policy";
-import { groupAlerts, type AlertView } from "@/lib/alerts/view";
-import { hostPath, publicBaseUrl } from "@/lib/publicUrl";
+import type { AlertView } from "@/lib/alerts/view";
+import { hostPath } from "@/lib/publicUrl";
 
 /** Colours per severity, always with a text label (never colour alone). */
 const SEVERITY_STYLES: Record<string, string> = {
@@ -17,17 +15,11 @@ const linkClass = "font-medium text-red-900 underline decoration-red-900/40 unde
 
 /**
  * Alerts firing now, as Alertmanager reported them to POST /api/alerts: what, since when, a link to the
- * host's page (the alert's dashboard_url) and to the alert's source in Prometheus. On a host page only
- * that host's alerts. Renders nothing when nothing fires. All alert text is rendered as text.
+ * host's page (the alert's dashboard_url) and to the alert's source in Prometheus. The page passes the
+ * alerts the user may see (firingAlertViews in lib/alerts/view.ts); on a host page only that host's.
+ * Renders nothing when nothing fires. All alert text is rendered as text.
  */
-export function AlertBanner({ now, host, principal }: { now: number; host?: string; principal: Principal }) {
-  const store = getAlertStore();
-  if (!store) return null;
-  // Only alerts about hosts in the user's scope (alerts without a host: admins only).
-  const firing = store
-    .firing(now, host === undefined ? {} : { host })
-    .filter((a) => (a.host ? hostVisible(principal, a.host) : principal.role === "admin"));
-  const alerts = groupAlerts(firing, publicBaseUrl());
+export function AlertBanner({ alerts, now, host }: { alerts: AlertView[]; now: number; host?: string }) {
   if (alerts.length === 0) return null;
   const title = host === undefined ? "Firing alerts" : `Firing alerts for ${host}`;
   return (

@@ -9,7 +9,7 @@ import { formatGrowthRate } from "@/lib/fleet/growth";
 import { formatCount } from "@/lib/format";
 import { STATUS_LABELS, STATUS_SEVERITY } from "@/lib/fleet/status";
 import type { RepoStatus } from "@/lib/fleet/types";
-import { decodeRows, type HostRow, type HostRowTuple } from "./model";
+import { decodeRows, type HostRow, type HostRowTuple } from "@/lib/fleet/overview";
 
 type SortKey = "host" | "site" | "status" | "lastAt" | "disk" | "dedup" | "archives" | "growth";
 type Direction = "asc" | "desc";

@@ -3,7 +3,7 @@ import { TimeAgo } from "@/components/TimeAgo";
 import { Card, Figure } from "@/components/ui/Card";
 import { formatBytes, formatPercent, formatUtc, plural } from "@/lib/format";
 import { CapacityBar } from "./CapacityBar";
-import { FORECAST_WINDOW_DAYS, type SiteSummary } from "./model";
+import { FORECAST_WINDOW_DAYS, type SiteSummary } from "@/lib/fleet/overview";
 
 const SOURCE_TEXT = {
   statfs: { label: "statfs", title: "statfs of the storage root on this machine" },

@@ -3,7 +3,7 @@ import { STATUS_STYLES } from "@/components/StatusBadge";
 import { formatCount, formatDuration } from "@/lib/format";
 import { STATUS_LABELS } from "@/lib/fleet/status";
 import type { RepoStatus } from "@/lib/fleet/types";
-import type { StatusCounts } from "./model";
+import type { StatusCounts } from "@/lib/fleet/overview";
 
 const ORDER: RepoStatus[] = ["error", "never", "stale", "busy", "fresh", "pending"];
 

@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Tooltip, XAxis, YAxis } from "rec
 import { AXIS_PROPS, GRID_STROKE, seriesColour, TOOLTIP_PROPS } from "@/components/charts/theme";
 import { byteTickFormatter, byteTicks } from "@/components/charts/ticks";
 import { formatBytes, formatCount } from "@/lib/format";
-import type { UsageChartData } from "./model";
+import type { UsageChartData } from "@/lib/fleet/overview";
 
 type Metric = "dedup" | "disk";
 

@@ -5,8 +5,9 @@
  * collector both report a host, so the label sets differ in job/instance and so do the fingerprints):
  * the banner shows it once, from the earliest start, and says how many sources report it.
  */
-import { hostPath } from "@/lib/publicUrl";
-import type { StoredAlert } from "./store";
+import { visibleAlerts, type Principal } from "@/lib/auth/policy";
+import { hostPath, publicBaseUrl } from "@/lib/publicUrl";
+import { getAlertStore, type StoredAlert } from "./store";
 
 export interface AlertView {
   key: string;
@@ -111,4 +112,14 @@ export function groupAlerts(alerts: StoredAlert[], baseUrl: string): AlertView[]
   return [...groups.values()].sort(
     (a, b) => rank(a.severity) - rank(b.severity) || a.since - b.since || a.key.localeCompare(b.key),
   );
+}
+
+/**
+ * What the banner shows this principal: alerts firing now (of one host, on its page) that the policy
+ * lets them see (visibleAlerts), grouped. Empty when there is no alert inbox.
+ */
+export function firingAlertViews(principal: Principal, now: number, host?: string): AlertView[] {
+  const store = getAlertStore();
+  if (!store) return [];
+  return groupAlerts(visibleAlerts(principal, store.firing(now, host === undefined ? {} : { host })), publicBaseUrl());
 }

@@ -6,13 +6,11 @@
  * The archive must be in the repo: first looked up in fleet state (no borg call), then, for an archive
  * newer than the last collector cycle, with one `borg list` of that repo.
  */
-import fs from "node:fs/promises";
-import path from "node:path";
 import { listArchives, type BorgTarget } from "@/lib/borg";
 import { archiveNameProblem } from "@/lib/borg/location";
-import { defaultLocation, effectiveSecrets, isBorgRepoDir, repoId } from "@/lib/collector/discovery";
 import { getCurrentConfig } from "@/lib/config/current";
-import { hostNameSchema, type FleetConfig } from "@/lib/config/schema";
+import type { FleetConfig } from "@/lib/config/schema";
+import { hostRepoTargets } from "@/lib/fleet/repos";
 import { getFleetState } from "@/lib/fleet/store";
 
 export interface HostRepo {
@@ -40,26 +38,8 @@ export function archiveNameAcceptable(name: string): boolean {
 
 /** The repos of one host, one per site, in the config's site order. Empty for an unknown host. */
 export async function hostRepos(host: string, config: FleetConfig | undefined = getCurrentConfig()): Promise<HostRepo[]> {
-  if (!config || !hostNameSchema.safeParse(host).success) return [];
-  const found: HostRepo[] = [];
-  for (const site of config.sites) {
-    const explicit = config.repos.find((r) => r.site === site.name && r.host === host);
-    if (explicit) {
-      found.push({
-        repoId: repoId(site.name, host),
-        host,
-        site: site.name,
-        target: { location: explicit.location ?? defaultLocation(site, host), secrets: effectiveSecrets(explicit.secrets, site.secrets, config.secrets) },
-      });
-      continue;
-    }
-    if (!site.root || !site.discover) continue;
-    const dir = path.join(site.root, host);
-    // The host name is DNS-like (no "/" or ".." component), so dir stays inside the site root.
-    if (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false)) || !(await isBorgRepoDir(dir))) continue;
-    found.push({ repoId: repoId(site.name, host), host, site: site.name, target: { location: dir, secrets: effectiveSecrets(site.secrets, config.secrets) } });
-  }
-  return found;
+  if (!config) return [];
+  return (await hostRepoTargets(config, host)).map((t) => ({ repoId: t.id, host: t.host, site: t.site, target: { location: t.location, secrets: t.secrets } }));
 }
 
 /** One repo of a host: the given site's, or the first site's when none is given. */

@@ -6,6 +6,7 @@
  *                                 host pages (nothing about the host leaks), 403 otherwise
  *   authorize(action, host?)      server actions and route handlers: 401 without a session, 403 when
  *                                 not allowed (Next's unauthorized()/forbidden(), experimental.authInterrupts)
+ *   requireRestoreRole()          restore pages: signed in, and a role that may restore (403 otherwise)
  *   visibleFleetState(principal)  THE data access function for fleet state: only hosts in scope
  */
 import { cookies, headers } from "next/headers";
@@ -109,6 +110,19 @@ export async function authorizeRole(action: Action): Promise<Principal> {
   }
   if (!roleAllows(principal, action)) {
     await auditRefusal(principal, action);
+    forbidden();
+  }
+  return principal;
+}
+
+/**
+ * For the restore pages: signed in (else /login), and a role that may restore (operators, admins);
+ * others get 403, audited. Which jobs a user sees is then decided per job host (restoreJobVisible).
+ */
+export async function requireRestoreRole(): Promise<Principal> {
+  const principal = await requirePage("fleet:view");
+  if (!roleAllows(principal, "archive:restore")) {
+    await auditRefusal(principal, "archive:restore");
     forbidden();
   }
   return principal;

@@ -61,6 +61,17 @@ export function hostVisible(principal: Principal | null, host: string): boolean 
   return principal.role === "admin" || hostInScope(principal.hosts, host);
 }
 
+/** The alerts the principal may see: those about hosts in scope; alerts tied to no host, admins only. */
+export function visibleAlerts<T extends { host: string | null }>(principal: Principal | null, alerts: readonly T[]): T[] {
+  if (!principal) return [];
+  return alerts.filter((a) => (a.host ? hostVisible(principal, a.host) : principal.role === "admin"));
+}
+
+/** True when the principal may see (and act on) restore jobs of this host: those it may restore to. */
+export function restoreJobVisible(principal: Principal | null, host: string): boolean {
+  return can(principal, "archive:restore", host);
+}
+
 /** True when the role may do the action on some host (for refusing before reading any input). */
 export function roleAllows(principal: Principal | null | undefined, action: Action): boolean {
   if (principal?.via === "token" && PEOPLE_ONLY.has(action)) return false;

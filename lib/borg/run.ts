@@ -10,6 +10,7 @@
  *   killed once borg has exited. borg handles SIGTERM cleanly (it releases its locks).
  * - Secret values are scrubbed from everything borg printed before it reaches an error or a log.
  */
+import { execa } from "execa";
 import { stat } from "node:fs/promises";
 import { Transform, type Readable } from "node:stream";
 import type { Secrets } from "@/lib/config/schema";
@@ -77,16 +78,6 @@ export const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
 export const KILL_GRACE_MS = 5_000;
 const STDERR_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_MAX_STDOUT = 512 * 1024 * 1024;
-
-/**
- * execa 9 is ESM-only (and so is one of its dependencies); loading it lazily with import() keeps this
- * module usable from CommonJS contexts such as `tsx scripts/*.ts` in this (non-"type": "module") package.
- */
-let execaModule: Promise<typeof import("execa")> | null = null;
-function loadExeca(): Promise<typeof import("execa")> {
-  execaModule ??= import("execa");
-  return execaModule;
-}
 
 export function borgBinary(): string {
   return process.env.BORG_FLEET_BORG_BINARY || "borg";
@@ -188,7 +179,6 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
     pythonIoEncoding: inv.unicodeEscape ? "unicode_escape" : undefined,
   });
   if (inv.cwd !== undefined) await assertDirectory(inv.cwd);
-  const { execa } = await loadExeca();
   const started = Date.now();
   const subprocess = execa(borgBinary(), ["--log-json", ...inv.args], {
     stdin: "ignore",

@@ -18,7 +18,7 @@ import type { ArchiveSummary, FleetState, RepoError, RepoSample, RepoState, Site
 import type { BorgReader, DetailedArchive } from "./borgReader";
 import { describeFailure } from "./failure";
 import { diskUsageBytes } from "./diskUsage";
-import { discoverRepos, type RepoTarget } from "./discovery";
+import { fleetRepos, siteLocation, type RepoTarget } from "@/lib/fleet/repos";
 import { Semaphore } from "./semaphore";
 import { PeriodicTask } from "@/lib/fleet/periodic";
 import { PrometheusClient } from "@/lib/fleet/prometheusClient";
@@ -108,7 +108,7 @@ export class Collector implements FleetProvider {
   private async doCycle(): Promise<CycleReport> {
     const startedAt = this.now();
     this.lastCycleStartedAt = startedAt;
-    const targets = await discoverRepos(this.config, (m) => this.log("warn", m));
+    const targets = await fleetRepos(this.config, (m) => this.log("warn", m));
     this.targets = new Map(targets.map((t) => [t.id, t]));
     for (const id of [...this.states.keys()]) if (!this.targets.has(id)) this.states.delete(id);
 
@@ -145,7 +145,7 @@ export class Collector implements FleetProvider {
   /** The repo's target, discovering repos again if it is new since the last cycle. */
   private async targetFor(id: string): Promise<RepoTarget> {
     if (!this.targets.has(id)) {
-      const targets = await discoverRepos(this.config, (m) => this.log("warn", m));
+      const targets = await fleetRepos(this.config, (m) => this.log("warn", m));
       this.targets = new Map(targets.map((t) => [t.id, t]));
     }
     const target = this.targets.get(id);
@@ -333,7 +333,7 @@ export class Collector implements FleetProvider {
     for (const target of this.targets.values()) if (!this.states.has(target.id)) repos.push(this.emptyState(target));
     return {
       repos: repos.sort((a, b) => a.id.localeCompare(b.id)),
-      sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, s.root ?? s.remote ?? "", Boolean(s.root))),
+      sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, siteLocation(s))),
       staleAfterSeconds: this.config.staleAfter,
       source: "collector",
       problems: [],
@@ -354,7 +354,7 @@ export class Collector implements FleetProvider {
   }
 }
 
-function placeholderSite(name: string, location: string, local: boolean): SiteState {
+function placeholderSite(name: string, { location, local }: { location: string; local: boolean }): SiteState {
   return {
     name,
     location,

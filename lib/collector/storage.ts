@@ -4,6 +4,7 @@
  */
 import fs from "node:fs/promises";
 import type { SiteConfig } from "@/lib/config/schema";
+import { siteLocation } from "@/lib/fleet/repos";
 import { queryFilesystem } from "@/lib/fleet/nodeFilesystem";
 import type { PrometheusClient } from "@/lib/fleet/prometheusClient";
 import type { SiteState } from "@/lib/fleet/types";
@@ -15,8 +16,7 @@ export async function readSiteCapacity(
 ): Promise<SiteState & { device: number | null }> {
   const base: SiteState & { device: number | null } = {
     name: site.name,
-    location: site.root ?? site.remote ?? "",
-    local: Boolean(site.root),
+    ...siteLocation(site),
     sizeBytes: null,
     freeBytes: null,
     capacitySource: "unknown",

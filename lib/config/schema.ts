@@ -247,6 +247,16 @@ export const configSchema = z
     trustedProxies: trustedProxiesSchema,
     /** Single sign-on behind a proxy; off by default. */
     sso: ssoSchema.prefault({}),
+    /** The size and capacity history behind the growth charts and forecasts (lib/db/history.ts). */
+    history: z
+      .object({
+        /** Samples older than this are deleted (at start and daily). At least 31 days: charts and forecasts read 30. */
+        retention: duration("a history retention")
+          .default(400 * 86400)
+          .refine((seconds) => seconds >= 31 * 86400, "keep at least 31d of history: the growth chart and the capacity forecast read 30 days"),
+      })
+      .strict()
+      .prefault({}),
     /** Applied to every repo unless the site or the repo sets its own. */
     secrets: secretsSchema.optional(),
     sites: z.array(siteSchema).min(1, "expected at least one storage site"),

@@ -15,13 +15,13 @@
  *   node_filesystem_size_bytes / node_filesystem_avail_bytes of that instance and mount point.
  * - When Prometheus cannot be reached, the last state is kept (the header shows when it was read).
  */
-import path from "node:path";
 import type { FleetConfig, SiteConfig } from "@/lib/config/schema";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
 import type { FleetProvider } from "./store";
 import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
 import { PrometheusClient, promString, type InstantSample } from "./prometheusClient";
 import { PeriodicTask } from "./periodic";
+import { configuredRepo, defaultLocation, isLocalLocation, repoId, siteLocation } from "./repos";
 import { queryFilesystem } from "./nodeFilesystem";
 
 const DAY_MS = 86_400_000;
@@ -91,10 +91,11 @@ function repoLabels(labels: Record<string, string>): { host: string; site: strin
   return host.success && site.success ? { host: host.data, site: site.data } : null;
 }
 
-function defaultLocation(site: SiteConfig | undefined, host: string): string | null {
+/** Where the config says a reported repo is; null for a repo of a site the config does not know. */
+function configuredLocation(config: FleetConfig, site: SiteConfig | undefined, host: string): { location: string; local: boolean } | null {
   if (!site) return null;
-  if (site.root) return path.join(site.root, host);
-  return `${site.remote!.replace(/\/+$/, "")}/${host}`;
+  const location = configuredRepo(config, site, host)?.location ?? defaultLocation(site, host);
+  return { location, local: isLocalLocation(location) };
 }
 
 export class PrometheusSource implements FleetProvider {
@@ -177,7 +178,7 @@ export class PrometheusSource implements FleetProvider {
         for (const sample of repoResults[i]!) {
           const labels = repoLabels(sample.labels);
           if (!labels) continue;
-          const key = `${labels.site}/${labels.host}`;
+          const key = repoId(labels.site, labels.host);
           let entry = figures.get(key);
           if (!entry) figures.set(key, (entry = { ...labels, f: {} }));
           entry.f[name] = sample;
@@ -199,7 +200,6 @@ export class PrometheusSource implements FleetProvider {
 
   private buildRepos(figures: Map<RepoKey, { host: string; site: string; f: Figures }>): RepoState[] {
     const siteConfig = new Map(this.config.sites.map((s) => [s.name, s]));
-    const repoConfig = new Map(this.config.repos.map((r) => [`${r.site}/${r.host}`, r]));
     const repos: RepoState[] = [];
     for (const [id, { host, site, f }] of figures) {
       // A series set that carries none of the per-repo facts (only, say, a duration) is not a repo.
@@ -212,14 +212,13 @@ export class PrometheusSource implements FleetProvider {
       const scrapedAt = ms(finite(f.scrapedAt)) ?? f.up?.at ?? null;
       const successAt = ms(finite(f.success)) ?? (up === 1 ? scrapedAt : null);
       const dedup = nonNegative(f.dedup);
-      const configured = repoConfig.get(id);
-      const siteCfg = siteConfig.get(site);
+      const where = configuredLocation(this.config, siteConfig.get(site), host);
       repos.push({
         id,
         host,
         site,
-        location: configured?.location ?? defaultLocation(siteCfg, host) ?? `${site}/${host} (reported to Prometheus)`,
-        local: Boolean(siteCfg?.root) && !(configured?.location ?? "").includes("://"),
+        location: where?.location ?? `${id} (reported to Prometheus)`,
+        local: where?.local ?? false,
         lastArchive:
           end !== null && start !== null
             ? {
@@ -262,15 +261,15 @@ export class PrometheusSource implements FleetProvider {
     // Configured repos that no job reports: say so instead of leaving them out.
     const reported = new Set(repos.map((r) => r.id));
     for (const repo of this.config.repos) {
-      const id = `${repo.site}/${repo.host}`;
+      const id = repoId(repo.site, repo.host);
       if (reported.has(id)) continue;
-      const siteCfg = siteConfig.get(repo.site);
+      const where = configuredLocation(this.config, siteConfig.get(repo.site), repo.host);
       repos.push({
         id,
         host: repo.host,
         site: repo.site,
-        location: repo.location ?? defaultLocation(siteCfg, repo.host) ?? id,
-        local: Boolean(siteCfg?.root),
+        location: where?.location ?? id,
+        local: where?.local ?? false,
         lastArchive: null,
         archiveCount: null,
         archives: [],
@@ -310,8 +309,7 @@ export class PrometheusSource implements FleetProvider {
     const cfg = this.config.sites.find((s) => s.name === name);
     return {
       name,
-      location: cfg?.root ?? cfg?.remote ?? "",
-      local: Boolean(cfg?.root),
+      ...siteLocation(cfg),
       sizeBytes: null,
       freeBytes: null,
       capacitySource: "unknown",
@@ -445,7 +443,7 @@ export class PrometheusSource implements FleetProvider {
         for (const series of repoSeries[i]!) {
           const labels = repoLabels(series.labels);
           if (!labels) continue;
-          const id = `${labels.site}/${labels.host}`;
+          const id = repoId(labels.site, labels.host);
           let byTime = repos.get(id);
           if (!byTime) repos.set(id, (byTime = new Map()));
           for (const point of series.points) {

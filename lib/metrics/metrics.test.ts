@@ -6,7 +6,17 @@ import { getRegistry } from "./registry";
 
 const NOW = Date.UTC(2026, 10, 26, 12);
 
-const repo = (host: string, site: string, overrides: Partial<RepoState> = {}) => repoState(host, site, overrides, NOW);
+/** The shared healthy repo, with the figures these assertions read. */
+const repo = (host: string, site: string, overrides: Partial<RepoState> = {}): RepoState =>
+  repoState(host, site, NOW, {
+    location: `/srv/borg/${host}`,
+    lastArchive: { name: "x", id: "1", start: NOW - 7_200_000, end: NOW - 3_600_000, stats: null },
+    archiveCount: 17,
+    sizes: { originalBytes: 3000, compressedBytes: 2000, deduplicatedBytes: 1000 },
+    diskUsageBytes: 1200,
+    lastDurationMs: 500,
+    ...overrides,
+  });
 
 const state: FleetState = {
   repos: [

@@ -169,6 +169,11 @@ export function getJob(db: Db, id: number): RestoreJob | null {
   return row ? toJob(row) : null;
 }
 
+/** The job a URL names (/restores/<id>, /api/restores/<id>); null for anything but a decimal id of a job. */
+export function jobFromParam(db: Db, id: string): RestoreJob | null {
+  return /^\d{1,15}$/.test(id) ? getJob(db, Number(id)) : null;
+}
+
 /**
  * Newest first, at most `limit` jobs that pass `hostFilter` (all hosts without one), older than the
  * job id `beforeId` when given (keyset paging). Reads in batches until the page is full, so a filter

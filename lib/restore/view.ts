@@ -2,9 +2,10 @@
  * What the restore pages and /api/restores show of a job: no pid, paths for display, the rsync
  * command for a finished job. The same shape is rendered on the server and polled by the client.
  */
+import { restoreJobVisible, type Principal } from "@/lib/auth/policy";
 import type { Db } from "@/lib/db";
 import { rsyncCommand } from "./destination";
-import { displayPaths, jobLog, type RestoreJob, type RestoreLogLine } from "./store";
+import { displayPaths, jobLog, listJobs, type RestoreJob, type RestoreLogLine } from "./store";
 
 /** A job as shown: everything but internals (pid, repo id, archive id), paths for display. */
 export type RestoreJobView = Omit<RestoreJob, "pid" | "repoId" | "archiveId"> & {
@@ -29,3 +30,8 @@ export function toJobView(job: RestoreJob, db?: Db): RestoreJobView {
     rsync: job.state === "succeeded" ? rsyncCommand({ destination: job.destination, host: job.host, stripComponents: job.stripComponents, displayPaths: shown }) : null,
     ...(db ? { log: jobLog(db, job.id) } : {}),
   };}
+
+/** The restore jobs the principal may see (policy: restoreJobVisible), newest first, as shown. */
+export function visibleJobViews(db: Db, principal: Principal, limit = 200): RestoreJobView[] {
+  return listJobs(db, { hostFilter: (host) => restoreJobVisible(principal, host), limit }).map((job) => toJobView(job));
+}

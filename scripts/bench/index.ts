@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- render|collector|restore|download|archive-index|api ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|download|archive-index|history|api ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
@@ -10,6 +10,7 @@ import { benchApi } from "./api";
 import { benchArchiveIndex } from "./archiveIndex";
 import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
+import { benchHistory } from "./history";
 import { benchRender } from "./render";
 import { benchRestore } from "./restore";
 
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
   if (all || wanted.has("api")) {
     await ensureBuilt();
     results.api = await benchApi(root);
+    console.log();
+  }
+  if (all || wanted.has("history")) {
+    results.history = await benchHistory(Number(process.env.BENCH_HISTORY_REPOS || 1000), Number(process.env.BENCH_HISTORY_DAYS || 365));
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

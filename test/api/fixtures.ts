@@ -25,7 +25,7 @@ export function repo(host: string, site: string, lastArchiveHoursAgo: number | n
           end: now - h * HOUR,
           stats: { originalBytes: 1000 * (i + 1), compressedBytes: 500, deduplicatedBytes: 100, files: 10 + i, durationSeconds: 60 },
         }));
-  return repoState(host, site, { location: `/srv/borg/${host}`, lastArchive: archives.at(-1) ?? null, archiveCount: archives.length, archives, sizes: { originalBytes: 6000, compressedBytes: 1500, deduplicatedBytes: 300 }, diskUsageBytes: 4096, lastDurationMs: 100 }, now);
+  return repoState(host, site, now, { location: `/srv/borg/${host}`, lastArchive: archives.at(-1) ?? null, archiveCount: archives.length, archives, sizes: { originalBytes: 6000, compressedBytes: 1500, deduplicatedBytes: 300 }, diskUsageBytes: 4096, lastDurationMs: 100 });
 }
 
 export function installFleet(repos: RepoState[]): FleetState {

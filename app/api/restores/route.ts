@@ -4,15 +4,12 @@
  */
 import { NextResponse } from "next/server";
 import { authorizeRole } from "@/lib/auth/guard";
-import { can } from "@/lib/auth/policy";
 import { database } from "@/lib/db/current";
-import { listJobs } from "@/lib/restore/store";
-import { toJobView } from "@/lib/restore/view";
+import { visibleJobViews } from "@/lib/restore/view";
 
 export const dynamic = "force-dynamic";
 
 export async function GET(): Promise<Response> {
   const principal = await authorizeRole("archive:restore");
-  const jobs = listJobs(database(), { hostFilter: (host) => can(principal, "archive:restore", host), limit: 200 });
-  return NextResponse.json({ jobs: jobs.map((j) => toJobView(j)) }, { headers: { "cache-control": "no-store" } });
+  return NextResponse.json({ jobs: visibleJobViews(database(), principal) }, { headers: { "cache-control": "no-store" } });
 }

@@ -5,10 +5,10 @@ import { parseHostParam } from "./host-param";
 
 /**
  * Rejects unknown and out-of-scope hosts before anything streams, so an unknown host gets a real 404 status: a
- * notFound() from the page itself would come after this segment's loading.tsx has been sent with 200.
+ * notFound() from the page itself would come after the page's (host)/loading.tsx has been sent with 200.
  * For the same reason there is no app/loading.tsx: a loading boundary at the root wraps this layout
- * too, and every unknown host would answer 200. A skeleton for `/` alone belongs in a route group
- * (app/(overview)/loading.tsx, components/overview/OverviewSkeleton.tsx).
+ * too, and every unknown host would answer 200. A skeleton for `/` alone would need a route group of
+ * its own.
  * Likewise the host page's skeleton lives in the route group (host)/ with the page: a loading.tsx
  * here would wrap the sub-pages (diff, retention, archives) too, and their own 404s (an archive that
  * does not exist, a viewer on the diff) would answer 200.

@@ -2,10 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { RestoreJobDetails } from "@/components/restore/RestoreJobDetails";
-import { requireRestoreRole } from "@/app/restores/access";
-import { requirePage } from "@/lib/auth/guard";
+import { requirePage, requireRestoreRole } from "@/lib/auth/guard";
 import { database } from "@/lib/db/current";
-import { getJob } from "@/lib/restore/store";
+import { jobFromParam } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 
 export const dynamic = "force-dynamic";
@@ -19,7 +18,7 @@ export async function generateMetadata({ params }: { params: Promise<{ jobId: st
 export default async function RestoreJobPage({ params }: { params: Promise<{ jobId: string }> }) {
   await requireRestoreRole();
   const { jobId } = await params;
-  const job = /^\d{1,15}$/.test(jobId) ? getJob(database(), Number(jobId)) : null;
+  const job = jobFromParam(database(), jobId);
   if (!job) notFound();
   await requirePage("archive:restore", job.host);
   return (

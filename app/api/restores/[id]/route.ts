@@ -5,7 +5,7 @@
 import { NextResponse } from "next/server";
 import { authorize, authorizeRole } from "@/lib/auth/guard";
 import { database } from "@/lib/db/current";
-import { getJob } from "@/lib/restore/store";
+import { jobFromParam } from "@/lib/restore/store";
 import { toJobView } from "@/lib/restore/view";
 
 export const dynamic = "force-dynamic";
@@ -14,7 +14,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   await authorizeRole("archive:restore");
   const { id } = await params;
   const db = database();
-  const job = /^\d{1,15}$/.test(id) ? getJob(db, Number(id)) : null;
+  const job = jobFromParam(db, id);
   if (!job) return NextResponse.json({ error: "not found" }, { status: 404 });
   await authorize("archive:restore", job.host);
   return NextResponse.json({ job: toJobView(job, db) }, { headers: { "cache-control": "no-store" } });

@@ -7,6 +7,7 @@ import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
 import { StatusBadge } from "@/components/StatusBadge";
 import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
+import { firingAlertViews } from "@/lib/alerts/view";
 import { requirePage, visibleFleetState } from "@/lib/auth/guard";
 import { can, type Principal } from "@/lib/auth/policy";
 import { parseHostParam } from "../host-param";
@@ -80,7 +81,7 @@ export default async function HostPage({ params }: { params: Params }) {
         </header>
       </div>
 
-      <AlertBanner now={now} host={host} principal={principal} />
+      <AlertBanner alerts={firingAlertViews(principal, now, host)} now={now} host={host} />
       <RecentRuns host={host} now={now} />
 
       {repos.map(({ repo, status }) => (

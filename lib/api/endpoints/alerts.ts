@@ -1,9 +1,6 @@
 /** Alerts firing now (as Alertmanager reported them to the dashboard), only for hosts in scope. */
 import { z } from "zod";
-import { getAlertStore } from "@/lib/alerts/store";
-import { groupAlerts } from "@/lib/alerts/view";
-import { hostVisible } from "@/lib/auth/policy";
-import { publicBaseUrl } from "@/lib/publicUrl";
+import { firingAlertViews } from "@/lib/alerts/view";
 import { defineEndpoint } from "../endpoint";
 
 export const listAlerts = defineEndpoint({
@@ -29,9 +26,8 @@ export const listAlerts = defineEndpoint({
     ),
   }),
   async handle({ caller }) {
-    const firing = (getAlertStore()?.firing(Date.now()) ?? []).filter((a) => (a.host ? hostVisible(caller.principal, a.host) : caller.principal.role === "admin"));
     return {
-      items: groupAlerts(firing, publicBaseUrl()).map(({ alertname, severity, host, site, summary, description, since, sources, dashboardHref }) => ({
+      items: firingAlertViews(caller.principal, Date.now()).map(({ alertname, severity, host, site, summary, description, since, sources, dashboardHref }) => ({
         alertname,
         severity,
         host,

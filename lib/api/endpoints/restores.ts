@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { openArchiveRequest } from "@/lib/archives/request";
 import { requestClientAddress } from "@/lib/audit/request";
-import { can } from "@/lib/auth/policy";
+import { restoreJobVisible } from "@/lib/auth/policy";
 import { database } from "@/lib/db/current";
 import { cancelJob, restoreRequestSchema, submitRestore } from "@/lib/restore/requests";
 import { RESTORE_STATES, getJob, listJobs, type RestoreJob } from "@/lib/restore/store";
@@ -69,7 +69,7 @@ export const listRestores = defineEndpoint({
     const after = decodeCursor(query.cursor);
     if (after === null || typeof after === "string") return problem(400, "Invalid query: cursor: not a cursor of this API");
     // Keyset on the job id, newest first: the cursor holds the last id sent.
-    const jobs = listJobs(database(), { hostFilter: (host) => can(caller.principal, "archive:restore", host), limit: query.limit + 1, beforeId: after });
+    const jobs = listJobs(database(), { hostFilter: (host) => restoreJobVisible(caller.principal, host), limit: query.limit + 1, beforeId: after });
     const items = jobs.slice(0, query.limit);
     return { items: items.map(apiJob), nextCursor: jobs.length > query.limit ? encodeCursor(items[items.length - 1]!.id) : null };
   },

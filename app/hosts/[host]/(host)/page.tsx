@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { refreshHostAction } from "@/app/actions/refresh";
 import { AlertBanner } from "@/components/alerts/AlertBanner";
+import { IntegrityChecks } from "@/components/host/IntegrityChecks";
 import { RecentRuns } from "@/components/host/RecentRuns";
 import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
@@ -83,6 +84,7 @@ export default async function HostPage({ params }: { params: Params }) {
 
       <AlertBanner now={now} host={host} principal={principal} />
       <RecentRuns host={host} now={now} />
+      <IntegrityChecks host={host} repos={repos.map((r) => r.repo)} now={now} canRun={can(principal, "repo:check", host)} />
 
       {repos.map(({ repo, status }) => (
         <RepoSection

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- render|collector|restore|download|archive-index ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|download|archive-index|verify ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
@@ -11,6 +11,7 @@ import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
 import { benchRender } from "./render";
 import { benchRestore } from "./restore";
+import { benchVerify } from "./verify";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -48,6 +49,10 @@ async function main(): Promise<void> {
   }
   if (all || wanted.has("archive-index")) {
     results.archiveIndex = await benchArchiveIndex(root);
+    console.log();
+  }
+  if (all || wanted.has("verify")) {
+    results.verify = await benchVerify(root);
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

@@ -692,6 +692,12 @@ describe("grafana", () => {
       "ALERTS{",
       "borg_repo_up",
       "borg_collect_duration_seconds",
+      "borg_repo_last_check_timestamp_seconds",
+      "borg_repo_last_check_success",
+      "borg_check_interval_seconds",
+      "borg_restore_drill_last_success_timestamp_seconds",
+      "borg_restore_drill_last_success{",
+      "borg_restore_drill_interval_seconds",
     ])
       expect(uses(metric), metric).toBe(true);
     const table = panels.find((p) => p.title === "Last archive age per host");
@@ -746,9 +752,10 @@ describe("prometheus, live", () => {
 
   it("loads the rule group and the file_sd targets", async () => {
     const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string }[] }[] } };
-    expect(rules.data.groups.map((g) => g.name)).toEqual(["borg"]);
+    expect(rules.data.groups.map((g) => g.name)).toEqual(["borg", "borg-verify"]);
     expect(rules.data.groups[0]?.rules).toHaveLength(9);
-    for (const rule of rules.data.groups[0]?.rules ?? []) expect(rule.health, rule.name).not.toBe("err");
+    expect(rules.data.groups[1]?.rules).toHaveLength(3);
+    for (const rule of rules.data.groups.flatMap((g) => g.rules)) expect(rule.health, rule.name).not.toBe("err");
     const targets = await waitFor("file_sd targets", async () => {
       const body = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string> }[] } };
       const found = body.data.activeTargets.map((t) => `${t.labels.job} ${t.labels.instance}`).sort();

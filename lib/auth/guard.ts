@@ -43,8 +43,10 @@ export async function requestIsHttps(): Promise<boolean> {
  * page, action or route handler depends on it).
  */
 export const currentPrincipal = cache(async (): Promise<Principal | null> => {
-  const db = database();
+  // headers() first: while `next build` prerenders (/_not-found) it marks the page dynamic before the
+  // database, which only exists at run time, is asked for.
   const h = await headers();
+  const db = database();
   const sso = ssoDecision(h);
   if (sso.kind === "refused") {
     auditSsoRefusal(db, sso, clientAddressOf(h), "sso");

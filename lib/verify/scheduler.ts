@@ -110,7 +110,7 @@ export class MaintenanceScheduler {
     await removeScratch(scratchDirs);
     // Also anything else in the scratch root (a crash between mkdir and the row update): no drill runs yet.
     const root = drillScratchRoot(this.config);
-    const leftovers = await readdir(root).catch(() => [] as string[]);
+    const leftovers = await readdir(/*turbopackIgnore: true*/ root).catch(() => [] as string[]);
     await removeScratch(leftovers.filter((n) => n.startsWith("drill-")).map((n) => path.join(root, n)));
   }
 

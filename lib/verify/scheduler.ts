@@ -101,6 +101,22 @@ export class MaintenanceScheduler {
   async start(): Promise<void> {
     await this.recover();
     this.periodic.start();
+    // On a normal exit (SIGTERM through scripts/server.mjs ends in process.exit), lib/borg/run.ts kills
+    // every running borg; record those runs as cancelled now (better-sqlite3 writes synchronously).
+    // A process that is killed outright leaves them "running": the next start calls them interrupted.
+    process.once("exit", () => this.cancelRunningRows());
+  }
+
+  private cancelRunningRows(): void {
+    if (this.running.size === 0) return;
+    try {
+      const message = "The dashboard stopped while this ran.";
+      const now = this.now();
+      this.db.prepare("UPDATE check_runs SET outcome = 'cancelled', ended_at = ?, message = ? WHERE outcome = 'running'").run(now, message);
+      this.db.prepare("UPDATE drill_runs SET outcome = 'cancelled', ended_at = ?, message = ? WHERE outcome = 'running'").run(now, message);
+    } catch {
+      // The database may already be closed: the next start marks the runs interrupted instead.
+    }
   }
 
   /** Marks runs a dead process left "running" as interrupted and removes every leftover scratch dir. */

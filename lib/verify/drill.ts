@@ -138,10 +138,12 @@ export async function restoreAndCompare(target: BorgTarget, archive: string, sam
     throw err;
   }
   if (beforeCompare) await beforeCompare(tree, sample);
+  opts.signal?.throwIfAborted(); // the drill's deadline or shutdown also stops the comparison
 
   const report: DrillResultCounts = { files: sample.length, bytes: 0, mismatched: [], missing: [], mismatchedCount: 0, missingCount: 0 };
   for (let i = 0; i < sample.length; i++) {
     const file = sample[i]!;
+    if (i % 64 === 0) opts.signal?.throwIfAborted();
     report.bytes += file.size;
     const where = restoredPath(tree, file.pathBytes);
     const stat = await lstat(where).catch((err: NodeJS.ErrnoException) => {

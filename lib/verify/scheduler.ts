@@ -245,7 +245,14 @@ export class MaintenanceScheduler {
     let message: string | null = null;
     let result: Parameters<typeof finishDrillRun>[3] = empty;
     let archive: string | null = null;
-    const opts = { baseDir: this.baseDir, timeoutMs: settings.timeout * 1000, signal: this.shutdown.signal };
+    // drills.timeout bounds the whole drill (listing, both extracts, comparison), not each borg call.
+    const deadline = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      deadline.abort();
+    }, settings.timeout * 1000);
+    const opts = { baseDir: this.baseDir, timeoutMs: settings.timeout * 1000, signal: AbortSignal.any([this.shutdown.signal, deadline.signal]) };
     try {
       const newest = (await listArchives(repo.target, opts)).archives.at(-1);
       if (!newest) throw new Error("The repository has no archive to restore from.");
@@ -279,8 +286,16 @@ export class MaintenanceScheduler {
         message = `Restored ${report.files} file(s) of ${archive} and compared them with borg's stream: identical.`;
       }
     } catch (err) {
-      outcome = isBorgError(err) && err.kind === "timeout" ? "timeout" : isBorgError(err) && err.kind === "cancelled" ? "cancelled" : "failed";
-      message = isBorgError(err) ? [err.userMessage, err.borgMessage].filter(Boolean).join("\n") : err instanceof Error ? err.message : String(err);
+      outcome = timedOut || (isBorgError(err) && err.kind === "timeout") ? "timeout" : isBorgError(err) && err.kind === "cancelled" ? "cancelled" : "failed";
+      message = timedOut
+        ? `The drill did not finish within its time limit (${Math.round(settings.timeout / 60)} min).`
+        : isBorgError(err)
+          ? [err.userMessage, err.borgMessage].filter(Boolean).join("\n")
+          : err instanceof Error
+            ? err.message
+            : String(err);
+    } finally {
+      clearTimeout(timer);
     }
     finishDrillRun(this.db, runId, outcome, result, message, this.now());
     audit(this.db, {

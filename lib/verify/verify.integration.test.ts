@@ -187,6 +187,21 @@ describe("restore drills", () => {
     expect(await readdir(scratchRoot)).toEqual([]);
   });
 
+  it("stops a drill at its time limit (the whole drill, not each borg call) and removes the scratch copy", async () => {
+    let tree = "";
+    const { scheduler, db } = await schedulerFor(repo, { drills: { timeout: 60 } }, undefined, {
+      // Past the drill's deadline by the time this returns; no borg call runs after it.
+      beforeCompare: async (dir: string) => {
+        tree = dir;
+        await new Promise((r) => setTimeout(r, 61_000));
+      },
+    });
+    expect(await scheduler.runDrill(repoOf(repo), null)).toMatchObject({ status: "done", outcome: "timeout" });
+    expect(lastDrillRuns(db, "s/h").last?.message).toMatch(/time limit/);
+    expect(tree).not.toBe("");
+    expect(existsSync(tree)).toBe(false);
+  });
+
   it("a drill killed half way leaves its scratch copy to the next start, which removes it and marks the run interrupted", async () => {
     const dataDir = await tempDir();
     const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir], {

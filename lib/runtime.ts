@@ -82,11 +82,25 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
 
     const { Collector } = await import("@/lib/collector/collector");
     const { realBorgReader } = await import("@/lib/collector/realBorgReader");
-    const collector = new Collector({ config, db, borg: realBorgReader });
+    const { Semaphore } = await import("@/lib/collector/semaphore");
+    // One set of borg slots for all background borg work: collector reads, checks and drills.
+    const borgSlots = new Semaphore(config.collector.concurrency);
+    const collector = new Collector({ config, db, borg: realBorgReader, semaphore: borgSlots });
     setFleetProvider(collector);
     if (config.collector.enabled) collector.start();
+    // Integrity checks and restore drills (lib/verify): runs a dead process left "running" become
+    // "interrupted" and leftover scratch copies are removed before anything is scheduled.
+    const { MaintenanceScheduler, setMaintenanceScheduler } = await import("@/lib/verify/scheduler");
+    const { fleetMaintenanceRepos } = await import("@/lib/verify/repos");
+    const maintenance = new MaintenanceScheduler({ db, config, slots: borgSlots, repos: () => fleetMaintenanceRepos(config) });
+    setMaintenanceScheduler(maintenance);
+    if (config.collector.enabled) await maintenance.start();
+    else await maintenance.recover();
     status.mode = "collector";
-    status.stop = () => collector.stop();
+    status.stop = () => {
+      collector.stop();
+      void maintenance.stop(); // cancels running checks and drills (their rows end "cancelled")
+    };
   } catch (err) {
     status.error = err instanceof ConfigError ? err.message : `startup failed: ${err instanceof Error ? err.message : String(err)}`;
     const problems = err instanceof ConfigError ? [`Invalid config ${err.file}:`, ...err.problems] : [status.error];

@@ -97,7 +97,10 @@ interface RuleFile {
 }
 const RULES_PATH = rel("prometheus/rules/borg.yml");
 const ruleFile = (): RuleFile => YAML.parse(fs.readFileSync(RULES_PATH, "utf8")) as RuleFile;
-const allRules = (): Rule[] => ruleFile().groups.flatMap((g) => g.rules);
+/** Every shipped rule file (borg.yml, verify.yml for checks and drills). */
+const RULE_FILES = fs.readdirSync(rel("prometheus/rules")).filter((f) => f.endsWith(".yml"));
+const allRules = (): Rule[] =>
+  RULE_FILES.flatMap((f) => (YAML.parse(fs.readFileSync(rel("prometheus/rules", f), "utf8")) as RuleFile).groups.flatMap((g) => g.rules));
 const squash = (s: string) => s.replace(/\s+/g, " ").trim();
 
 const THRESHOLD = 86400 * 1.5;
@@ -188,16 +191,19 @@ describe("alert rules", () => {
   });
 
   it("every rule has a severity, summary, runbook description and dashboard_url", () => {
-    const hostRules = ["BorgMissingBackup", "BorgNeverBackedUp", "BorgCollectorFailing", "BorgBackupFailed"];
+    const hostRules = ["BorgMissingBackup", "BorgNeverBackedUp", "BorgCollectorFailing", "BorgBackupFailed", "BorgCheckFailed", "BorgCheckOverdue", "BorgRestoreDrillOverdue"];
     const rules = allRules();
     expect(rules.map((r) => r.alert).sort()).toEqual(
       [
         "BorgBackupFailed",
+        "BorgCheckFailed",
+        "BorgCheckOverdue",
         "BorgCollectorFailing",
         "BorgDashboardDown",
         "BorgMetricsAbsent",
         "BorgMissingBackup",
         "BorgNeverBackedUp",
+        "BorgRestoreDrillOverdue",
         "BorgStaleThresholdMismatch",
         "BorgStorageFullSoon",
         "BorgStorageLow",
@@ -221,7 +227,8 @@ describe("alert rules", () => {
         rule_files: string[];
         tests: { alert_rule_test?: { alertname: string; exp_alerts?: unknown[] }[] }[];
       };
-      expect(doc.rule_files).toEqual(["../rules/borg.yml"]);
+      expect(doc.rule_files.length).toBe(1);
+      expect(RULE_FILES.map((f) => `../rules/${f}`)).toContain(doc.rule_files[0]);
       for (const test of doc.tests) {
         for (const c of test.alert_rule_test ?? []) (c.exp_alerts?.length ? fired : silent).add(c.alertname);
       }
@@ -260,7 +267,7 @@ describe("alert rules", () => {
   });
 
   // Each mutation of the rules must make the shipped tests fail: they pin the behaviour, not just run.
-  const mutations: { name: string; from: string | RegExp; to: string; tests: string[] }[] = [
+  const mutations: { name: string; from: string | RegExp; to: string; tests: string[]; file?: string }[] = [
     { name: "threshold 1.4 days", from: "borg_last_archive_timestamp_seconds > 86400 * 1.5", to: "borg_last_archive_timestamp_seconds > 86400 * 1.4", tests: ["borg_missing_backup.yml"] },
     { name: "threshold 1.6 days", from: "borg_last_archive_timestamp_seconds > 86400 * 1.5", to: "borg_last_archive_timestamp_seconds > 86400 * 1.6", tests: ["borg_missing_backup.yml"] },
     { name: ">= instead of >", from: "borg_last_archive_timestamp_seconds > 86400 * 1.5", to: "borg_last_archive_timestamp_seconds >= 86400 * 1.5", tests: ["borg_missing_backup.yml"] },
@@ -276,17 +283,23 @@ describe("alert rules", () => {
     { name: "collector failing while busy", from: "borg_repo_up == 0 unless borg_backup_in_progress == 1", to: "borg_repo_up == 0", tests: ["borg_collector.yml"] },
     { name: "dashboard down without absent()", from: ' or absent(up{job="borg-fleet"})', to: "", tests: ["borg_collector.yml"] },
     { name: "metrics absent matched on all labels", from: "unless on(job, instance) borg_repo_up", to: "unless borg_repo_up", tests: ["borg_collector.yml"] },
+    { name: "check failed on success", file: "verify.yml", from: "borg_repo_last_check_success == 0", to: "borg_repo_last_check_success == 1", tests: ["borg_verify.yml"] },
+    { name: "check overdue at 1.4 x", file: "verify.yml", from: "> 1.5 * borg_check_interval_seconds", to: "> 1.4 * borg_check_interval_seconds", tests: ["borg_verify.yml"] },
+    { name: "check overdue at >=", file: "verify.yml", from: "> 1.5 * borg_check_interval_seconds", to: ">= 1.5 * borg_check_interval_seconds", tests: ["borg_verify.yml"] },
+    { name: "drill overdue at 1.6 x", file: "verify.yml", from: "> 1.5 * borg_restore_drill_interval_seconds", to: "> 1.6 * borg_restore_drill_interval_seconds", tests: ["borg_verify.yml"] },
+    { name: "drill never passed not reported", file: "verify.yml", from: /\n\s*or \(borg_restore_drill_last_success == 0[^\n]*/, to: "", tests: ["borg_verify.yml"] },
   ];
 
   it.concurrent.for(mutations)("the shipped tests catch a mutated rule: $name", async (m, { expect }) => {
     const dir = tmpDir("mutant");
-    fs.mkdirSync(path.join(dir, "rules"));
+    copyTree(rel("prometheus/rules"), path.join(dir, "rules"));
     copyTree(rel("prometheus/tests"), path.join(dir, "tests"));
-    const original = fs.readFileSync(RULES_PATH, "utf8");
+    const file = m.file ?? "borg.yml";
+    const original = fs.readFileSync(rel("prometheus/rules", file), "utf8");
     const mutated = original.replace(m.from, m.to);
     expect(mutated, "the mutation must apply to the current rule file").not.toBe(original);
-    fs.writeFileSync(path.join(dir, "rules/borg.yml"), mutated);
-    const check = await run("promtool", ["check", "rules", path.join(dir, "rules/borg.yml")]);
+    fs.writeFileSync(path.join(dir, "rules", file), mutated);
+    const check = await run("promtool", ["check", "rules", path.join(dir, "rules", file)]);
     expect(check.code, `mutant must still be a valid rule file: ${check.stdout}${check.stderr}`).toBe(0);
     const r = await run("promtool", ["test", "rules", ...m.tests.map((t) => path.join(dir, "tests", t))]);
     expect(r.code, `mutation "${m.name}" was not caught`).not.toBe(0);
@@ -679,6 +692,12 @@ describe("grafana", () => {
       "ALERTS{",
       "borg_repo_up",
       "borg_collect_duration_seconds",
+      "borg_repo_last_check_timestamp_seconds",
+      "borg_repo_last_check_success",
+      "borg_check_interval_seconds",
+      "borg_restore_drill_last_success_timestamp_seconds",
+      "borg_restore_drill_last_success{",
+      "borg_restore_drill_interval_seconds",
     ])
       expect(uses(metric), metric).toBe(true);
     const table = panels.find((p) => p.title === "Last archive age per host");
@@ -733,9 +752,10 @@ describe("prometheus, live", () => {
 
   it("loads the rule group and the file_sd targets", async () => {
     const rules = (await (await fetch(`${base}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string }[] }[] } };
-    expect(rules.data.groups.map((g) => g.name)).toEqual(["borg"]);
+    expect(rules.data.groups.map((g) => g.name)).toEqual(["borg", "borg-verify"]);
     expect(rules.data.groups[0]?.rules).toHaveLength(9);
-    for (const rule of rules.data.groups[0]?.rules ?? []) expect(rule.health, rule.name).not.toBe("err");
+    expect(rules.data.groups[1]?.rules).toHaveLength(3);
+    for (const rule of rules.data.groups.flatMap((g) => g.rules)) expect(rule.health, rule.name).not.toBe("err");
     const targets = await waitFor("file_sd targets", async () => {
       const body = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: Record<string, string> }[] } };
       const found = body.data.activeTargets.map((t) => `${t.labels.job} ${t.labels.instance}`).sort();

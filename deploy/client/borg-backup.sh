@@ -29,7 +29,9 @@
 #   PG_USER                operating-system user that runs pg_dump (default postgres); PGHOST/PGPORT as usual
 #   PRUNE_KEEP_DAILY, PRUNE_KEEP_WEEKLY, PRUNE_KEEP_MONTHLY   (default 7, 4, 6); PRUNE=no skips prune+compact
 #   BORG_COMPRESSION       default zstd,3
-#   BORG_LOCK_WAIT         seconds to wait for the repository lock (default 600)
+#   BORG_LOCK_WAIT         seconds to wait for the repository lock (default 21600 = 6 h: the dashboard's
+#                          integrity checks hold the lock exclusively for up to checks.timeout, 6 h by
+#                          default; a backup that starts meanwhile waits instead of failing)
 #   BACKUP_LOCK_FILE       run lock (default /run/lock/borg-backup.lock)
 #   BACKUP_LOG_FILE        this run's log (default: a temporary file)
 #   PING_URL               e.g. https://fleet.example.com/ping/<token>; empty: no reports
@@ -46,7 +48,7 @@ root=${BACKUP_ROOT:-/}
 mount_dir=${BACKUP_MOUNT:-/backup}
 snap_name=${BACKUP_SNAPSHOT_NAME:-backup-snapshot}
 dump_dir=${DUMP_DIR:-${root%/}/var/backups/borg-dumps}
-lock_wait=${BORG_LOCK_WAIT:-600}
+lock_wait=${BORG_LOCK_WAIT:-21600}
 lock_file=${BACKUP_LOCK_FILE:-/run/lock/borg-backup.lock}
 ping_url=${PING_URL:-}
 

@@ -3,7 +3,8 @@
  * access function asks it (through lib/auth/guard.ts); nothing else decides who may do what.
  *
  *   viewer    fleet:view, host:view                                    (hosts in scope)
- *   operator  + host:refresh, archive:browse, archive:restore, archive:download   (hosts in scope)
+ *   operator  + host:refresh, archive:browse, archive:restore, archive:download,
+ *               repo:check (run an integrity check or restore drill now)        (hosts in scope)
  *   admin     everything, on every host, plus users:manage and audit:read
  *
  * A host scope is a list of glob patterns (lib/auth/glob.ts); an admin's scope is all hosts.
@@ -20,6 +21,7 @@ export const ACTIONS = [
   "archive:browse",
   "archive:restore",
   "archive:download",
+  "repo:check",
   "users:manage",
   "audit:read",
 ] as const;
@@ -37,7 +39,7 @@ export interface Principal {
 
 const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
   viewer: new Set<Action>(["fleet:view", "host:view"]),
-  operator: new Set<Action>(["fleet:view", "host:view", "host:refresh", "archive:browse", "archive:restore", "archive:download"]),
+  operator: new Set<Action>(["fleet:view", "host:view", "host:refresh", "archive:browse", "archive:restore", "archive:download", "repo:check"]),
   admin: new Set<Action>(ACTIONS),
 };
 
@@ -45,7 +47,7 @@ const ROLE_ACTIONS: Record<Role, ReadonlySet<Action>> = {
 const PEOPLE_ONLY: ReadonlySet<Action> = new Set<Action>(["users:manage"]);
 
 /** Actions that are about one host: they need the host, and the host must be in scope. */
-const HOST_ACTIONS: ReadonlySet<Action> = new Set<Action>(["host:view", "host:refresh", "archive:browse", "archive:restore", "archive:download"]);
+const HOST_ACTIONS: ReadonlySet<Action> = new Set<Action>(["host:view", "host:refresh", "archive:browse", "archive:restore", "archive:download", "repo:check"]);
 
 export function isHostAction(action: Action): boolean {
   return HOST_ACTIONS.has(action);

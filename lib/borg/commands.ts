@@ -336,6 +336,8 @@ export interface CreateArchiveOptions {
   /** borg exclude patterns (borg's pattern syntax, e.g. "sh:**\/*.tmp"). */
   excludes?: string[];
   comment?: string;
+  /** Seconds to wait for the repository lock (borg's --lock-wait; borg's default is 1). */
+  lockWait?: number;
 }
 
 /** Create an archive (`borg create --json`). Exit code 1 (warnings) still means the archive exists. */
@@ -352,6 +354,7 @@ export async function createArchive(
   if (options.timestamp) args.push(`--timestamp=${formatBorgTimestampArg(options.timestamp)}`);
   if (options.compression) args.push(`--compression=${options.compression}`);
   for (const pattern of options.excludes ?? []) args.push(`--exclude=${pattern}`);
+  if (options.lockWait !== undefined) args.push(`--lock-wait=${Math.max(0, Math.floor(options.lockWait))}`);
   if (options.comment !== undefined) args.push(`--comment=${options.comment.replace(/[{}]/g, (c) => c + c)}`);
   args.push("--", archiveArg(target.location, archiveName, "create"), ...sourcePaths);
   const run = await runBorg({ args, secrets: target.secrets, location: target.location, cwd: options.cwd }, opts);

@@ -117,6 +117,21 @@ export function extractToStdout(target: BorgTarget, archiveName: string, pathByt
   );
 }
 
+/**
+ * Several files' bytes back to back on stdout, in archive order (`borg extract --stdout` with a patterns
+ * file selecting exactly these paths). The caller splits the stream by the sizes the listing gave
+ * (restore drills, lib/verify/drill.ts). Pass regular files only.
+ */
+export function extractFilesToStdout(target: BorgTarget, archiveName: string, paths: readonly Buffer[], opts: BorgCallOptions = {}): Promise<BorgProcess> {
+  return startWithPatterns(
+    target,
+    paths,
+    "exact",
+    (file) => ["extract", "--stdout", ...READ_FLAGS, `--patterns-from=${file}`, "--", archiveArg(target.location, archiveName)],
+    opts,
+  );
+}
+
 /** A GNU tar of these paths and everything below them on stdout (`borg export-tar REPO::ARCHIVE -`). */
 export function exportTar(target: BorgTarget, archiveName: string, paths: readonly Buffer[], opts: BorgCallOptions = {}): Promise<BorgProcess> {
   return startWithPatterns(

@@ -10,6 +10,7 @@
  * - diff.ts:     `borg diff --json-lines` between two archives, streamed
  * - extract.ts:  restores (borg extract with progress, the patterns file, the symlink safety scan)
  * - archivePaths.ts: archive paths as borg sees them; patterns files selecting exactly those paths
+ * - check.ts:    `borg check` (repository / archives), for lib/verify
  * - export.ts:   streaming files out of an archive (extract --stdout, export-tar) for downloads
  */
 export {
@@ -58,9 +59,11 @@ export {
 } from "./extract";
 export {
   extractToStdout,
+  extractFilesToStdout,
   exportTar,
   statArchivePaths,
   DOWNLOAD_TIMEOUT_MS,
 } from "./export";
 export type { BorgProcess } from "./run";
+export { checkRepo, checkArgs, CHECK_KINDS, type CheckKind, type CheckRepoOptions, type CheckRepoResult } from "./check";
 export { archivePathProblem, borgPathCodePoints, bytesFromBorgPath, pathsRegex, selectionPatterns } from "./archivePaths";

@@ -35,6 +35,11 @@ export interface CollectorDeps {
   borg: BorgReader;
   now?: () => number;
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /**
+   * The process's borg slots, shared with integrity checks and restore drills (lib/verify), so that
+   * collector.concurrency bounds all background borg work together. Default: the collector's own.
+   */
+  semaphore?: Semaphore;
 }
 
 export interface CycleReport {
@@ -73,7 +78,7 @@ export class Collector implements FleetProvider {
     this.borg = deps.borg;
     this.now = deps.now ?? Date.now;
     this.log = deps.log ?? ((level, message) => console[level === "info" ? "log" : level](`[collector] ${message}`));
-    this.semaphore = new Semaphore(deps.config.collector.concurrency);
+    this.semaphore = deps.semaphore ?? new Semaphore(deps.config.collector.concurrency);
     // Our own borg cache/config/security dir: never share (and lock) a backup client's cache.
     this.borgBaseDir = path.join(deps.config.dataDir, "borg");
     for (const [id, state] of loadRepoStates(this.db)) this.states.set(id, { ...state, busy: false });

@@ -71,6 +71,7 @@ function resolveRelativePaths(config: FleetConfig, base: string): FleetConfig {
     dataDir: path.resolve(base, config.dataDir),
     archiveIndex: { ...config.archiveIndex, dir: config.archiveIndex.dir ? path.resolve(base, config.archiveIndex.dir) : undefined },
     restore: { ...config.restore, root: config.restore.root ? path.resolve(base, config.restore.root) : undefined },
+    drills: { ...config.drills, scratchDir: config.drills.scratchDir ? path.resolve(base, config.drills.scratchDir) : undefined },
     secrets: resolveSecrets(config.secrets, base),
     sites: config.sites.map((s) => ({
       ...s,

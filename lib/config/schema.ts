@@ -177,6 +177,24 @@ export const ssoSchema = z
 
 export type SsoConfig = z.output<typeof ssoSchema>;
 
+/** One kind of integrity check: how often, and (archives) whether to read and verify all data. */
+export const checkKindSchema = z
+  .object({
+    every: duration("a check interval"),
+    verifyData: z.boolean().default(false),
+  })
+  .strict();
+
+/** How a restore drill samples the newest archive. */
+export const drillSettingsSchema = z
+  .object({
+    every: duration("a drill interval").default(7 * 86400),
+    sampleBytes: byteSize("a sample size").default(256 * 1024 ** 2),
+    maxFiles: z.number().int().min(1).max(100_000).default(500),
+    timeout: duration("a timeout").default(2 * 3600),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Where the dashboard keeps its SQLite database and borg's cache. Relative to the config file. */
@@ -245,6 +263,45 @@ export const configSchema = z
       .prefault({}),
     /** The reverse proxies whose X-Forwarded-* and SSO headers are believed; none by default. */
     trustedProxies: trustedProxiesSchema,
+    /**
+     * Scheduled `borg check` per repo (lib/verify). `every: 0` turns a kind off. `hosts` overrides the
+     * defaults for hosts matching a glob pattern; the first match wins.
+     */
+    checks: z
+      .object({
+        repository: checkKindSchema.prefault({ every: 7 * 86400 }),
+        archives: checkKindSchema.prefault({ every: 30 * 86400 }),
+        /** A check running longer than this is stopped (keep it below the client kit's BORG_LOCK_WAIT). */
+        timeout: duration("a timeout").default(6 * 3600),
+        /** A repo held by a backup is tried again after this long. */
+        busyRetry: duration("a retry delay").default(600),
+        hosts: z
+          .array(z.object({ match: z.string().min(1), repository: checkKindSchema.optional(), archives: checkKindSchema.optional() }).strict())
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Restore drills (lib/verify): extract a sample of the newest archive, compare, delete. `every: 0` = off. */
+    drills: drillSettingsSchema
+      .extend({
+        /** Scratch space for drills; defaults to `<dataDir>/drills`. Relative to the config file. */
+        scratchDir: z.string().min(1).optional(),
+        hosts: z
+          .array(
+            z
+              .object({
+                match: z.string().min(1),
+                every: duration("a drill interval").optional(),
+                sampleBytes: byteSize("a sample size").optional(),
+                maxFiles: z.number().int().min(1).max(100_000).optional(),
+                timeout: duration("a timeout").optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     /** Single sign-on behind a proxy; off by default. */
     sso: ssoSchema.prefault({}),
     /** The size and capacity history behind the growth charts and forecasts (lib/db/history.ts). */

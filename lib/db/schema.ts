@@ -215,4 +215,46 @@ export const MIGRATIONS: readonly string[] = [
     revoked_by TEXT
   );
   `,
+  // 8: integrity checks and restore drills (lib/verify).
+  // ---- integrity checks and restore drills (branch checks, lib/verify) ----------------------------
+  // check_runs / drill_runs: one row per run, never deleted by the app (the compliance report reads
+  // them). outcome: running -> ok | failed | timeout | cancelled, or interrupted when the dashboard
+  // stopped under it (set at the next start). Times are epoch ms; message is borg's text, clipped.
+  `
+  CREATE TABLE check_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    site TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('repository', 'archives')),
+    verify_data INTEGER NOT NULL DEFAULT 0,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'interrupted', 'cancelled', 'timeout')),
+    message TEXT,
+    requested_by TEXT,
+    pid INTEGER
+  );
+  CREATE INDEX check_runs_by_repo ON check_runs (repo_id, kind, id);
+
+  CREATE TABLE drill_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    site TEXT NOT NULL,
+    archive TEXT,
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER,
+    outcome TEXT NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'interrupted', 'cancelled', 'timeout')),
+    files INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    mismatched INTEGER NOT NULL DEFAULT 0,
+    missing INTEGER NOT NULL DEFAULT 0,
+    message TEXT,
+    details_json TEXT,
+    scratch_dir TEXT,
+    requested_by TEXT
+  );
+  CREATE INDEX drill_runs_by_repo ON drill_runs (repo_id, id);
+  `,
 ];

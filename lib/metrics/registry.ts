@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { processGlobal } from "@/lib/processGlobal";
 import { registerFleetMetrics } from "./fleetMetrics";
+import { registerVerifyMetrics } from "./verifyMetrics";
 
 const metricsRegistry = processGlobal<Registry>("metrics-registry");
 
@@ -14,6 +15,7 @@ export function getRegistry(): Registry {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     registerFleetMetrics(registry);
+    registerVerifyMetrics(registry);
     return registry;
   });
 }

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- render|collector|restore|download|archive-index|history|api ...]`: prints figures; never a pass/fail test.
- * Results are also written to .bench/results.json for docs/benchmarks.md.
+ * `npm run bench [-- <name> ...]`: prints figures; never a pass/fail test. Without a name, every
+ * benchmark below runs. Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -13,8 +13,28 @@ import { benchDownload } from "./download";
 import { benchHistory } from "./history";
 import { benchRender } from "./render";
 import { benchRestore } from "./restore";
+import { benchVerify } from "./verify";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** One benchmark: its name on the command line, the key in results.json, whether it serves the production build. */
+interface Bench {
+  name: string;
+  key: string;
+  needsBuild?: boolean;
+  run: () => Promise<unknown>;
+}
+
+const BENCHES: Bench[] = [
+  { name: "render", key: "render", needsBuild: true, run: () => benchRender(root) },
+  { name: "collector", key: "collector", run: () => benchCollector(root, Number(process.env.BENCH_REPOS || 120)) },
+  { name: "restore", key: "restore", run: () => benchRestore(root) },
+  { name: "download", key: "download", needsBuild: true, run: () => benchDownload(root) },
+  { name: "archive-index", key: "archiveIndex", run: () => benchArchiveIndex(root) },
+  { name: "history", key: "history", run: () => benchHistory(Number(process.env.BENCH_HISTORY_REPOS || 1000), Number(process.env.BENCH_HISTORY_DAYS || 365)) },
+  { name: "verify", key: "verify", run: () => benchVerify(root) },
+  { name: "api", key: "api", needsBuild: true, run: () => benchApi(root) },
+];
 
 async function ensureBuilt(): Promise<void> {
   const { buildIsFresh, nextBuild } = await import("../lib/build.mjs");
@@ -24,41 +44,18 @@ async function ensureBuilt(): Promise<void> {
 
 async function main(): Promise<void> {
   const wanted = new Set(process.argv.slice(2).filter((a) => !a.startsWith("-")));
-  const all = wanted.size === 0;
+  const unknown = [...wanted].filter((name) => !BENCHES.some((b) => b.name === name));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(", ")} (benchmarks: ${BENCHES.map((b) => b.name).join(", ")})`);
   const results: Record<string, unknown> = {
     at: new Date().toISOString(),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    loadavg: os.loadavg(),
   };
-  console.log(`borg-fleet benchmarks on ${results.machine}\n`);
-  if (all || wanted.has("render")) {
-    await ensureBuilt();
-    results.render = await benchRender(root);
-    console.log();
-  }
-  if (all || wanted.has("collector")) {
-    results.collector = await benchCollector(root, Number(process.env.BENCH_REPOS || 120));
-    console.log();
-  }
-  if (all || wanted.has("restore")) {
-    results.restore = await benchRestore(root);
-    console.log();
-  }
-  if (all || wanted.has("download")) {
-    await ensureBuilt();
-    results.download = await benchDownload(root);
-    console.log();
-  }
-  if (all || wanted.has("archive-index")) {
-    results.archiveIndex = await benchArchiveIndex(root);
-    console.log();
-  }
-  if (all || wanted.has("api")) {
-    await ensureBuilt();
-    results.api = await benchApi(root);
-    console.log();
-  }
-  if (all || wanted.has("history")) {
-    results.history = await benchHistory(Number(process.env.BENCH_HISTORY_REPOS || 1000), Number(process.env.BENCH_HISTORY_DAYS || 365));
+  console.log(`borg-fleet benchmarks on ${results.machine}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  for (const bench of BENCHES) {
+    if (wanted.size > 0 && !wanted.has(bench.name)) continue;
+    if (bench.needsBuild) await ensureBuilt();
+    results[bench.key] = await bench.run();
     console.log();
   }
   fs.mkdirSync(path.join(root, ".bench"), { recursive: true });

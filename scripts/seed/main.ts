@@ -29,6 +29,7 @@ import { DAY_MS, prune, pruneArgs, SEED_POLICY } from "@/lib/retention/gfs";
 import { newPassphrase } from "./random";
 import { hostTree, Materializer, sourcePaths } from "./tree";
 import { seedDemoUsers } from "./users";
+import { seedVerifyScenarios } from "./verify";
 
 /** Bump when the layout or the fleet changes: older demo dirs are then seeded again. */
 export const SEED_VERSION = 1;
@@ -322,6 +323,16 @@ function fleetYaml(dir: string, marker: Marker): string {
     "  concurrency: 2",
     "  timeout: 5m",
     "  busyRetry: 30s",
+    "# Integrity checks (borg check) and restore drills: the defaults, written out.",
+    "checks:",
+    "  repository: { every: 7d }",
+    "  archives: { every: 30d, verifyData: false }",
+    "  timeout: 1h",
+    "drills:",
+    "  every: 7d",
+    "  sampleBytes: 16MiB",
+    "  maxFiles: 200",
+    "  timeout: 30m",
     "sites:",
     ...SITES.flatMap((site) => [`  - name: ${site}`, `    root: ./${site}/srv/borg`, "    discover: true"]),
     "repos:",
@@ -459,6 +470,7 @@ export async function main(argv: string[]): Promise<void> {
   const configFile = path.join(opts.dir, "fleet.yml");
   parseConfig(fs.readFileSync(configFile, "utf8"), configFile);
   await seedDemoUsers(opts.dir, log);
+  seedVerifyScenarios(opts.dir, opts.now, log);
 
   printSummary(marker, opts.now);
   log(`done in ${seconds(Date.now() - started)} (${cpuReport()}); BORG_FLEET_CONFIG=${configFile}`);

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AlertBanner } from "@/components/alerts/AlertBanner";
+import { IntegrityChecks } from "@/components/host/IntegrityChecks";
 import { RecentRuns } from "@/components/host/RecentRuns";
 import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
@@ -83,6 +84,7 @@ export default async function HostPage({ params }: { params: Params }) {
 
       <AlertBanner alerts={firingAlertViews(principal, now, host)} now={now} host={host} />
       <RecentRuns host={host} now={now} />
+      <IntegrityChecks host={host} repos={repos.map((r) => r.repo)} now={now} canRun={can(principal, "repo:check", host)} />
 
       {repos.map(({ repo, status }) => (
         <RepoSection

@@ -1,0 +1,233 @@
+/**
+ * Integrity checks and restore drills on REAL borg repositories (test/fixtures/borgRepo.ts):
+ * a corrupted segment fails the check with borg's message; a check never runs while a backup holds
+ * the lock, and a backup started during a check waits (the client kit's --lock-wait) and succeeds;
+ * a drill finds a restored file that differs and one that is missing; its scratch space is gone after
+ * success, failure and a kill.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createArchive, readRepoLock } from "@/lib/borg";
+import { configSchema, type FleetConfigInput } from "@/lib/config/schema";
+import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
+import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
+import { MaintenanceScheduler, type MaintenanceRepo } from "./scheduler";
+import { lastCheckRuns, lastDrillRuns } from "./store";
+
+const roots: string[] = [];
+const repos: TempRepo[] = [];
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-verify-"));
+  roots.push(dir);
+  return dir;
+}
+
+afterAll(async () => {
+  for (const r of repos) await r.cleanup();
+  for (const d of roots) await rm(d, { recursive: true, force: true });
+});
+
+function repoOf(repo: TempRepo): MaintenanceRepo {
+  return { repoId: "s/h", host: "h", site: "s", target: repo.target };
+}
+
+async function schedulerFor(repo: TempRepo, overrides: Partial<FleetConfigInput> = {}, db: Db = openMemoryDatabase(), hooks = {}) {
+  const dataDir = await tempDir();
+  const config = configSchema.parse({ dataDir, sites: [{ name: "s", root: dataDir, discover: false }], ...overrides });
+  const scheduler = new MaintenanceScheduler({ db, config, baseDir: repo.baseDir, repos: async () => [repoOf(repo)], drillHooks: hooks, log: () => {} });
+  return { scheduler, db, config, scratchRoot: path.join(dataDir, "drills") };
+}
+
+/** The kit's default BORG_LOCK_WAIT, read from the script itself so the test follows the kit. */
+async function kitLockWait(): Promise<number> {
+  const script = await readFile(path.join(process.cwd(), "deploy/client/borg-backup.sh"), "utf8");
+  const m = /lock_wait=\$\{BORG_LOCK_WAIT:-(\d+)\}/.exec(script);
+  if (!m) throw new Error("deploy/client/borg-backup.sh no longer sets lock_wait");
+  return Number(m[1]);
+}
+
+async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe("integrity checks", () => {
+  it("passes on a sound repo and fails on a corrupted segment with borg's message recorded", async () => {
+    const repo = await makeTempRepo({ archives: [{ name: "a1", files: [{ path: "data.bin", content: randomBytes(2_000_000) }] }] });
+    repos.push(repo);
+    const { scheduler, db } = await schedulerFor(repo);
+
+    const sound = await scheduler.runCheck(repoOf(repo), "repository", null);
+    expect(sound).toMatchObject({ status: "done", outcome: "ok" });
+    expect(await scheduler.runCheck(repoOf(repo), "archives", null)).toMatchObject({ status: "done", outcome: "ok" });
+
+    // Overwrite bytes in the middle of the largest segment (the one holding the file's data).
+    const dir = path.join(repo.location, "data/0");
+    const sized = await Promise.all((await readdir(dir)).map(async (name) => ({ name, bytes: await readFile(path.join(dir, name)) })));
+    const { name, bytes } = sized.sort((a, b) => b.bytes.length - a.bytes.length)[0]!;
+    const segment = path.join(dir, name);
+    bytes.write("CORRUPTED-BY-TEST", 1000);
+    await writeFile(segment, bytes);
+
+    const broken = await scheduler.runCheck(repoOf(repo), "repository", "alice");
+    expect(broken).toMatchObject({ status: "done", outcome: "failed" });
+    const { last, lastVerdict } = lastCheckRuns(db, "s/h", "repository");
+    expect(last?.outcome).toBe("failed");
+    expect(lastVerdict?.id).toBe(last?.id);
+    expect(last?.message).toMatch(/Data integrity error/);
+    expect(last?.message).toMatch(/errors found/);
+    expect(last?.requestedBy).toBe("alice");
+    const auditRow = db.prepare("SELECT * FROM audit_log WHERE action = 'repo:check' ORDER BY id DESC LIMIT 1").get() as { username: string; outcome: string };
+    expect(auditRow).toMatchObject({ username: "alice", outcome: "failed" });
+  });
+
+  it("does not run while a backup holds the lock, and the backup succeeds", async () => {
+    const repo = await makeTempRepo({ archives: [{ name: "a1" }] });
+    repos.push(repo);
+    const { scheduler, db } = await schedulerFor(repo);
+    const source = await repo.writeSources([{ path: "big.bin", content: randomBytes(150 * 1024 * 1024) }]);
+    const backup = createArchive(repo.target, "a2", ["."], { cwd: source, compression: "none", lockWait: await kitLockWait() }, repo.opts);
+    await waitFor(async () => (await readRepoLock(repo.location)).locked, "the backup to take the lock");
+
+    const attempt = await scheduler.runCheck(repoOf(repo), "repository", null);
+    expect(attempt.status).toBe("busy");
+    expect(lastCheckRuns(db, "s/h", "repository").last).toBeNull();
+    expect(scheduler.dueJob(repoOf(repo), Date.now())).not.toBe("repository"); // retried only after busyRetry
+
+    const created = await backup;
+    expect(created.name).toBe("a2");
+    expect(await scheduler.runCheck(repoOf(repo), "repository", null)).toMatchObject({ status: "done", outcome: "ok" });
+  });
+
+  it("a backup started while a check holds the lock waits for it (the kit's --lock-wait) and succeeds", async () => {
+    const repo = await makeTempRepo({ archives: [{ name: "a1", files: [{ path: "big.bin", content: randomBytes(60 * 1024 * 1024) }] }] });
+    repos.push(repo);
+    const { scheduler } = await schedulerFor(repo, { checks: { archives: { every: "30d", verifyData: true } } });
+    const check = scheduler.runCheck(repoOf(repo), "archives", null);
+    await waitFor(async () => (await readRepoLock(repo.location)).locked, "the check to take the lock");
+    const source = await repo.writeSources([{ path: "new.txt", content: "written during a check\n" }]);
+    const backup = createArchive(repo.target, "a2", ["."], { cwd: source, lockWait: await kitLockWait() }, repo.opts);
+    const [checked, created] = await Promise.all([check, backup]);
+    expect(checked).toMatchObject({ status: "done", outcome: "ok" });
+    expect(created.name).toBe("a2");
+    expect(created.stats.nfiles).toBe(1);
+  });
+});
+
+describe("restore drills", () => {
+  let repo: TempRepo;
+  beforeAll(async () => {
+    repo = await makeTempRepo({
+      archives: [
+        {
+          name: "h-1",
+          files: [
+            { path: "etc/hosts", content: "127.0.0.1 localhost\n" },
+            { path: "var/backups/app.sql", content: `-- dump\n${"INSERT INTO t VALUES (1);\n".repeat(2000)}` },
+            { path: "home/u/notes.txt", content: randomBytes(50_000) },
+            { path: "home/u/photo.jpg", content: randomBytes(300_000) },
+            { path: "empty", content: "" },
+          ],
+        },
+      ],
+    });
+    repos.push(repo);
+  });
+
+  it("restores a sample, finds it identical, records it and removes the scratch copy", async () => {
+    const { scheduler, db, scratchRoot } = await schedulerFor(repo);
+    const result = await scheduler.runDrill(repoOf(repo), null);
+    expect(result).toMatchObject({ status: "done", outcome: "ok" });
+    const { last } = lastDrillRuns(db, "s/h");
+    expect(last).toMatchObject({ outcome: "ok", archive: "h-1", files: 5, mismatched: 0, missing: 0 });
+    expect(last!.bytes).toBe(20 + 8 + 26 * 2000 + 50_000 + 300_000);
+    expect(existsSync(last!.scratchDir!)).toBe(false);
+    expect(await readdir(scratchRoot)).toEqual([]);
+  });
+
+  it("detects a restored file that differs and one that is missing, and still removes the scratch copy", async () => {
+    let tree = "";
+    const { scheduler, db, scratchRoot } = await schedulerFor(repo, {}, undefined, {
+      beforeCompare: async (dir: string) => {
+        tree = dir;
+        const notes = path.join(dir, "home/u/notes.txt");
+        const bytes = await readFile(notes);
+        bytes[100] = bytes[100]! ^ 0xff; // one flipped byte, same size
+        await writeFile(notes, bytes);
+        await unlink(path.join(dir, "var/backups/app.sql"));
+      },
+    });
+    const result = await scheduler.runDrill(repoOf(repo), "bob");
+    expect(result).toMatchObject({ status: "done", outcome: "failed" });
+    const { last } = lastDrillRuns(db, "s/h");
+    expect(last).toMatchObject({ outcome: "failed", mismatched: 1, missing: 1, requestedBy: "bob" });
+    expect(last!.details).toEqual({ mismatched: ["home/u/notes.txt"], missing: ["var/backups/app.sql"] });
+    expect(tree).not.toBe("");
+    expect(existsSync(tree)).toBe(false);
+    expect(await readdir(scratchRoot)).toEqual([]);
+  });
+
+  it("removes the scratch copy when the drill fails half way", async () => {
+    const { scheduler, db, scratchRoot } = await schedulerFor(repo, {}, undefined, {
+      beforeCompare: async () => {
+        throw new Error("disk went away");
+      },
+    });
+    expect(await scheduler.runDrill(repoOf(repo), null)).toMatchObject({ status: "done", outcome: "failed", message: "disk went away" });
+    expect(lastDrillRuns(db, "s/h").last?.outcome).toBe("failed");
+    expect(await readdir(scratchRoot)).toEqual([]);
+  });
+
+  it("stops a drill at its time limit (the whole drill, not each borg call) and removes the scratch copy", async () => {
+    let tree = "";
+    const { scheduler, db } = await schedulerFor(repo, { drills: { timeout: 60 } }, undefined, {
+      // Past the drill's deadline by the time this returns; no borg call runs after it.
+      beforeCompare: async (dir: string) => {
+        tree = dir;
+        await new Promise((r) => setTimeout(r, 61_000));
+      },
+    });
+    expect(await scheduler.runDrill(repoOf(repo), null)).toMatchObject({ status: "done", outcome: "timeout" });
+    expect(lastDrillRuns(db, "s/h").last?.message).toMatch(/time limit/);
+    expect(tree).not.toBe("");
+    expect(existsSync(tree)).toBe(false);
+  });
+
+  it("a drill killed half way leaves its scratch copy to the next start, which removes it and marks the run interrupted", async () => {
+    const dataDir = await tempDir();
+    const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const tree = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /EXTRACTED (.+)\n/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on("exit", (code) => reject(new Error(`drill child exited (${code}) before extracting: ${out}`)));
+    });
+    expect(existsSync(path.join(tree, "etc/hosts"))).toBe(true);
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGKILL");
+    await exited;
+    expect(existsSync(tree)).toBe(true); // nobody cleaned up: the process died
+
+    const db = openDatabase(dataDir);
+    const { scheduler } = await schedulerFor(repo, { dataDir } as Partial<FleetConfigInput>, db);
+    await scheduler.recover();
+    expect(existsSync(path.join(dataDir, "drills"))).toBe(true);
+    expect(await readdir(path.join(dataDir, "drills"))).toEqual([]);
+    expect(lastDrillRuns(db, "s/h").last?.outcome).toBe("interrupted");
+    db.close();
+  });
+});

@@ -1,0 +1,176 @@
+/**
+ * Integrity checks and restore drills (lib/verify) next to raw borg on the same data, in the same run,
+ * alternated, BENCH_VERIFY_RUNS runs each (default 3), medians compared.
+ *
+ *   1. `borg check --repository-only` and `--archives-only` of the 1M-entry archive's repo
+ *      (scripts/bench/archiveFixture.ts; BENCH_VERIFY_ENTRIES overrides the size): ours (checkRepo)
+ *      against the same command typed by hand. Target: ≤ 1.05× raw.
+ *   2. A restore drill on the same archive (default sample limits): ours (list + sample + extract +
+ *      extract --stdout + compare + delete) against raw `borg extract` of the same paths.
+ *   3. A restore drill of a 1 GiB sample (BENCH_DRILL_MB, random data in 64 MiB files, cached under
+ *      .bench/verify/): ours against raw `borg extract` of the same paths. Target: ≤ 1.1× raw.
+ *
+ * The machine is shared: the load average before and after is printed with the figures.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { checkArgs, checkRepo, createArchive, initRepo, type BorgCallOptions, type BorgTarget, type CheckKind } from "@/lib/borg";
+import { selectionPatterns } from "@/lib/borg/archivePaths";
+import { prng } from "@/lib/random";
+import { chooseSample, runDrill } from "@/lib/verify/drill";
+import { ensureBenchArchive } from "./archiveFixture";
+import { median } from "./util";
+
+interface Repo {
+  target: BorgTarget;
+  opts: BorgCallOptions;
+  archive: string;
+  passphrase?: string;
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Raw borg as an operator would type it. */
+function rawBorg(repo: Repo, args: string[], cwd?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn("borg", args, {
+      cwd,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        ...process.env,
+        BORG_BASE_DIR: repo.opts.baseDir,
+        BORG_PASSPHRASE: repo.passphrase ?? "",
+        BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK: "yes",
+        LANG: "C.UTF-8",
+        LC_ALL: "C.UTF-8",
+      },
+    });
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => (code === 0 ? resolve(performance.now() - started) : reject(new Error(`borg ${args[0]} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+async function alternate(runs: number, ours: () => Promise<number>, raw: () => Promise<number>): Promise<{ ours: number; raw: number; ratio: number }> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      a.push(await ours());
+      b.push(await raw());
+    } else {
+      b.push(await raw());
+      a.push(await ours());
+    }
+  }
+  const result = { ours: median(a), raw: median(b), ratio: median(a) / median(b) };
+  return result;
+}
+
+async function timed(task: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await task();
+  return performance.now() - started;
+}
+
+async function benchChecks(repo: Repo, runs: number) {
+  const out: Record<string, unknown> = {};
+  for (const kind of ["repository", "archives"] as CheckKind[]) {
+    const r = await alternate(
+      runs,
+      () =>
+        timed(async () => {
+          const result = await checkRepo(repo.target, { kind, ...repo.opts });
+          if (!result.ok) throw new Error(`check found errors: ${result.messages.join("; ")}`);
+        }),
+      () => rawBorg(repo, checkArgs(repo.target.location, { kind })),
+    );
+    console.log(`  borg check ${kind.padEnd(10)}  ours ${sec(r.ours)}   raw ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)} (target ≤ 1.05)`);
+    out[kind] = r;
+  }
+  return out;
+}
+
+async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number; maxFiles: number }, runs: number, scratchRoot: string) {
+  const random = () => prng(42);
+  const sample = await chooseSample(repo.target, repo.archive, { ...limits, random: random(), ...repo.opts });
+  const bytes = sample.reduce((n, f) => n + f.size, 0);
+  fs.mkdirSync(scratchRoot, { recursive: true });
+  const patternsFile = path.join(scratchRoot, "raw.patterns");
+  fs.writeFileSync(patternsFile, selectionPatterns(sample.map((f) => f.pathBytes), "exact"));
+  let n = 0;
+  const r = await alternate(
+    runs,
+    () =>
+      timed(async () => {
+        const report = await runDrill(repo.target, repo.archive, { ...repo.opts, ...limits, random: random(), scratchDir: path.join(scratchRoot, `ours-${n++}`) });
+        if (report.mismatchedCount + report.missingCount > 0 || report.files !== sample.length) throw new Error(`drill failed: ${JSON.stringify(report).slice(0, 300)}`);
+      }),
+    async () => {
+      const dir = path.join(scratchRoot, `raw-${n++}`);
+      fs.mkdirSync(dir);
+      try {
+        return await rawBorg(repo, ["extract", "--bypass-lock", `--patterns-from=${patternsFile}`, "--", `${repo.target.location}::${repo.archive}`], dir);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+  console.log(
+    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}`,
+  );
+  return { files: sample.length, bytes, ...r };
+}
+
+/** A repo with `mb` MiB of random data in 64 MiB files (repokey-blake2), cached. */
+async function drillFixture(root: string, mb: number): Promise<Repo> {
+  const dir = path.join(root, ".bench", "verify", `${mb}mb`);
+  const passphrase = "bench verify passphrase";
+  const passphraseFile = path.join(dir, "passphrase");
+  const repo: Repo = { target: { location: path.join(dir, "repo"), secrets: { passphraseFile } }, opts: { baseDir: path.join(dir, "borg-base"), timeoutMs: 3_600_000 }, archive: "bench-drill", passphrase };
+  if (fs.existsSync(path.join(dir, "ready"))) return repo;
+  console.log(`  building the cached drill archive (${mb} MiB of random data) in ${dir} …`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(passphraseFile, `${passphrase}\n`, { mode: 0o600 });
+  await initRepo(repo.target.location, { encryption: "repokey-blake2", passphrase }, repo.opts);
+  const src = path.join(dir, "src");
+  for (let i = 0; i * 64 < mb; i++) {
+    const file = path.join(src, "data", `part-${String(i).padStart(3, "0")}.bin`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const fd = fs.openSync(file, "w");
+    for (let m = 0; m < Math.min(64, mb - i * 64); m++) fs.writeSync(fd, randomBytes(1024 * 1024));
+    fs.closeSync(fd);
+  }
+  await createArchive(repo.target, repo.archive, ["data"], { cwd: src, compression: "none" }, repo.opts);
+  fs.rmSync(src, { recursive: true, force: true });
+  fs.writeFileSync(path.join(dir, "ready"), "");
+  return repo;
+}
+
+export async function benchVerify(root: string): Promise<Record<string, unknown>> {
+  const runs = Number(process.env.BENCH_VERIFY_RUNS) || 3;
+  const entries = Number(process.env.BENCH_VERIFY_ENTRIES) || 1_000_000;
+  const drillMb = Number(process.env.BENCH_DRILL_MB) || 1024;
+  const scratch = path.join(root, ".bench", "verify", "scratch");
+  fs.rmSync(scratch, { recursive: true, force: true });
+  console.log(`Integrity checks and restore drills vs raw borg (${runs} runs each, medians); load average ${load()}`);
+  const loadBefore = load();
+  const big = await ensureBenchArchive(root, entries);
+  const bigRepo: Repo = { target: big.target, opts: big.opts, archive: big.archive };
+  console.log(`  archive with ${big.entries.toLocaleString("en")} entries`);
+  const checks = await benchChecks(bigRepo, runs);
+  const drillBig = await benchDrill(`on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`, bigRepo, { maxBytes: 256 * 2 ** 20, maxFiles: 500 }, runs, path.join(scratch, "big"));
+  const drillRepo = await drillFixture(root, drillMb);
+  const drill1g = await benchDrill(`of a ${drillMb} MiB sample`, drillRepo, { maxBytes: drillMb * 2 ** 20 + 1, maxFiles: 500 }, runs, path.join(scratch, "1g"));
+  console.log(`  target for the ${drillMb} MiB drill: ≤ 1.1× raw extract`);
+  const loadAfter = load();
+  console.log(`  load average before ${loadBefore}, after ${loadAfter} (the machine is shared)`);
+  fs.rmSync(scratch, { recursive: true, force: true });
+  return { entries: big.entries, runs, checks, drillBig, drill1g, loadBefore, loadAfter };
+}

@@ -13,6 +13,7 @@ import type { Db } from "@/lib/db";
 import { cacheArchives, cachedArchives, forgetArchivesExcept } from "@/lib/db/archiveStats";
 import { recordRepoSample, recordSiteSample, repoHistory, siteHistory } from "@/lib/db/history";
 import { loadRepoStates, saveRepoState } from "@/lib/db/repoState";
+import { freshnessPolicy } from "@/lib/fleet/freshness";
 import type { FleetProvider } from "@/lib/fleet/store";
 import type { ArchiveSummary, FleetState, RepoError, RepoSample, RepoState, SiteSample, SiteState } from "@/lib/fleet/types";
 import type { BorgReader, DetailedArchive } from "./borgReader";
@@ -334,7 +335,7 @@ export class Collector implements FleetProvider {
     return {
       repos: repos.sort((a, b) => a.id.localeCompare(b.id)),
       sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, s.root ?? s.remote ?? "", Boolean(s.root))),
-      staleAfterSeconds: this.config.staleAfter,
+      ...freshnessPolicy(this.config),
       source: "collector",
       problems: [],
       collector: {

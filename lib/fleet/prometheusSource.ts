@@ -18,6 +18,7 @@
 import path from "node:path";
 import type { FleetConfig, SiteConfig } from "@/lib/config/schema";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
+import { freshnessPolicy } from "./freshness";
 import type { FleetProvider } from "./store";
 import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
 import { PrometheusClient, promString, type InstantSample } from "./prometheusClient";
@@ -41,6 +42,10 @@ export const REPO_QUERIES = {
   busy: "max by (host, site) (borg_backup_in_progress)",
   success: "max by (host, site) (borg_collect_last_success_timestamp_seconds)",
   readDuration: "max by (host, site) (borg_collect_repo_duration_seconds)",
+  // The threshold the repo's collector decided (BorgMissingBackup reads the same series). Dashboards
+  // in Prometheus mode (this one included) re-export what they read: their echo is left out.
+  threshold:
+    'min by (host, site) (borg_stale_threshold_seconds unless on(job, instance) borg_fleet_source_info{source="prometheus"})',
 } as const;
 
 /** Storage capacity as a storage-side collector exports it (raw series: instance tells filesystems apart). */
@@ -257,6 +262,7 @@ export class PrometheusSource implements FleetProvider {
               }
             : null,
         lastDurationMs: ms(nonNegative(f.readDuration)),
+        reportedStaleAfterSeconds: nonNegative(f.threshold),
       });
     }
     // Configured repos that no job reports: say so instead of leaving them out.
@@ -488,7 +494,7 @@ export class PrometheusSource implements FleetProvider {
     return {
       repos: this.repos,
       sites: this.sites,
-      staleAfterSeconds: this.config.staleAfter,
+      ...freshnessPolicy(this.config),
       source: "prometheus",
       problems: [],
       collector: {

@@ -11,6 +11,7 @@ import path from "node:path";
 import type { FleetConfig } from "@/lib/config/schema";
 import type { Db } from "@/lib/db";
 import { cacheArchives, cachedArchives, forgetArchivesExcept } from "@/lib/db/archiveStats";
+import { recordArchivesSeen } from "@/lib/db/archivesSeen";
 import { recordRepoSample, recordSiteSample, repoHistory, siteHistory } from "@/lib/db/history";
 import { loadRepoStates, saveRepoState } from "@/lib/db/repoState";
 import { freshnessPolicy } from "@/lib/fleet/freshness";
@@ -281,6 +282,8 @@ export class Collector implements FleetProvider {
       const cached = cache.get(a.id);
       return { name: a.name, id: a.id, start: a.start, end: cached?.end ?? null, stats: cached?.stats ?? null };
     });
+    // The compliance report's history: kept after prune deletes the archive.
+    recordArchivesSeen(this.db, target, summaries, this.now());
     return {
       archives: summaries,
       archiveCount: summaries.length,

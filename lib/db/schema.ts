@@ -197,4 +197,20 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job_id, seq)
   ) WITHOUT ROWID;
   `,
+  // archives the collector has seen, each recorded once: the compliance report's history, so pruned
+  // archives still count for the days they existed (lib/db/archivesSeen.ts). Times are epoch ms.
+  `
+  CREATE TABLE archives_seen (
+    repo_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    site TEXT NOT NULL,
+    archive_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    first_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, archive_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX archives_seen_by_host_time ON archives_seen (host, start_ms);
+  `,
 ];

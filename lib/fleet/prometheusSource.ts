@@ -18,6 +18,8 @@
 import path from "node:path";
 import type { FleetConfig, SiteConfig } from "@/lib/config/schema";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
+import type { Db } from "@/lib/db";
+import { recordArchivesSeen, timeOnlyArchiveId } from "@/lib/db/archivesSeen";
 import { freshnessPolicy } from "./freshness";
 import type { FleetProvider } from "./store";
 import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
@@ -73,6 +75,8 @@ export interface PrometheusSourceOptions {
   historyDays?: number;
   now?: () => number;
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /** Where the newest archive of each repo is recorded for the compliance report (lib/db/archivesSeen.ts). */
+  db?: Db;
 }
 
 type RepoKey = string;
@@ -104,6 +108,7 @@ function defaultLocation(site: SiteConfig | undefined, host: string): string | n
 
 export class PrometheusSource implements FleetProvider {
   private readonly config: FleetConfig;
+  private readonly db: Db | undefined;
   private readonly client: PrometheusClient;
   private readonly intervalMs: number;
   private readonly historyIntervalMs: number;
@@ -125,6 +130,7 @@ export class PrometheusSource implements FleetProvider {
 
   constructor(options: PrometheusSourceOptions) {
     this.config = options.config;
+    this.db = options.db;
     this.client = options.client;
     this.intervalMs = options.intervalMs ?? 30_000;
     this.historyIntervalMs = options.historyIntervalMs ?? 5 * 60_000;
@@ -189,6 +195,7 @@ export class PrometheusSource implements FleetProvider {
         }
       });
       this.repos = this.buildRepos(figures);
+      this.recordNewestArchives();
       this.sites = this.buildSites(size, free, filesystems, startedAt);
       this.lastRefreshStartedAt = startedAt;
       this.lastRefreshDurationMs = this.now() - startedAt;
@@ -199,6 +206,16 @@ export class PrometheusSource implements FleetProvider {
       if (message !== this.lastError) this.log("warn", `cannot read fleet state: ${message}`);
       this.lastError = message;
       throw err;
+    }
+  }
+
+  /** Prometheus carries only the newest archive's times: record those (see lib/db/archivesSeen.ts). */
+  private recordNewestArchives(): void {
+    if (!this.db) return;
+    const now = this.now();
+    for (const repo of this.repos) {
+      const a = repo.lastArchive;
+      if (a) recordArchivesSeen(this.db, repo, [{ id: timeOnlyArchiveId(a.end ?? a.start), name: "", start: a.start, end: a.end }], now);
     }
   }
 

@@ -44,25 +44,35 @@ export function timeOnlyArchiveId(at: number): string {
 
 export interface SeenArchiveTime {
   host: string;
-  site: string;
   /** When the archive was made: its end time, or its start while the end is unknown. */
   at: number;
 }
 
+/** How long an archive may take: one that ends in a period started at most this long before it. */
+const LONGEST_BACKUP_MS = 7 * 86_400_000;
+
 /**
- * Archive times of these hosts made before `toMs`, from `fromMs` on, plus each repo's newest one
- * before `fromMs` (what was current when the period began). Oldest first.
+ * Archive times of these repos made in [fromMs, toMs), plus each repo's newest one before `fromMs`
+ * (what was current when the period began), in no particular order. Both use an index: the period's
+ * rows by start time (a covering index), the one before by (repo, start time). Rows are read as arrays:
+ * a month of a large fleet is tens of thousands of them.
  */
-export function archiveTimes(db: Db, hosts: readonly string[], fromMs: number, toMs: number): SeenArchiveTime[] {
-  if (hosts.length === 0) return [];
-  const wanted = new Set(hosts);
+export function archiveTimes(db: Db, repos: readonly Pick<SeenRepo, "id" | "host">[], fromMs: number, toMs: number): SeenArchiveTime[] {
+  if (repos.length === 0) return [];
+  const wanted = new Set(repos.map((r) => r.id));
   const at = "COALESCE(end_ms, start_ms)";
-  // start_ms bounds let the index narrow the scan; the end time is at most a day later in practice.
+  const times: SeenArchiveTime[] = [];
   const inPeriod = db
-    .prepare(`SELECT host, site, ${at} AS at FROM archives_seen WHERE start_ms < ? AND ${at} >= ? AND ${at} < ?`)
-    .all(toMs, fromMs, toMs) as SeenArchiveTime[];
-  const before = db
-    .prepare(`SELECT host, site, MAX(${at}) AS at FROM archives_seen WHERE start_ms < ? AND ${at} < ? GROUP BY repo_id`)
-    .all(fromMs, fromMs) as SeenArchiveTime[];
-  return [...before, ...inPeriod].filter((r) => wanted.has(r.host)).sort((a, b) => a.at - b.at);
+    .prepare(`SELECT repo_id, host, ${at} FROM archives_seen WHERE start_ms >= ? AND start_ms < ? AND ${at} >= ? AND ${at} < ?`)
+    .raw()
+    .all(fromMs - LONGEST_BACKUP_MS, toMs, fromMs, toMs) as [string, string, number][];
+  for (const [repoId, host, time] of inPeriod) if (wanted.has(repoId)) times.push({ host, at: time });
+  const newestBefore = db
+    .prepare(`SELECT host, ${at} FROM archives_seen WHERE repo_id = ? AND start_ms < ? AND ${at} < ? ORDER BY start_ms DESC LIMIT 1`)
+    .raw();
+  for (const repo of repos) {
+    const row = newestBefore.get(repo.id, fromMs, fromMs) as [string, number] | undefined;
+    if (row) times.push({ host: row[0], at: row[1] });
+  }
+  return times;
 }

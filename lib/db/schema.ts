@@ -211,6 +211,8 @@ export const MIGRATIONS: readonly string[] = [
     first_seen_at INTEGER NOT NULL,
     PRIMARY KEY (repo_id, archive_id)
   ) WITHOUT ROWID;
-  CREATE INDEX archives_seen_by_host_time ON archives_seen (host, start_ms);
+  CREATE INDEX archives_seen_by_repo_time ON archives_seen (repo_id, start_ms);
+  -- covering the report's month query: no table lookup per archive
+  CREATE INDEX archives_seen_by_time ON archives_seen (start_ms, end_ms, host);
   `,
 ];

@@ -40,7 +40,7 @@ export function complianceReportFor(state: FleetState, source: ReportSource, mon
   // Checks and drills count for the whole week of a day: the month's first and last weeks reach outside it.
   const weeksFrom = weekStart(month.start);
   const weeksTo = weekStart(month.end - 1) + WEEK_MS;
-  const archives = byHost(source.archives(hosts, month.start, month.end));
+  const archives = byHost(source.archives(state.repos, month.start, month.end));
   const checkRows = source.passedChecks(hosts, weeksFrom, weeksTo);
   const drillRows = source.passedDrills(hosts, weeksFrom, weeksTo);
   const checks = byHost(checkRows);

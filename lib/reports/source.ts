@@ -13,8 +13,8 @@ export interface HostTime {
 }
 
 export interface ReportSource {
-  /** Archives made in [from, to) and each repo's newest before `from`. */
-  archives(hosts: readonly string[], from: number, to: number): HostTime[];
+  /** Archives of these repos made in [from, to), and each repo's newest before `from`; any order. */
+  archives(repos: readonly { id: string; host: string }[], from: number, to: number): HostTime[];
   /** End times of passed runs in [from, to); null when this dashboard keeps no such records. */
   passedChecks(hosts: readonly string[], from: number, to: number): HostTime[] | null;
   passedDrills(hosts: readonly string[], from: number, to: number): HostTime[] | null;
@@ -35,7 +35,7 @@ function passedRuns(db: Db, table: "check_runs" | "drill_runs", hosts: readonly 
 
 export function sqliteReportSource(db: Db): ReportSource {
   return {
-    archives: (hosts, from, to) => archiveTimes(db, hosts, from, to),
+    archives: (repos, from, to) => archiveTimes(db, repos, from, to),
     passedChecks: (hosts, from, to) => passedRuns(db, "check_runs", hosts, from, to),
     passedDrills: (hosts, from, to) => passedRuns(db, "drill_runs", hosts, from, to),
   };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- render|collector|restore|download|archive-index ...]`: prints figures; never a pass/fail test.
+ * `npm run bench [-- render|collector|restore|download|archive-index|report ...]`: prints figures; never a pass/fail test.
  * Results are also written to .bench/results.json for docs/benchmarks.md.
  */
 import fs from "node:fs";
@@ -10,6 +10,7 @@ import { benchArchiveIndex } from "./archiveIndex";
 import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
 import { benchRender } from "./render";
+import { benchReport } from "./report";
 import { benchRestore } from "./restore";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -44,6 +45,10 @@ async function main(): Promise<void> {
   if (all || wanted.has("download")) {
     await ensureBuilt();
     results.download = await benchDownload(root);
+    console.log();
+  }
+  if (all || wanted.has("report")) {
+    results.report = await benchReport();
     console.log();
   }
   if (all || wanted.has("archive-index")) {

@@ -53,7 +53,8 @@ const LONGEST_BACKUP_MS = 7 * 86_400_000;
 
 /**
  * Archive times of these repos made in [fromMs, toMs), plus each repo's newest one before `fromMs`
- * (what was current when the period began), in no particular order. Both use an index: the period's
+ * (what was current when the period began) and its first one from `toMs` on (what ended a gap that
+ * reaches past the period), in no particular order. Both use an index: the period's
  * rows by start time (a covering index), the one before by (repo, start time). Rows are read as arrays:
  * a month of a large fleet is tens of thousands of them.
  */
@@ -70,9 +71,13 @@ export function archiveTimes(db: Db, repos: readonly Pick<SeenRepo, "id" | "host
   const newestBefore = db
     .prepare(`SELECT host, ${at} FROM archives_seen WHERE repo_id = ? AND start_ms < ? AND ${at} < ? ORDER BY start_ms DESC LIMIT 1`)
     .raw();
+  const firstAfter = db
+    .prepare(`SELECT host, ${at} FROM archives_seen WHERE repo_id = ? AND start_ms >= ? ORDER BY start_ms LIMIT 1`)
+    .raw();
   for (const repo of repos) {
-    const row = newestBefore.get(repo.id, fromMs, fromMs) as [string, number] | undefined;
-    if (row) times.push({ host: row[0], at: row[1] });
+    for (const row of [newestBefore.get(repo.id, fromMs, fromMs), firstAfter.get(repo.id, toMs)] as ([string, number] | undefined)[]) {
+      if (row) times.push({ host: row[0], at: row[1] });
+    }
   }
   return times;
 }

@@ -19,7 +19,7 @@ const DAY_MS = 86_400_000;
 export interface HostHistory {
   host: string;
   thresholdSeconds: number;
-  /** Archive times, oldest first: those in the month and the newest one before it. */
+  /** Archive times: those in the month, the newest one before it and the first one after it. */
   archives: number[];
   /** End times of passed checks and drills. */
   checksOk: number[];

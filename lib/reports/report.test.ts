@@ -98,6 +98,9 @@ describe("gaps", () => {
     expect(gapsIn([Date.UTC(2026, 10, 10), Date.UTC(2026, 10, 20), day(2)], 129600_000, DEC, day(3))).toEqual([
       { from: Date.UTC(2026, 10, 20), since: Date.UTC(2026, 10, 20), to: day(2), seconds: 12 * 86400 },
     ]);
+    // A past month: the archive after it ends the last gap (nothing open in it any more).
+    expect(gapsIn([day(30), day(31), Date.UTC(2027, 0, 1, 2)], 129600_000, DEC, Date.UTC(2027, 0, 20)).filter((g) => g.to === null)).toEqual([]);
+    expect(gapsIn([day(30), day(31)], 129600_000, DEC, Date.UTC(2027, 0, 20)).filter((g) => g.to === null)).toHaveLength(1);
     // A month entirely in the future has no gaps.
     expect(gapsIn([], 129600_000, DEC, nov.start)).toEqual([]);
   });
@@ -157,6 +160,9 @@ describe("from the database, scoped to the fleet state", () => {
     recordArchivesSeen(db, web, [a(1), a(3), a(4)], day(4, 5));
     recordArchivesSeen(db, { id: "onsite/secret", host: "secret", site: "onsite" }, [a(2)], day(4, 5));
     expect(db.prepare("SELECT COUNT(*) AS n FROM archives_seen").get()).toEqual({ n: 5 });
+    // The month before: its last archive is followed by the one of 1 December, so no gap stays open.
+    const nov = complianceReportFor(fleetOf([readRepo("web-01", day(4, 12), 0.5)]), sqliteReportSource(db), monthOf("2026-11"), day(4, 12));
+    expect(nov.report.hosts[0]!.gaps.filter((g) => g.to === null)).toEqual([]);
     db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run("onsite/web-01", "web-01", "onsite", "repository", day(2), day(2) + 1000, "ok", "");
     db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run("onsite/web-01", "web-01", "onsite", "archives", day(9), day(9) + 1000, "failed", "corrupt");
     db.prepare("INSERT INTO drill_runs (repo_id, host, site, archive, started_at, ended_at, outcome, files, bytes, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run("onsite/web-01", "web-01", "onsite", "web-01-3", day(3), day(3) + 1000, "ok", 3, 100, "");

@@ -13,7 +13,7 @@ export interface HostTime {
 }
 
 export interface ReportSource {
-  /** Archives of these repos made in [from, to), and each repo's newest before `from`; any order. */
+  /** Archives of these repos made in [from, to), each repo's newest before `from` and first from `to` on; any order. */
   archives(repos: readonly { id: string; host: string }[], from: number, to: number): HostTime[];
   /** End times of passed runs in [from, to); null when this dashboard keeps no such records. */
   passedChecks(hosts: readonly string[], from: number, to: number): HostTime[] | null;

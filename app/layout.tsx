@@ -28,7 +28,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
         >
           Skip to content
         </a>
-        <header className="border-b border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <header className="border-b border-zinc-200 bg-white print:hidden dark:border-zinc-800 dark:bg-zinc-900">
           <div className="mx-auto flex h-12 max-w-7xl items-center gap-4 px-4 sm:px-6">
             <Link href="/" className="flex items-center gap-2 text-sm font-semibold tracking-tight">
               <span aria-hidden="true" className="inline-block h-3 w-3 rounded-sm bg-sky-600 dark:bg-sky-400" />
@@ -38,6 +38,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <nav aria-label="Main" className="flex items-center gap-1">
                   <NavLink href="/">Overview</NavLink>
+                  <NavLink href="/reports" match="prefix">
+                    Reports
+                  </NavLink>
                   {roleAllows(principal, "archive:restore") ? (
                     <NavLink href="/restores" match="prefix">
                       Restores

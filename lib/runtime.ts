@@ -72,7 +72,7 @@ export async function startRuntime(env: NodeJS.ProcessEnv = process.env): Promis
       const { PrometheusSource } = await import("@/lib/fleet/prometheusSource");
       const timeoutMs = Number(env.PROMETHEUS_TIMEOUT_MS) > 0 ? Number(env.PROMETHEUS_TIMEOUT_MS) : 10_000;
       const intervalMs = Number(env.PROMETHEUS_REFRESH_MS) > 0 ? Number(env.PROMETHEUS_REFRESH_MS) : 30_000;
-      const source = new PrometheusSource({ config, client: new PrometheusClient(prometheusUrl, { timeoutMs }), intervalMs });
+      const source = new PrometheusSource({ config, client: new PrometheusClient(prometheusUrl, { timeoutMs }), intervalMs, db });
       setFleetProvider(source);
       source.start();
       status.mode = "prometheus";

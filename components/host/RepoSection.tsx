@@ -2,7 +2,8 @@ import Link from "next/link";
 import { StatusBadge } from "@/components/StatusBadge";
 import { TimeAgo } from "@/components/TimeAgo";
 import { Card } from "@/components/ui/Card";
-import { formatElapsed, plural } from "@/lib/format";
+import { formatDuration, formatElapsed, plural } from "@/lib/format";
+import { describeThresholdSource, type RepoThreshold } from "@/lib/fleet/freshness";
 import type { RepoState, RepoStatus } from "@/lib/fleet/types";
 import { ArchiveGrowth } from "./ArchiveGrowth";
 import { ArchiveTable } from "./ArchiveTable";
@@ -28,13 +29,14 @@ export function RepoSection({
   repo,
   status,
   now,
-  staleAfterSeconds,
+  threshold,
   canBrowse = false,
 }: {
   repo: RepoState;
   status: RepoStatus;
   now: number;
-  staleAfterSeconds: number;
+  /** This repo's staleness threshold (lib/fleet/freshness.ts) and where it comes from. */
+  threshold: RepoThreshold;
   canBrowse?: boolean;
 }) {
   const headingId = `repo-${repo.site}`;
@@ -48,9 +50,12 @@ export function RepoSection({
         </h2>
         <StatusBadge status={status} />
         <code className="min-w-0 break-all text-xs text-zinc-500 dark:text-zinc-400">{repo.location}</code>
+        <span data-testid="stale-threshold" className="text-xs text-zinc-500 dark:text-zinc-400">
+          Stale after {formatDuration(threshold.seconds)} ({describeThresholdSource(threshold.source)})
+        </span>
       </div>
 
-      <RepoProblem repo={repo} status={status} now={now} staleAfterSeconds={staleAfterSeconds} />
+      <RepoProblem repo={repo} status={status} now={now} staleAfterSeconds={threshold.seconds} />
 
       <div className="grid gap-4 lg:grid-cols-2">
         <Card>

@@ -11,8 +11,10 @@ import path from "node:path";
 import type { FleetConfig } from "@/lib/config/schema";
 import type { Db } from "@/lib/db";
 import { cacheArchives, cachedArchives, forgetArchivesExcept } from "@/lib/db/archiveStats";
+import { recordArchivesSeen } from "@/lib/db/archivesSeen";
 import { recordRepoSample, recordSiteSample, repoHistory, siteHistory } from "@/lib/db/history";
 import { loadRepoStates, saveRepoState } from "@/lib/db/repoState";
+import { freshnessPolicy } from "@/lib/fleet/freshness";
 import type { FleetProvider } from "@/lib/fleet/store";
 import type { ArchiveSummary, FleetState, RepoError, RepoSample, RepoState, SiteSample, SiteState } from "@/lib/fleet/types";
 import type { BorgReader, DetailedArchive } from "./borgReader";
@@ -285,6 +287,8 @@ export class Collector implements FleetProvider {
       const cached = cache.get(a.id);
       return { name: a.name, id: a.id, start: a.start, end: cached?.end ?? null, stats: cached?.stats ?? null };
     });
+    // The compliance report's history: kept after prune deletes the archive.
+    recordArchivesSeen(this.db, target, summaries, this.now());
     return {
       archives: summaries,
       archiveCount: summaries.length,
@@ -339,7 +343,7 @@ export class Collector implements FleetProvider {
     return {
       repos: repos.sort((a, b) => a.id.localeCompare(b.id)),
       sites: this.sites.length > 0 ? this.sites : this.config.sites.map((s) => placeholderSite(s.name, siteLocation(s))),
-      staleAfterSeconds: this.config.staleAfter,
+      ...freshnessPolicy(this.config),
       source: "collector",
       problems: [],
       collector: {

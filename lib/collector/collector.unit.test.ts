@@ -73,6 +73,24 @@ const NOW = Date.UTC(2026, 10, 26, 12);
 const archive = (n: number, hoursAgo: number): ListedArchive => ({ name: `a${n}`, id: `id${n}`, start: NOW - hoursAgo * 3600_000 });
 
 describe("Collector", () => {
+  it("records every archive it sees once, and keeps pruned ones for the compliance report", async () => {
+    const borg = new FakeBorg();
+    borg.archives.set("web-01", [archive(1, 50), archive(2, 26), archive(3, 2)]);
+    const db = openMemoryDatabase();
+    const c = new Collector({ config: config(), db, borg, now: () => NOW });
+    await c.runCycle();
+    // A new backup and a prune of a1.
+    borg.archives.set("web-01", [archive(2, 26), archive(3, 2), archive(4, 1)]);
+    await c.runCycle();
+    const rows = db.prepare("SELECT host, site, archive_id, name, start_ms, end_ms FROM archives_seen ORDER BY start_ms").all();
+    expect(rows).toEqual(
+      [1, 2, 3, 4].map((n, i) => {
+        const start = NOW - [50, 26, 2, 1][i]! * 3600_000;
+        return { host: "web-01", site: "onsite", archive_id: `id${n}`, name: `a${n}`, start_ms: start, end_ms: start + 60_000 };
+      }),
+    );
+  });
+
   it("discovers <root>/<host> repos and reads archives, sizes and disk usage", async () => {
     const borg = new FakeBorg();
     borg.archives.set("web-01", [archive(1, 50), archive(2, 26), archive(3, 2)]);

@@ -302,6 +302,25 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Per-host staleness thresholds: a laptop may go 14 days between archives, a database server not.
+     * The first `hosts` rule whose glob matches the host wins; other hosts use the top-level `staleAfter`.
+     */
+    freshness: z
+      .object({
+        hosts: z
+          .array(
+            z
+              .object({
+                match: z.string().regex(/^[A-Za-z0-9._*?-]{1,253}$/, "expected a host glob pattern such as laptop-* or db-?.example.com"),
+                staleAfter: duration("a staleness threshold").refine((s) => s > 0, "expected a threshold above zero"),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     /** Single sign-on behind a proxy; off by default. */
     sso: ssoSchema.prefault({}),
     /** The size and capacity history behind the growth charts and forecasts (lib/db/history.ts). */

@@ -257,4 +257,22 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX drill_runs_by_repo ON drill_runs (repo_id, id);
   `,
+  // 9: archives the collector has seen, each recorded once: the compliance report's history, so pruned
+  // archives still count for the days they existed (lib/db/archivesSeen.ts). Times are epoch ms.
+  `
+  CREATE TABLE archives_seen (
+    repo_id TEXT NOT NULL,
+    host TEXT NOT NULL,
+    site TEXT NOT NULL,
+    archive_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    start_ms INTEGER NOT NULL,
+    end_ms INTEGER,
+    first_seen_at INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, archive_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX archives_seen_by_repo_time ON archives_seen (repo_id, start_ms);
+  -- covering the report's month query: no table lookup per archive
+  CREATE INDEX archives_seen_by_time ON archives_seen (start_ms, end_ms, host);
+  `,
 ];

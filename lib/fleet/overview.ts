@@ -4,7 +4,7 @@
  */
 import { forecastFull, type FullForecast } from "@/lib/fleet/forecast";
 import { dataGrowthRate } from "@/lib/fleet/growth";
-import { repoStatus } from "@/lib/fleet/status";
+import { repoStatusIn } from "@/lib/fleet/freshness";
 import { getSiteHistory } from "@/lib/fleet/store";
 import type { FleetState, RepoState, RepoStatus, SiteState } from "@/lib/fleet/types";
 
@@ -78,7 +78,7 @@ const DAY_MS = 86_400_000;
 export function buildRows(state: FleetState, now: number): { rows: HostRow[]; counts: StatusCounts } {
   const counts: StatusCounts = { fresh: 0, stale: 0, never: 0, busy: 0, error: 0, pending: 0 };
   const rows = state.repos.map((repo): HostRow => {
-    const status = repoStatus(repo, now, state.staleAfterSeconds);
+    const status = repoStatusIn(state, repo, now);
     counts[status]++;
     return {
       id: repo.id,

@@ -23,7 +23,7 @@ import { getRegistry } from "@/lib/metrics/registry";
 import { readSiteCapacity } from "@/lib/collector/storage";
 import { PrometheusClient, PrometheusError, promString } from "./prometheusClient";
 import { PrometheusSource } from "./prometheusSource";
-import { repoStatus } from "./status";
+import { repoStatusIn, staleAfterSecondsFor } from "./freshness";
 import { getFleetState, setFleetProvider } from "./store";
 import type { FleetState, RepoState, SiteState } from "./types";
 
@@ -86,6 +86,8 @@ const COLLECTOR_STATE: FleetState = {
   ],
   sites: [site("onsite", { sharesFilesystemWith: ["offsite"] }), site("offsite", { sharesFilesystemWith: ["onsite"] })],
   staleAfterSeconds: 129600,
+  // web-* hosts must back up every 2 hours: web-01 (5 hours) is stale by its own threshold.
+  staleAfterHosts: [{ match: "web-*", staleAfterSeconds: 7200 }],
   source: "collector",
   problems: [],
   collector: { lastCycleStartedAt: NOW, lastCycleDurationMs: 2500, running: false },
@@ -229,7 +231,7 @@ describe("PrometheusSource against real Prometheus", () => {
 
   it("shows the collector's repos with the same statuses", () => {
     const now = Date.now();
-    const statuses = (s: FleetState) => Object.fromEntries(s.repos.map((r) => [r.id, repoStatus(r, now, s.staleAfterSeconds)]));
+    const statuses = (s: FleetState) => Object.fromEntries(s.repos.map((r) => [r.id, repoStatusIn(s, r, now)]));
     expect(state.source).toBe("prometheus");
     const fromPrometheus = statuses(state);
     expect(fromPrometheus).toMatchObject(statuses(COLLECTOR_STATE));
@@ -241,8 +243,19 @@ describe("PrometheusSource against real Prometheus", () => {
       "onsite/db-01": "busy",
       "onsite/jira": "stale",
       "onsite/monitor": "error",
-      "onsite/web-01": "fresh",
+      "onsite/web-01": "stale",
     });
+  });
+
+  it("reads each repo's threshold from the collector that reports it, not from its own config", () => {
+    // This dashboard's config has no freshness.hosts rule: web-01's 2 hours come from the collector.
+    expect(state.staleAfterHosts).toEqual([]);
+    const threshold = (id: string) => state.repos.find((r) => r.id === id)?.reportedStaleAfterSeconds;
+    expect(threshold("onsite/web-01")).toBe(7200);
+    expect(threshold("onsite/jira")).toBe(129600);
+    // Only a textfile collector reports client9: no threshold, the config decides (1.5 days).
+    expect(threshold("far/client9")).toBeNull();
+    expect(staleAfterSecondsFor(state, state.repos.find((r) => r.id === "far/client9")!)).toBe(129600);
   });
 
   it("carries the same last-archive times (to the millisecond), counts and sizes", () => {
@@ -321,7 +334,9 @@ describe("PrometheusSource against real Prometheus", () => {
       }
       expect(text).toContain('borg_fleet_source_info{source="prometheus"} 1');
       expect(text).toMatch(/^borg_repo_info\{host="jira",site="onsite",dashboard_url="[^"]+\/hosts\/jira"\} 1$/m);
-      expect(text).toContain("borg_stale_threshold_seconds 129600");
+      // The thresholds are exported (BorgMissingBackup reads them), web-01's as its collector reported it.
+      expect(text).toContain('borg_stale_threshold_seconds{host="jira",site="onsite"} 129600');
+      expect(text).toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 7200');
       expect(getFleetState().source).toBe("prometheus");
     } finally {
       setFleetProvider({ getState: () => COLLECTOR_STATE, getRepoHistory: () => [], getSiteHistory: () => [] });

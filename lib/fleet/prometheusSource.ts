@@ -17,6 +17,9 @@
  */
 import type { FleetConfig, SiteConfig } from "@/lib/config/schema";
 import { hostNameSchema, siteNameSchema } from "@/lib/config/schema";
+import type { Db } from "@/lib/db";
+import { recordArchivesSeen, timeOnlyArchiveId } from "@/lib/db/archivesSeen";
+import { freshnessPolicy } from "./freshness";
 import type { FleetProvider } from "./store";
 import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from "./types";
 import { PrometheusClient, promString, type InstantSample } from "./prometheusClient";
@@ -41,6 +44,10 @@ export const REPO_QUERIES = {
   busy: "max by (host, site) (borg_backup_in_progress)",
   success: "max by (host, site) (borg_collect_last_success_timestamp_seconds)",
   readDuration: "max by (host, site) (borg_collect_repo_duration_seconds)",
+  // The threshold the repo's collector decided (BorgMissingBackup reads the same series). Dashboards
+  // in Prometheus mode (this one included) re-export what they read: their echo is left out.
+  threshold:
+    'min by (host, site) (borg_stale_threshold_seconds unless on(job, instance) borg_fleet_source_info{source="prometheus"})',
 } as const;
 
 /** Storage capacity as a storage-side collector exports it (raw series: instance tells filesystems apart). */
@@ -68,6 +75,8 @@ export interface PrometheusSourceOptions {
   historyDays?: number;
   now?: () => number;
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /** Where the newest archive of each repo is recorded for the compliance report (lib/db/archivesSeen.ts). */
+  db?: Db;
 }
 
 type RepoKey = string;
@@ -100,6 +109,7 @@ function configuredLocation(config: FleetConfig, site: SiteConfig | undefined, h
 
 export class PrometheusSource implements FleetProvider {
   private readonly config: FleetConfig;
+  private readonly db: Db | undefined;
   private readonly client: PrometheusClient;
   private readonly intervalMs: number;
   private readonly historyIntervalMs: number;
@@ -121,6 +131,7 @@ export class PrometheusSource implements FleetProvider {
 
   constructor(options: PrometheusSourceOptions) {
     this.config = options.config;
+    this.db = options.db;
     this.client = options.client;
     this.intervalMs = options.intervalMs ?? 30_000;
     this.historyIntervalMs = options.historyIntervalMs ?? 5 * 60_000;
@@ -185,6 +196,7 @@ export class PrometheusSource implements FleetProvider {
         }
       });
       this.repos = this.buildRepos(figures);
+      this.recordNewestArchives();
       this.sites = this.buildSites(size, free, filesystems, startedAt);
       this.lastRefreshStartedAt = startedAt;
       this.lastRefreshDurationMs = this.now() - startedAt;
@@ -195,6 +207,16 @@ export class PrometheusSource implements FleetProvider {
       if (message !== this.lastError) this.log("warn", `cannot read fleet state: ${message}`);
       this.lastError = message;
       throw err;
+    }
+  }
+
+  /** Prometheus carries only the newest archive's times: record those (see lib/db/archivesSeen.ts). */
+  private recordNewestArchives(): void {
+    if (!this.db) return;
+    const now = this.now();
+    for (const repo of this.repos) {
+      const a = repo.lastArchive;
+      if (a) recordArchivesSeen(this.db, repo, [{ id: timeOnlyArchiveId(a.end ?? a.start), name: "", start: a.start, end: a.end }], now);
     }
   }
 
@@ -256,6 +278,7 @@ export class PrometheusSource implements FleetProvider {
               }
             : null,
         lastDurationMs: ms(nonNegative(f.readDuration)),
+        reportedStaleAfterSeconds: nonNegative(f.threshold),
       });
     }
     // Configured repos that no job reports: say so instead of leaving them out.
@@ -486,7 +509,7 @@ export class PrometheusSource implements FleetProvider {
     return {
       repos: this.repos,
       sites: this.sites,
-      staleAfterSeconds: this.config.staleAfter,
+      ...freshnessPolicy(this.config),
       source: "prometheus",
       problems: [],
       collector: {

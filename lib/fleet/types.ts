@@ -69,6 +69,11 @@ export interface RepoState {
   lastError: RepoError | null;
   /** Duration of the last collection of this repo, in milliseconds. */
   lastDurationMs: number | null;
+  /**
+   * Staleness threshold reported by the source itself (Prometheus mode: borg_stale_threshold_seconds of
+   * the collector that reports the repo); wins over the config rules so the page agrees with the alert.
+   */
+  reportedStaleAfterSeconds?: number | null;
 }
 
 export interface SiteState {
@@ -87,6 +92,12 @@ export interface SiteState {
   error: string | null;
 }
 
+/** One freshness.hosts rule, in seconds. */
+export interface HostStaleAfter {
+  match: string;
+  staleAfterSeconds: number;
+}
+
 export type RepoStatus = "fresh" | "stale" | "never" | "busy" | "error" | "pending";
 
 export interface FleetState {
@@ -94,6 +105,11 @@ export interface FleetState {
   sites: SiteState[];
   /** Threshold in seconds after which a host's last archive is stale (config staleAfter). */
   staleAfterSeconds: number;
+  /**
+   * Per-host thresholds (config freshness.hosts), first match wins; hosts matching none use
+   * staleAfterSeconds. Read through staleAfterSecondsFor() in lib/fleet/freshness.ts, never directly.
+   */
+  staleAfterHosts?: readonly HostStaleAfter[];
   /** Where this state comes from. */
   source: "collector" | "prometheus";
   /** Problems the operator must fix before the fleet can be shown (a broken config file, ...). */

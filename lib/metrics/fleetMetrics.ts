@@ -7,10 +7,11 @@
  * NOT exported again: Prometheus scraping them back would store every figure twice (job "borg-fleet"
  * beside the job that really measured it), and a repo whose real collector stopped would live on as
  * its own echo. Only borg_repo_info (the dashboard_url link of the alerts), borg_stale_threshold_seconds
- * and borg_fleet_source_info{source} (so BorgMetricsAbsent knows the empty export is on purpose) remain,
+ * (per repo, the threshold BorgMissingBackup reads) and borg_fleet_source_info{source} (so BorgMetricsAbsent knows the empty export is on purpose) remain,
  * plus borg_collect_duration_seconds as 0 (prom-client always exports a gauge without labels).
  */
 import { Gauge, type MetricObjectWithValues, type MetricValue, type Registry } from "prom-client";
+import { staleAfterSecondsFor } from "@/lib/fleet/freshness";
 import { getFleetState } from "@/lib/fleet/store";
 import type { FleetState, RepoState, SiteState } from "@/lib/fleet/types";
 import { getPingStore } from "@/lib/ping/store";
@@ -154,6 +155,18 @@ export function registerFleetMetrics(registry: Registry): void {
       })),
   );
 
+  // Exported in both modes: BorgMissingBackup reads it, and a Prometheus-mode dashboard's host rules
+  // apply to repos whose collector exports none (its own echo is ignored when read back).
+  FleetStateGauge.define(
+    registry,
+    {
+      name: "borg_stale_threshold_seconds",
+      help: "Age after which the repo's newest archive counts as stale (config staleAfter, or the first freshness.hosts rule matching the host); BorgMissingBackup fires past it.",
+      labelNames: ["host", "site"] as const,
+    },
+    (state) => state.repos.map((repo) => ({ value: staleAfterSecondsFor(state, repo), labels: NO_LABELS, sharedLabels: repoLabels(repo) })),
+  );
+
   const siteGauge = (name: string, help: string, value: (site: SiteState) => number | null) =>
     new Gauge<"site">({
       name,
@@ -226,13 +239,4 @@ export function registerFleetMetrics(registry: Registry): void {
     "When the host's last reported backup run ended, Unix seconds.",
     (run) => (run.endedAt === null ? null : run.endedAt / 1000),
   );
-
-  new Gauge({
-    name: "borg_stale_threshold_seconds",
-    help: "Age after which a host's last archive counts as stale in the dashboard (config staleAfter).",
-    registers: [registry],
-    collect() {
-      this.set(getFleetState().staleAfterSeconds);
-    },
-  });
 }

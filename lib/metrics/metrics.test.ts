@@ -23,6 +23,7 @@ const state: FleetState = {
     repo("web-01", "onsite"),
     repo("web-01", "offsite", { busy: true }),
     repo("new-host", "onsite", { lastArchive: null, archiveCount: 0 }),
+    repo("laptop-7", "onsite"),
     repo("broken", "offsite", {
       lastError: { kind: "wrong-passphrase", message: "wrong", detail: null, at: NOW },
       lastArchive: null,
@@ -36,6 +37,7 @@ const state: FleetState = {
     { name: "offsite", location: "ssh://borg@x/srv/borg", local: false, sizeBytes: null, freeBytes: null, capacitySource: "unknown", sharesFilesystemWith: [], checkedAt: NOW, error: null },
   ],
   staleAfterSeconds: 129600,
+  staleAfterHosts: [{ match: "laptop-*", staleAfterSeconds: 1209600 }],
   source: "collector",
   problems: [],
   collector: { lastCycleStartedAt: NOW, lastCycleDurationMs: 2500, running: false },
@@ -61,7 +63,8 @@ describe("/metrics exposition", () => {
     expect(text).toContain('borg_storage_free_bytes{site="onsite"} 4000');
     expect(text).toContain("borg_collect_duration_seconds 2.5");
     expect(text).toContain(`borg_collect_last_success_timestamp_seconds{host="web-01",site="onsite"} ${NOW / 1000}`);
-    expect(text).toContain("borg_stale_threshold_seconds 129600");
+    expect(text).toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 129600');
+    expect(text).toContain('borg_stale_threshold_seconds{host="laptop-7",site="onsite"} 1209600');
     expect(text).toMatch(/^process_cpu_user_seconds_total /m);
   });
 

@@ -12,6 +12,7 @@ import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
 import { benchHistory } from "./history";
 import { benchRender } from "./render";
+import { benchReport } from "./report";
 import { benchRestore } from "./restore";
 import { benchVerify } from "./verify";
 
@@ -33,6 +34,7 @@ const BENCHES: Bench[] = [
   { name: "archive-index", key: "archiveIndex", run: () => benchArchiveIndex(root) },
   { name: "history", key: "history", run: () => benchHistory(Number(process.env.BENCH_HISTORY_REPOS || 1000), Number(process.env.BENCH_HISTORY_DAYS || 365)) },
   { name: "verify", key: "verify", run: () => benchVerify(root) },
+  { name: "report", key: "report", run: () => benchReport() },
   { name: "api", key: "api", needsBuild: true, run: () => benchApi(root) },
 ];
 

@@ -14,6 +14,17 @@ const host = (name: string) => HOSTS.find((h) => h.name === name)!;
 const ageDays = (t: Date) => (now.getTime() - t.getTime()) / DAY_MS;
 
 describe("demo fleet", () => {
+  it("has a laptop 5 days without a backup, and a host that missed three days two weeks ago", () => {
+    const laptop = HOSTS.find((h) => h.special === "laptop")!;
+    expect(laptop.name).toMatch(/^laptop-/);
+    expect(backsUpDaily(laptop)).toBe(false);
+    const newest = archiveSchedule(laptop, now).at(-1)!;
+    expect(ageDays(newest)).toBeGreaterThan(4.5);
+    expect(ageDays(newest)).toBeLessThan(5.6);
+    const days = new Set(fullHistory(host("web-02"), now).map((t) => t.toISOString().slice(0, 10)));
+    expect([13, 14, 15, 16, 17].map((d) => days.has(new Date(Date.UTC(2026, 10, 26 - d)).toISOString().slice(0, 10)))).toEqual([true, false, false, false, true]);
+  });
+
   it("has at least 8 hosts with DNS-like names, some on both sites", () => {
     expect(HOSTS.length).toBeGreaterThanOrEqual(8);
     for (const h of HOSTS) expect(hostNameSchema.safeParse(h.name).success).toBe(true);

@@ -14,9 +14,11 @@ export type Role = "web" | "db" | "mail" | "git" | "jira" | "monitor" | "build" 
 /**
  * - stale: stopped backing up `lastBackupDaysAgo` days ago (the BorgMissingBackup case);
  * - never: repo initialised, no archive yet (a new server whose timer never ran);
- * - wrong-passphrase: backs up fine, but the dashboard's passphrase file is out of date.
+ * - wrong-passphrase: backs up fine, but the dashboard's passphrase file is out of date;
+ * - laptop: backs up when it is on; last archive `lastBackupDaysAgo` days ago, fresh by its own
+ *   threshold (freshness.hosts `laptop-*`: 14 days in the demo's fleet.yml), stale by the default.
  */
-export type Special = "stale" | "never" | "wrong-passphrase";
+export type Special = "stale" | "never" | "wrong-passphrase" | "laptop";
 
 /** Files that appear over time in a directory (uploads, mails, git packs, Prometheus blocks...). */
 export interface DropSeries {
@@ -51,6 +53,8 @@ export interface HostProfile {
   siteSinceDaysAgo?: Partial<Record<SiteName, number>>;
   /** Newest archive this many days before today (stale hosts); default 0 (backs up daily). */
   lastBackupDaysAgo?: number;
+  /** Days (this many days before today) the backup did not run: a gap in the compliance report. */
+  missedDaysAgo?: number[];
   /** The host's backup timer (UTC), "HH:MM". */
   backupAt: string;
   special?: Special;
@@ -88,9 +92,10 @@ export const HOSTS: HostProfile[] = [
   {
     name: "web-02",
     role: "web",
-    description: "nginx front end, added to the pool later",
+    description: "nginx front end, added to the pool later; its backups failed for three days two weeks ago",
     sites: ["onsite"],
     firstBackupDaysAgo: 100,
+    missedDaysAgo: [14, 15, 16],
     backupAt: "01:47",
     rootFs: "ext4",
     users: ["deploy"],
@@ -204,6 +209,20 @@ export const HOSTS: HostProfile[] = [
     growing: [],
     drops: [],
   },
+  {
+    name: "laptop-ann",
+    role: "build",
+    description: "a developer laptop, off for the last 5 days: fresh by its own 14-day threshold",
+    sites: ["onsite"],
+    firstBackupDaysAgo: 45,
+    lastBackupDaysAgo: 5,
+    backupAt: "12:40",
+    special: "laptop",
+    rootFs: "ext4",
+    users: ["ann"],
+    growing: [],
+    drops: [{ kind: "document", dir: "home/ann/Documents", baseCount: 15, perDay: 0.5, minBytes: 3 * KB, maxBytes: 30 * KB }],
+  },
 ];
 
 export function minuteOfDay(hhmm: string): number {
@@ -227,13 +246,14 @@ export function fullHistory(host: HostProfile, now: Date, site?: SiteName): Date
   if (host.special === "never") return [];
   const today = utcDay(now).getTime();
   const since = (site && host.siteSinceDaysAgo?.[site]) ?? host.firstBackupDaysAgo;
+  const missed = new Set((host.missedDaysAgo ?? []).map((d) => today - d * DAY_MS));
   return dailyHistory({
     firstDay: new Date(today - Math.min(since, host.firstBackupDaysAgo) * DAY_MS),
     lastDay: new Date(today - (host.lastBackupDaysAgo ?? 0) * DAY_MS),
     minuteOfDay: minuteOfDay(host.backupAt),
     offsetSeconds: jitterSeconds(host.name),
     now,
-  });
+  }).filter((ts) => !missed.has(utcDay(ts).getTime()));
 }
 
 /** The archives the seeder creates: what remains of the daily history after 7/4/6 pruning. */
@@ -248,5 +268,5 @@ export function archiveName(host: string, ts: Date): string {
 
 /** Hosts that keep backing up (and get a fresh archive when a reused demo is older than a day). */
 export function backsUpDaily(host: HostProfile): boolean {
-  return host.special !== "stale" && host.special !== "never";
+  return host.special !== "stale" && host.special !== "never" && host.special !== "laptop";
 }

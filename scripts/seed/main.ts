@@ -28,11 +28,12 @@ import { archiveName, archiveSchedule, backsUpDaily, HOSTS, installedAt, SITES, 
 import { DAY_MS, prune, pruneArgs, SEED_POLICY } from "@/lib/retention/gfs";
 import { newPassphrase } from "./random";
 import { hostTree, Materializer, sourcePaths } from "./tree";
+import { seedReportHistory } from "./history";
 import { seedDemoUsers } from "./users";
 import { seedVerifyScenarios } from "./verify";
 
 /** Bump when the layout or the fleet changes: older demo dirs are then seeded again. */
-export const SEED_VERSION = 1;
+export const SEED_VERSION = 2;
 const MARKER = path.join(".seed", "seed.json");
 const IN_PROGRESS = path.join(".seed", "seeding-in-progress");
 const COMPRESSION = "lz4";
@@ -318,6 +319,10 @@ function fleetYaml(dir: string, marker: Marker): string {
     "# Relative paths are relative to this file.",
     "dataDir: ./data",
     "staleAfter: 1.5d",
+    "# Laptops are often off: their own threshold (first matching rule wins; others use staleAfter).",
+    "freshness:",
+    "  hosts:",
+    '    - { match: "laptop-*", staleAfter: 14d }',
     "collector:",
     "  interval: 60s",
     "  concurrency: 2",
@@ -471,6 +476,8 @@ export async function main(argv: string[]): Promise<void> {
   parseConfig(fs.readFileSync(configFile, "utf8"), configFile);
   await seedDemoUsers(opts.dir, log);
   seedVerifyScenarios(opts.dir, opts.now, log);
+  const pruned = seedReportHistory(opts.dir, marker);
+  log(`report history: ${pruned} pruned archive(s) of the last 62 days recorded as seen`);
 
   printSummary(marker, opts.now);
   log(`done in ${seconds(Date.now() - started)} (${cpuReport()}); BORG_FLEET_CONFIG=${configFile}`);

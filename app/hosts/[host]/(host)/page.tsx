@@ -7,6 +7,7 @@ import { RecentRuns } from "@/components/host/RecentRuns";
 import { RepoSection } from "@/components/host/RepoSection";
 import { RefreshButton } from "@/components/RefreshButton";
 import { StatusBadge } from "@/components/StatusBadge";
+import { repoThreshold } from "@/lib/fleet/freshness";
 import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
 import { firingAlertViews } from "@/lib/alerts/view";
 import { requirePage, visibleFleetState } from "@/lib/auth/guard";
@@ -34,7 +35,10 @@ function loadHost(principal: Principal, host: string) {
   const now = Date.now();
   const repos = state.repos
     .filter((r) => r.host === host)
-    .map((repo) => ({ repo, status: repoStatus(repo, now, state.staleAfterSeconds) }))
+    .map((repo) => {
+      const threshold = repoThreshold(state, repo);
+      return { repo, threshold, status: repoStatus(repo, now, threshold.seconds) };
+    })
     .sort((a, b) => siteRank(state.sites, a.repo.site) - siteRank(state.sites, b.repo.site) || a.repo.site.localeCompare(b.repo.site));
   return { state, now, repos };
 }
@@ -45,7 +49,7 @@ export default async function HostPage({ params }: { params: Params }) {
   // The layout checks too, but a page renders on its own on client navigations: it asks itself.
   const principal = await requirePage("host:view", host);
 
-  const { state, now, repos } = loadHost(principal, host);
+  const { now, repos } = loadHost(principal, host);
   if (repos.length === 0) notFound();
   const worst = repos.reduce((w, r) => (STATUS_SEVERITY[r.status] < STATUS_SEVERITY[w.status] ? r : w));
 
@@ -86,13 +90,13 @@ export default async function HostPage({ params }: { params: Params }) {
       <RecentRuns host={host} now={now} />
       <IntegrityChecks host={host} repos={repos.map((r) => r.repo)} now={now} canRun={can(principal, "repo:check", host)} />
 
-      {repos.map(({ repo, status }) => (
+      {repos.map(({ repo, status, threshold }) => (
         <RepoSection
           key={repo.id}
           repo={repo}
           status={status}
           now={now}
-          staleAfterSeconds={state.staleAfterSeconds}
+          threshold={threshold}
           canBrowse={can(principal, "archive:browse", host)}
         />
       ))}

@@ -8,7 +8,7 @@ import { routeHandler } from "@/lib/api/endpoint";
 import { ENDPOINTS } from "@/lib/api/endpoints";
 // @ts-expect-error plain ESM without type declarations (it runs without a build step)
 import { main } from "@/bin/borg-fleet.mjs";
-import { installApiWorld, installFleet, repo, type ApiWorld } from "./fixtures";
+import { installApiWorld, installFleet, installWorldFleet, repo, type ApiWorld } from "./fixtures";
 
 let world: ApiWorld;
 beforeAll(() => {
@@ -57,7 +57,7 @@ describe("borg-fleet CLI", () => {
     installFleet([repo("web-01", "onsite", 2), repo("web-02", "onsite", 5)]);
     const ok = await cli(["status"]);
     expect(ok).toEqual({ code: 0, out: expect.stringContaining("all 2 hosts ok") });
-    installFleet([repo("web-01", "onsite", 2), repo("web-01", "offsite", 40), repo("web-02", "onsite", 5), repo("db-01", "onsite", null)]);
+    installWorldFleet();
   });
 
   it("hosts: one row per repo with its threshold", async () => {

@@ -28,7 +28,7 @@ export function repo(host: string, site: string, lastArchiveHoursAgo: number | n
   return repoState(host, site, now, { location: `/srv/borg/${host}`, lastArchive: archives.at(-1) ?? null, archiveCount: archives.length, archives, sizes: { originalBytes: 6000, compressedBytes: 1500, deduplicatedBytes: 300 }, diskUsageBytes: 4096, lastDurationMs: 100 });
 }
 
-export function installFleet(repos: RepoState[]): FleetState {
+export function installFleet(repos: RepoState[], policy: Pick<FleetState, "staleAfterHosts"> = {}): FleetState {
   const state: FleetState = {
     repos,
     sites: [
@@ -36,12 +36,18 @@ export function installFleet(repos: RepoState[]): FleetState {
       { name: "offsite", location: "ssh://backup@offsite/srv/borg", local: false, sizeBytes: null, freeBytes: null, capacitySource: "unknown", sharesFilesystemWith: [], checkedAt: null, error: null },
     ],
     staleAfterSeconds: 129600,
+    ...policy,
     source: "collector",
     problems: [],
     collector: { lastCycleStartedAt: Date.now() - 60_000, lastCycleDurationMs: 1500, running: false },
   };
   setFleetProvider({ getState: () => state, getRepoHistory: () => [], getSiteHistory: () => [] });
   return state;
+}
+
+/** web-01 (fresh on site, 40 h old off site: stale), web-02 (fresh), db-01 (never backed up). */
+export function installWorldFleet(): FleetState {
+  return installFleet([repo("web-01", "onsite", 2), repo("web-01", "offsite", 40), repo("web-02", "onsite", 5), repo("db-01", "onsite", null)]);
 }
 
 export type TokenKind = "admin" | "operator" | "viewer" | "expired" | "revoked";
@@ -56,7 +62,7 @@ export function installApiWorld(): ApiWorld {
   const db = openMemoryDatabase();
   setDatabase(db);
   setAlertStore(new AlertStore(db));
-  installFleet([repo("web-01", "onsite", 2), repo("web-01", "offsite", 40), repo("web-02", "onsite", 5), repo("db-01", "onsite", null)]);
+  installWorldFleet();
   const by = { by: "test" };
   const make = (name: string, role: "admin" | "operator" | "viewer", hosts: string[], lifetimeSeconds?: number, at?: number) =>
     createToken(db, { name, role, hosts, lifetimeSeconds }, by, at).secret;

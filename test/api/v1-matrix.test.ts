@@ -14,7 +14,7 @@ import { queryAudit } from "@/lib/audit/log";
 import { createToken } from "@/lib/auth/apiTokens";
 import { createSession, SESSION_COOKIE } from "@/lib/auth/sessions";
 import { addUser } from "@/lib/auth/users";
-import { installApiWorld, type ApiWorld } from "./fixtures";
+import { installApiWorld, installFleet, installWorldFleet, repo, type ApiWorld } from "./fixtures";
 import { responseValidator } from "./openapiValidator";
 
 type Caller = "admin" | "operator" | "viewer" | "expired" | "revoked" | "malformed" | "missing" | "cookie";
@@ -63,6 +63,8 @@ const MATRIX: [string, string, Record<string, string>, [number, number, number]]
   ["getHost", "/hosts/db-01", { host: "db-01" }, [200, 404, 404]],
   ["getHost", "/hosts/nosuch", { host: "nosuch" }, [404, 404, 404]],
   ["getHost", "/hosts/..", { host: ".." }, [404, 404, 404]],
+  ["getHostVerification", "/hosts/web-01/verification", { host: "web-01" }, [200, 200, 200]],
+  ["getHostVerification", "/hosts/db-01/verification", { host: "db-01" }, [200, 404, 404]],
   ["listSites", "/sites", {}, [200, 200, 200]],
   ["listAlerts", "/alerts", {}, [200, 200, 200]],
   ["listRestores", "/restores", {}, [200, 200, 403]],
@@ -114,6 +116,21 @@ describe("/api/v1 answers within the token's scope", () => {
     expect(fleet.body).toMatchObject({ hosts: 2, repos: 3, statuses: { fresh: 2, stale: 1, never: 0 } });
     const jobs = await call("listRestores", "/restores", "operator");
     expect(jobs.body.items.map((j: { host: string }) => j.host)).toEqual(["web-01"]);
+  });
+
+  it("gives each repo its own threshold (freshness.hosts) and the host's checks and drills", async () => {
+    const now = Date.now();
+    installFleet([repo("laptop-ann", "onsite", 5 * 24), repo("web-01", "onsite", 40)], { staleAfterHosts: [{ match: "laptop-*", staleAfterSeconds: 14 * 86400 }] });
+    const hosts = await call("listHosts", "/hosts", "admin");
+    expect(hosts.body.items.map((h: { host: string; status: string; repos: { staleAfterSeconds: number }[] }) => [h.host, h.status, h.repos[0]!.staleAfterSeconds])).toEqual([
+      ["laptop-ann", "fresh", 14 * 86400],
+      ["web-01", "stale", 129600],
+    ]);
+    world.db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES ('onsite/web-01', 'web-01', 'onsite', 'repository', ?, ?, 'failed', 'Data integrity error: Segment entry checksum mismatch')").run(now - 60_000, now);
+    const verification = await call("getHostVerification", "/hosts/web-01/verification", "operator", { host: "web-01" });
+    expect(verification.body.checks).toEqual([expect.objectContaining({ kind: "repository", outcome: "failed", message: expect.stringContaining("checksum mismatch") })]);
+    expect(validate("getHostVerification", 200, verification.body)).toBeNull();
+    installWorldFleet();
   });
 
   it("pages with cursors and answers 304 to a matching If-None-Match", async () => {

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { visibleFleetState } from "@/lib/auth/guard";
 import { hostVisible } from "@/lib/auth/policy";
+import { repoStatusIn, staleAfterSecondsFor, type FreshnessPolicy } from "@/lib/fleet/freshness";
 import { repoStatus, STATUS_SEVERITY } from "@/lib/fleet/status";
 import type { RepoState, RepoStatus } from "@/lib/fleet/types";
 import { defineEndpoint, hostParams } from "../endpoint";
@@ -16,7 +17,7 @@ const repoSchema = z.object({
   site: z.string(),
   status: statusSchema,
   lastArchive: z.object({ name: z.string(), start: z.number().int(), end: ms }).nullable().describe("Newest archive (times in epoch ms, UTC; its age is now - (end ?? start), so bodies stay cacheable)"),
-  staleAfterSeconds: z.number().describe("This host's freshness threshold"),
+  staleAfterSeconds: z.number().describe("This repo's freshness threshold (freshness.hosts rule, else staleAfter): stale past it"),
   archives: z.number().int().nullable(),
   deduplicatedBytes: z.number().nullable().describe("borg's unique_csize: what this repo alone holds"),
   diskUsageBytes: z.number().nullable().describe("Bytes on the storage server's disk (local repos)"),
@@ -31,8 +32,9 @@ const hostSchema = z.object({
   repos: z.array(repoSchema),
 });
 
-function repoView(repo: RepoState, now: number, staleAfterSeconds: number): z.output<typeof repoSchema> {
+function repoView(repo: RepoState, now: number, policy: FreshnessPolicy): z.output<typeof repoSchema> {
   const last = repo.lastArchive;
+  const staleAfterSeconds = staleAfterSecondsFor(policy, repo);
   return {
     site: repo.site,
     status: repoStatus(repo, now, staleAfterSeconds),
@@ -49,14 +51,14 @@ function repoView(repo: RepoState, now: number, staleAfterSeconds: number): z.ou
 
 const worst = (statuses: RepoStatus[]) => statuses.reduce<RepoStatus>((a, b) => (STATUS_SEVERITY[b] < STATUS_SEVERITY[a] ? b : a), "fresh");
 
-/** Hosts in scope with their repos, sorted by name. */
-function hostViews(repos: readonly RepoState[], now: number, staleAfter: (host: string) => number) {
+/** Hosts in scope with their repos (each with its own threshold, lib/fleet/freshness.ts), sorted by name. */
+function hostViews(repos: readonly RepoState[], now: number, policy: FreshnessPolicy) {
   const byHost = new Map<string, RepoState[]>();
   for (const repo of repos) (byHost.get(repo.host) ?? byHost.set(repo.host, []).get(repo.host)!).push(repo);
   return [...byHost.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([host, hostRepos]) => {
-      const views = hostRepos.map((r) => repoView(r, now, staleAfter(host)));
+      const views = hostRepos.map((r) => repoView(r, now, policy));
       return { host, status: worst(views.map((v) => v.status)), repos: views };
     });
 }
@@ -80,7 +82,7 @@ export const fleetSummary = defineEndpoint({
     const now = Date.now();
     const state = visibleFleetState(caller.principal);
     const statuses = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<RepoStatus, number>;
-    for (const repo of state.repos) statuses[repoStatus(repo, now, state.staleAfterSeconds)]++;
+    for (const repo of state.repos) statuses[repoStatusIn(state, repo, now)]++;
     const known = state.sites.filter((s) => s.sizeBytes !== null);
     const sum = (pick: (s: (typeof known)[number]) => number | null) => (known.length ? known.reduce((t, s) => t + (pick(s) ?? 0), 0) : null);
     return {
@@ -107,7 +109,7 @@ export const listHosts = defineEndpoint({
     const after = decodeCursor(query.cursor);
     if (after === null) return problem(400, "Invalid query: cursor: not a cursor of this API");
     const state = visibleFleetState(caller.principal);
-    let hosts = hostViews(state.repos, Date.now(), () => state.staleAfterSeconds);
+    let hosts = hostViews(state.repos, Date.now(), state);
     if (query.status) hosts = hosts.filter((h) => h.status === query.status);
     return page(hosts, (h) => h.host, query.limit, after);
   },
@@ -130,7 +132,7 @@ export const getHost = defineEndpoint({
     const state = visibleFleetState(caller.principal);
     const repos = state.repos.filter((r) => r.host === params.host && hostVisible(caller.principal, r.host));
     if (repos.length === 0) return problem(404, `No host ${params.host}.`);
-    const [view] = hostViews(repos, Date.now(), () => state.staleAfterSeconds);
+    const [view] = hostViews(repos, Date.now(), state);
     const archives = repos
       .flatMap((r) => r.archives.map((a) => ({ site: r.site, name: a.name, id: a.id, start: a.start, end: a.end, originalBytes: a.stats?.originalBytes ?? null, files: a.stats?.files ?? null })))
       .sort((a, b) => a.start - b.start || (a.site < b.site ? -1 : 1));

@@ -23,6 +23,7 @@ import type { FleetState, RepoSample, RepoState, SiteSample, SiteState } from ".
 import { PrometheusClient, promString, type InstantSample } from "./prometheusClient";
 import { PeriodicTask } from "./periodic";
 import { queryFilesystem } from "./nodeFilesystem";
+import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 
 const DAY_MS = 86_400_000;
 
@@ -187,6 +188,7 @@ export class PrometheusSource implements FleetProvider {
       this.sites = this.buildSites(size, free, filesystems, startedAt);
       this.lastRefreshStartedAt = startedAt;
       this.lastRefreshDurationMs = this.now() - startedAt;
+      metricsStateChanged();
       if (this.lastError) this.log("info", "Prometheus answers again");
       this.lastError = null;
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import type { Statement } from "better-sqlite3";
 import { ROOT_ID, type IndexDb } from "./file";
+import { searchIndexReady } from "./search";
 
 export const SORT_KEYS = ["name", "size", "mtime", "type"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -104,6 +105,8 @@ export interface SearchResult {
 
 export class IndexReader {
   private readonly statements;
+  /** The trigram index is complete (search.ts); until then search scans `names`. Checked until true. */
+  private trigramsReady = false;
 
   constructor(readonly db: IndexDb) {
     this.statements = {
@@ -164,13 +167,18 @@ export class IndexReader {
     return { dir, total, offset: options.offset, rows };
   }
 
-  /** Case-insensitive substring search over every name in the archive (in archive order); see names_trigrams. */
+  /**
+   * Case-insensitive substring search over every name in the archive (in archive order). Uses the
+   * trigram index once it is built (search.ts); before that, and for queries under 3 characters, a
+   * scan of `names`: the same answer, slower.
+   */
   search(query: string, limit: number): SearchResult {
     const needle = query.toLowerCase();
     if (!needle) return { rows: [], truncated: false };
     const chars = [...needle];
+    this.trigramsReady ||= searchIndexReady(this.db);
     const raw =
-      chars.length >= 3
+      chars.length >= 3 && this.trigramsReady
         ? this.statements.trigrams.all(trigramQuery(chars), needle, limit + 1)
         : this.statements.scan.all(needle, limit + 1);
     const rows = (raw as RawRow[]).map(toEntry);

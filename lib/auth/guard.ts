@@ -43,8 +43,9 @@ export async function requestIsHttps(): Promise<boolean> {
  * page, action or route handler depends on it).
  */
 export const currentPrincipal = cache(async (): Promise<Principal | null> => {
-  const db = database();
+  // headers() first: it marks the page dynamic, so a build's prerender (no database) never gets further.
   const h = await headers();
+  const db = database();
   const sso = ssoDecision(h);
   if (sso.kind === "refused") {
     auditSsoRefusal(db, sso, clientAddressOf(h), "sso");

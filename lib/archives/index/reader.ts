@@ -114,16 +114,19 @@ export class IndexReader {
       entryByParentName: db.prepare(`SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e JOIN entries p ON p.id = e.parent_id WHERE e.parent_id = ? AND e.name = ?`),
       count: db.prepare("SELECT count(*) FROM entries WHERE parent_id = ?").pluck(),
       entries: db.prepare("SELECT count(*) FROM entries WHERE implicit = 0 AND id <> 0").pluck(),
+      // CROSS JOIN fixes the join order: the few hits first, then their rows by primary key. Left to
+      // the planner (no statistics in an index file), SQLite scanned all of `entries` against the hits
+      // (0.8-2 s on 1,000,000 entries for a one-letter query).
       scan: db.prepare(
         `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path
          FROM (SELECT id FROM names WHERE instr(name_lower, ?) > 0 ORDER BY id LIMIT ?) AS hit
-         JOIN entries e ON e.id = hit.id JOIN entries p ON p.id = e.parent_id ORDER BY e.id`,
+         CROSS JOIN entries e ON e.id = hit.id CROSS JOIN entries p ON p.id = e.parent_id ORDER BY e.id`,
       ),
       trigrams: db.prepare(
         `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path
          FROM (SELECT n.id FROM names_trigrams t JOIN names n ON n.id = t.rowid
                WHERE names_trigrams MATCH ? AND instr(n.name_lower, ?) > 0 ORDER BY n.id LIMIT ?) AS hit
-         JOIN entries e ON e.id = hit.id JOIN entries p ON p.id = e.parent_id ORDER BY e.id`,
+         CROSS JOIN entries e ON e.id = hit.id CROSS JOIN entries p ON p.id = e.parent_id ORDER BY e.id`,
       ),
       pages: Object.fromEntries(
         Object.entries(ORDER_BY).map(([key, orders]) => [

@@ -123,8 +123,11 @@ class BatchReader {
     });
   }
 
-  /** The next batch, or null at the end of the stream. */
-  async next(): Promise<Buffer | null> {
+  /**
+   * The next batch (borg's chunks as read from the pipe, not joined: joining copied every byte once
+   * more and allocated a 256 KiB buffer per batch for the garbage collector), or null at the end.
+   */
+  async next(): Promise<Buffer[] | null> {
     const parts: Buffer[] = [];
     let size = 0;
     for (;;) {
@@ -133,9 +136,9 @@ class BatchReader {
         parts.push(chunk);
         size += chunk.length;
       }
-      if (size >= BATCH_BYTES) return Buffer.concat(parts, size);
+      if (size >= BATCH_BYTES) return parts;
       if (this.failed) throw this.failed;
-      if (this.ended) return size > 0 ? Buffer.concat(parts, size) : null;
+      if (this.ended) return size > 0 ? parts : null;
       const timedOut = await new Promise<boolean>((resolve) => {
         const timer = size > 0 ? setTimeout(() => resolve(true), BATCH_WAIT_MS) : null;
         this.wake = () => {
@@ -145,7 +148,7 @@ class BatchReader {
       });
       if (timedOut) {
         this.wake = null;
-        return Buffer.concat(parts, size);
+        return parts;
       }
     }
   }
@@ -174,8 +177,8 @@ export async function startDownloadStream(proc: BorgProcess, onEnd: (result: Str
     onEnd(result);
   };
   /** The next batch, or null at the end; throws borg's error (not the stream's) when borg failed. */
-  const next = async (): Promise<Buffer | null> => {
-    let batch: Buffer | null;
+  const next = async (): Promise<Buffer[] | null> => {
+    let batch: Buffer[] | null;
     try {
       batch = await batches.next();
     } catch (err) {
@@ -186,27 +189,39 @@ export async function startDownloadStream(proc: BorgProcess, onEnd: (result: Str
     return batch;
   };
 
-  let first: Buffer | null;
+  let first: Buffer[] | null;
   try {
     first = await next();
   } catch (err) {
     end({ outcome: "failed", bytes: 0, reason: errorMessage(err) });
     throw err;
   }
-  let pending: Buffer | null = first;
+  let pending: Buffer[] | null = first;
   let finished = first === null;
   if (finished) end({ outcome: "ok", bytes: 0 });
 
   const body = new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        // borg failed or was stopped (the request was aborted) while chunks are still queued: error the
+        // stream now, dropping them, rather than when the queue has drained.
+        proc.done.catch((err: unknown) => {
+          if (finished) return;
+          finished = true;
+          end({ outcome: "failed", bytes, reason: errorMessage(err) });
+          controller.error(err);
+        });
+      },
       async pull(controller) {
         if (finished) {
           controller.close();
           return;
         }
         try {
-          const chunk = pending ?? (await next());
-          pending = null;
+          // One of borg's chunks per pull, as it is (a view, no copy): the queue never holds more than
+          // one, so an abort is seen at the next pull, as before batching.
+          if (!pending?.length) pending = await next();
+          const chunk = pending?.shift() ?? null;
           if (chunk === null) {
             finished = true;
             end({ outcome: "ok", bytes });
@@ -229,8 +244,8 @@ export async function startDownloadStream(proc: BorgProcess, onEnd: (result: Str
         await proc.done.catch(() => {});
       },
     },
-    // One chunk queued at most: memory stays at borg's pipe plus a chunk or two, whatever the size.
+    // One chunk queued at most: memory stays at borg's pipe plus a batch, whatever the size.
     { highWaterMark: 1 },
   );
-  return { first, body };
+  return { first: first?.[0] ?? null, body };
 }

@@ -33,91 +33,117 @@ const SIMPLE_ESCAPES: Record<number, number> = {
 
 const HEX_LENGTH: Record<number, number> = { 0x78: 2, 0x75: 4, 0x55: 8 }; // \x \u \U
 
-function isHex(byte: number): boolean {
-  return (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66);
+/** The value of a hex digit, or -1. */
+function hexValue(byte: number): number {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37;
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57;
+  return -1;
 }
 
-/** UTF-8 for a code point, or the raw byte for a surrogate-escaped one (os.fsencode semantics). */
-function encodeCodePoint(cp: number, out: number[]): void {
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Writes a code point at `at` and returns the position after it: UTF-8, or the raw byte for a
+ * surrogate-escaped one (os.fsencode semantics).
+ */
+function encodeCodePoint(cp: number, out: Buffer, at: number): number {
   if (cp >= 0xdc80 && cp <= 0xdcff) {
-    out.push(cp - 0xdc00);
+    out[at++] = cp - 0xdc00;
   } else if (cp < 0x80) {
-    out.push(cp);
+    out[at++] = cp;
   } else if (cp < 0x800) {
-    out.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
+    out[at++] = 0xc0 | (cp >> 6);
+    out[at++] = 0x80 | (cp & 0x3f);
   } else if (cp < 0x10000) {
     // Other lone surrogates cannot come from a file name; encode them like Python's "surrogatepass".
-    out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+    out[at++] = 0xe0 | (cp >> 12);
+    out[at++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at++] = 0x80 | (cp & 0x3f);
   } else if (cp <= 0x10ffff) {
-    out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
+    out[at++] = 0xf0 | (cp >> 18);
+    out[at++] = 0x80 | ((cp >> 12) & 0x3f);
+    out[at++] = 0x80 | ((cp >> 6) & 0x3f);
+    out[at++] = 0x80 | (cp & 0x3f);
   } else {
     throw new Error(`unicode_escape: code point out of range: ${cp.toString(16)}`);
   }
+  return at;
 }
 
 export class UnicodeEscapeDecoder {
   /** An escape sequence cut by a chunk boundary, kept until the next chunk. */
   private pending: Buffer = Buffer.alloc(0);
 
-  /** Decode one chunk; returns the bytes complete so far. */
+  /**
+   * Decode one chunk; returns the bytes complete so far. Escapes never decode to more bytes than they
+   * take (\xNN: 4 → 1, \uNNNN: 6 → ≤ 3, \UNNNNNNNN: 10 → ≤ 4, \n: 2 → 1), so the output is written
+   * into one buffer the size of the input: no allocation per escape. That matters: every `{NUL}` of a
+   * listing arrives as `\x00`, several per entry, millions per large archive.
+   */
   write(chunk: Buffer): Buffer {
     const input = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = Buffer.alloc(0);
-    const parts: Buffer[] = [];
-    let pos = 0;
+    this.pending = EMPTY;
+    let slash = input.indexOf(BACKSLASH);
+    if (slash === -1) return input;
+    const out = Buffer.allocUnsafe(input.length);
+    let written = input.copy(out, 0, 0, slash);
+    let pos = slash;
     while (pos < input.length) {
-      const slash = input.indexOf(BACKSLASH, pos);
+      slash = input.indexOf(BACKSLASH, pos);
       if (slash === -1) {
-        parts.push(input.subarray(pos));
-        pos = input.length;
+        written += input.copy(out, written, pos);
         break;
       }
-      if (slash > pos) parts.push(input.subarray(pos, slash));
+      if (slash > pos) written += input.copy(out, written, pos, slash);
       const kind = input[slash + 1];
       if (kind === undefined) {
         this.pending = Buffer.from(input.subarray(slash));
-        pos = input.length;
         break;
       }
       const simple = SIMPLE_ESCAPES[kind];
       if (simple !== undefined) {
-        parts.push(Buffer.of(simple));
+        out[written++] = simple;
         pos = slash + 2;
         continue;
       }
       const hexLen = HEX_LENGTH[kind];
       if (hexLen === undefined) {
         // Not an escape the encoder produces: keep the backslash literally.
-        parts.push(Buffer.of(BACKSLASH));
+        out[written++] = BACKSLASH;
         pos = slash + 1;
         continue;
       }
       const start = slash + 2;
       if (start + hexLen > input.length) {
         this.pending = Buffer.from(input.subarray(slash));
-        pos = input.length;
         break;
       }
+      let cp = 0;
       let valid = true;
-      for (let i = start; i < start + hexLen; i++) if (!isHex(input[i]!)) valid = false;
+      for (let i = start; i < start + hexLen; i++) {
+        const digit = hexValue(input[i]!);
+        if (digit < 0) {
+          valid = false;
+          break;
+        }
+        cp = cp * 16 + digit;
+      }
       if (!valid) {
-        parts.push(Buffer.of(BACKSLASH));
+        out[written++] = BACKSLASH;
         pos = slash + 1;
         continue;
       }
-      const cp = parseInt(input.toString("latin1", start, start + hexLen), 16);
-      const bytes: number[] = [];
-      encodeCodePoint(cp, bytes);
-      parts.push(Buffer.from(bytes));
+      written = encodeCodePoint(cp, out, written);
       pos = start + hexLen;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return out.subarray(0, written);
   }
 
   /** Flush at end of stream; a dangling partial escape is kept literally. */
   end(): Buffer {
     const rest = this.pending;
-    this.pending = Buffer.alloc(0);
+    this.pending = EMPTY;
     return rest;
   }
 }

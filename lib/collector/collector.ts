@@ -25,6 +25,7 @@ import { Semaphore } from "./semaphore";
 import { PeriodicTask } from "@/lib/fleet/periodic";
 import { PrometheusClient } from "@/lib/fleet/prometheusClient";
 import { markSharedFilesystems, readSiteCapacity } from "./storage";
+import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 
 /** Even without a new archive, re-read the whole archive list this often. */
 const FULL_REFRESH_MS = 60 * 60 * 1000;
@@ -118,6 +119,7 @@ export class Collector implements FleetProvider {
     const targets = await fleetRepos(this.config, (m) => this.log("warn", m));
     this.targets = new Map(targets.map((t) => [t.id, t]));
     for (const id of [...this.states.keys()]) if (!this.targets.has(id)) this.states.delete(id);
+    metricsStateChanged();
 
     const [results] = await Promise.all([
       Promise.all(targets.map((t) => this.collectRepo(t.id))),
@@ -125,6 +127,7 @@ export class Collector implements FleetProvider {
     ]);
     const durationMs = this.now() - startedAt;
     this.lastCycleDurationMs = durationMs;
+    metricsStateChanged();
     return {
       startedAt,
       durationMs,
@@ -138,6 +141,7 @@ export class Collector implements FleetProvider {
     const now = this.now();
     const raw = await Promise.all(this.config.sites.map((s) => readSiteCapacity(s, now, this.capacityPrometheus)));
     this.sites = markSharedFilesystems(raw);
+    metricsStateChanged();
     for (const site of this.sites) {
       if (site.capacitySource === "unknown") continue;
       recordSiteSample(this.db, site.name, { at: now, sizeBytes: site.sizeBytes, freeBytes: site.freeBytes });
@@ -321,6 +325,7 @@ export class Collector implements FleetProvider {
     const now = this.now();
     const final = { ...state, lastDurationMs: now - startedAt };
     this.states.set(final.id, final);
+    metricsStateChanged();
     saveRepoState(this.db, final, now);
     if (succeeded) {
       recordRepoSample(this.db, final.id, {

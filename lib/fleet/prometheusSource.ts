@@ -26,6 +26,7 @@ import { PrometheusClient, promString, type InstantSample } from "./prometheusCl
 import { PeriodicTask } from "./periodic";
 import { configuredRepo, defaultLocation, isLocalLocation, repoId, siteLocation } from "./repos";
 import { queryFilesystem } from "./nodeFilesystem";
+import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 
 const DAY_MS = 86_400_000;
 
@@ -200,6 +201,7 @@ export class PrometheusSource implements FleetProvider {
       this.sites = this.buildSites(size, free, filesystems, startedAt);
       this.lastRefreshStartedAt = startedAt;
       this.lastRefreshDurationMs = this.now() - startedAt;
+      metricsStateChanged();
       if (this.lastError) this.log("info", "Prometheus answers again");
       this.lastError = null;
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import type { FleetState, RepoSample, SiteSample } from "./types";
 import { processGlobal } from "@/lib/processGlobal";
+import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 
 export interface FleetProvider {
   getState(): FleetState;
@@ -18,6 +19,7 @@ const fleetProvider = processGlobal<FleetProvider>("fleet-provider");
 
 export function setFleetProvider(provider: FleetProvider): void {
   fleetProvider.set(provider);
+  metricsStateChanged();
 }
 
 export function getFleetProvider(): FleetProvider | undefined {

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Db } from "@/lib/db";
+import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 import { processGlobal } from "@/lib/processGlobal";
 
 /** Runs kept per host; older ones are deleted. */
@@ -102,6 +103,12 @@ export class PingStore {
 
   /** Records one ping. `log` is the request body (already size-limited), stored as text. */
   record(host: string, event: PingEvent, log: string, logTruncated: boolean, now = Date.now()): BackupRun {
+    const run = this.recordRun(host, event, log, logTruncated, now);
+    metricsStateChanged(); // borg_backup_last_run_* are read from these rows
+    return run;
+  }
+
+  private recordRun(host: string, event: PingEvent, log: string, logTruncated: boolean, now: number): BackupRun {
     return this.db.transaction(() => {
       this.db.prepare(`UPDATE ping_tokens SET last_used_at = ? WHERE host = ?`).run(now, host);
       const open = this.db
@@ -162,6 +169,7 @@ const pingStore = processGlobal<PingStore>("ping-store");
 
 export function setPingStore(store: PingStore | undefined): void {
   pingStore.set(store);
+  metricsStateChanged();
 }
 
 /** The process's run-report store, or undefined when the runtime could not open its database. */

@@ -4,6 +4,7 @@
  * compliance report (lib/reports) reads these tables too.
  */
 import type { CheckKind } from "@/lib/borg/check";
+import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 import type { Db } from "@/lib/db";
 
 export type RunOutcome = "running" | "ok" | "failed" | "interrupted" | "cancelled" | "timeout";
@@ -99,6 +100,8 @@ export function startCheckRun(db: Db, repo: RepoRef, kind: CheckKind, verifyData
 
 export function finishCheckRun(db: Db, id: number, outcome: Exclude<RunOutcome, "running">, message: string | null, now = Date.now()): void {
   db.prepare("UPDATE check_runs SET outcome = ?, message = ?, ended_at = ? WHERE id = ?").run(outcome, clipMessage(message), now, id);
+  // borg_repo_last_check_* are computed from these rows: the cached /metrics exposition is out of date.
+  metricsStateChanged();
 }
 
 /** The newest run of each kind for a repo (any outcome), and the newest verdict. */
@@ -195,6 +198,7 @@ export function finishDrillRun(
   db.prepare(
     "UPDATE drill_runs SET outcome = ?, files = ?, bytes = ?, mismatched = ?, missing = ?, details_json = ?, message = ?, ended_at = ? WHERE id = ?",
   ).run(outcome, result.files, result.bytes, result.mismatched, result.missing, result.details ? JSON.stringify(result.details) : null, clipMessage(message), now, id);
+  metricsStateChanged(); // borg_restore_drill_last_* (see finishCheckRun)
 }
 
 export function lastDrillRuns(db: Db, repoId: string): { last: DrillRun | null; lastVerdict: DrillRun | null; lastSuccess: DrillRun | null } {

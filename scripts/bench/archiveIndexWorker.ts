@@ -52,6 +52,8 @@ async function main(): Promise<void> {
   }, 10);
   const status = await indexes.whenSettled(archive.id);
   const completeMs = performance.now() - t0;
+  await indexes.whenSearchReady(archive.id);
+  const searchReadyMs = performance.now() - t0;
   clearInterval(poller);
   clearInterval(sampler);
   loop.disable();
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
       file,
       entries: status.entries,
       completeMs,
+      searchReadyMs,
       firstDirMs,
       idleRss,
       peakRss,

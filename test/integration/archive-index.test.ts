@@ -9,10 +9,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IndexCatalog } from "@/lib/archives/index/catalog";
-import { createIndexFile, indexPaths } from "@/lib/archives/index/file";
+import { buildIndexFile } from "@/lib/archives/index/build";
+import { createIndexFile, indexPaths, openIndexReader } from "@/lib/archives/index/file";
+import { buildSearchIndex, searchIndexReady } from "@/lib/archives/index/search";
 import { IndexWriter } from "@/lib/archives/index/writer";
 import { ArchiveIndexes, type ListSource } from "@/lib/archives/index/manager";
-import type { IndexReader } from "@/lib/archives/index/reader";
+import { IndexReader } from "@/lib/archives/index/reader";
 import type { ArchiveRef } from "@/lib/archives/locate";
 import { resolveArchive } from "@/lib/archives/locate";
 import { createArchive, listArchives, listContents } from "@/lib/borg";
@@ -222,6 +224,49 @@ describe("archive index: contents", () => {
     expect(many.rows).toHaveLength(5);
     expect(many.truncated).toBe(true);
     expect(reader.search("no such name", 50)).toEqual({ rows: [], truncated: false });
+  });
+});
+
+describe("archive index: search index built after the listing", () => {
+  const QUERIES = ["report.pdf", "DEEP", 's "double"', "B\tH", "level-", "\\xff\\xfe", "-l", "no such name"];
+  const answers = (reader: IndexReader) => QUERIES.map((q) => reader.search(q, 50).rows.map((r) => r.path.toString("latin1")));
+
+  it("answers searches by scanning until the trigram index is built, then the same from the trigram index", async () => {
+    const ref = await refFor("awkward");
+    const files = indexPaths(tempDir(), ref.archive.id);
+    await buildIndexFile(listContents(repo.target, "awkward", repo.opts), files, {});
+    const reader = new IndexReader(openIndexReader(files.final));
+    try {
+      expect(searchIndexReady(reader.db)).toBe(false);
+      const trigramRows = () => reader.db.prepare(`SELECT count(*) FROM names_trigrams WHERE names_trigrams MATCH '"rep"'`).pluck().get();
+      expect(trigramRows()).toBe(0);
+      const before = answers(reader);
+      expect(before[0]).toEqual(["srv/data/MixedCase-Report.PDF"]);
+      expect(before[5]!.map((p) => Buffer.from(p, "latin1").equals(Buffer.concat([Buffer.from("srv/data/"), NON_UTF8])))).toEqual([true]);
+
+      const stopped = new AbortController();
+      stopped.abort();
+      expect(await buildSearchIndex(files.final, stopped.signal)).toBe(false);
+      expect(searchIndexReady(reader.db)).toBe(false);
+
+      expect(await buildSearchIndex(files.final, new AbortController().signal)).toBe(true);
+      expect(searchIndexReady(reader.db)).toBe(true);
+      expect(trigramRows()).toBeGreaterThan(0);
+      expect(answers(reader)).toEqual(before);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it("is built by the manager once the index is complete", async () => {
+    const indexes = manager();
+    const ref = await refFor("awkward");
+    await built(indexes, ref);
+    await indexes.whenSearchReady(ref.archive.id);
+    const reader = indexes.reader(ref.archive.id)!;
+    expect(searchIndexReady(reader.db)).toBe(true);
+    expect(answers(reader)[1]).toEqual([`srv/data/${LONG_DIR}/deep.txt`]);
+    await indexes.stop();
   });
 });
 

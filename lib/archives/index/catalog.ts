@@ -81,6 +81,11 @@ export class IndexCatalog {
       .run(entries, bytes, now, archiveId);
   }
 
+  /** The file grew (the search index was added after completion, search.ts). */
+  resize(archiveId: string, bytes: number): void {
+    this.db.prepare("UPDATE archive_indexes SET bytes = ? WHERE archive_id = ? AND state = 'complete'").run(bytes, archiveId);
+  }
+
   fail(archiveId: string, error: string, kind: string, now = Date.now()): void {
     this.db
       .prepare("UPDATE archive_indexes SET state = 'failed', bytes = 0, completed_at = ?, error = ?, error_kind = ? WHERE archive_id = ?")

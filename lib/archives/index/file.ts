@@ -88,7 +88,7 @@ export function createIndexFile(file: string): IndexDb {
   db.pragma("journal_mode = WAL");
   // A partial index is thrown away after a crash anyway: no fsync per batch.
   db.pragma("synchronous = OFF");
-  db.pragma("cache_size = -16000");
+  db.pragma("cache_size = -65536");
   db.exec(INDEX_SCHEMA);
   return db;
 }

@@ -15,6 +15,7 @@ import { buildIndexFile, type BuildProgress } from "./build";
 import { IndexCatalog, type CatalogRow } from "./catalog";
 import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFile } from "./file";
 import { IndexReader } from "./reader";
+import { buildSearchIndex } from "./search";
 
 export type IndexState = "queued" | "building" | "complete" | "failed";
 
@@ -67,6 +68,8 @@ export class ArchiveIndexes {
   private readonly catalog: IndexCatalog;
   private readonly builds = new Map<string, Build>();
   private readonly readers = new Map<string, { reader: IndexReader; partial: boolean }>();
+  /** Search indexes being built after completion (search.ts), one at a time per archive. */
+  private readonly searchBuilds = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
   private stopped = false;
@@ -144,7 +147,34 @@ export class ArchiveIndexes {
     if (row?.state !== "complete" || !fs.existsSync(files.final)) return null;
     const reader = new IndexReader(openIndexReader(files.final));
     this.readers.set(archiveId, { reader, partial: false });
+    // An index completed before a restart may lack its search index: build it now that it is used.
+    this.ensureSearchIndex(archiveId);
     return reader;
+  }
+
+  /** Settles when the archive's search index is built (or its build stopped); see search.ts. */
+  async whenSearchReady(archiveId: string): Promise<void> {
+    await this.whenSettled(archiveId);
+    await this.searchBuilds.get(archiveId)?.done;
+  }
+
+  /**
+   * Builds the trigram search index of a complete index in the background (chunks with pauses, so the
+   * server keeps answering); search scans meanwhile. Joins a build already running.
+   */
+  private ensureSearchIndex(archiveId: string): void {
+    if (this.stopped || this.searchBuilds.has(archiveId)) return;
+    const { final } = indexPaths(this.options.dir, archiveId);
+    const controller = new AbortController();
+    const done = buildSearchIndex(final, controller.signal)
+      .then((built) => {
+        if (built) this.catalog.resize(archiveId, indexFileBytes(final));
+      })
+      .catch(() => {
+        // The file was evicted or is unreadable: search keeps scanning; the next open tries again.
+      })
+      .finally(() => this.searchBuilds.delete(archiveId));
+    this.searchBuilds.set(archiveId, { controller, done });
   }
 
   /** Stops every build (server shutdown) and closes the readers; waits until the builds are gone. */
@@ -152,8 +182,10 @@ export class ArchiveIndexes {
     this.stopped = true;
     const pending = [...this.builds.values()];
     for (const build of pending) build.controller.abort();
+    const searches = [...this.searchBuilds.values()];
+    for (const search of searches) search.controller.abort();
     for (const wake of this.waiting.splice(0)) wake();
-    await Promise.allSettled(pending.map((b) => b.done));
+    await Promise.allSettled([...pending.map((b) => b.done), ...searches.map((s) => s.done)]);
     for (const id of [...this.readers.keys()]) this.closeReader(id);
   }
 
@@ -235,7 +267,10 @@ export class ArchiveIndexes {
       this.releaseSlot();
       this.builds.delete(id);
     }
-    if (status.state === "complete") this.evict(id);
+    if (status.state === "complete") {
+      this.evict(id);
+      this.ensureSearchIndex(id);
+    }
     return status;
   }
 
@@ -248,6 +283,7 @@ export class ArchiveIndexes {
       if (total <= this.options.diskBudget) break;
       if (row.archiveId === keep || this.builds.has(row.archiveId) || row.lastUsedAt > inUseSince) continue;
       this.closeReader(row.archiveId);
+      this.searchBuilds.get(row.archiveId)?.controller.abort();
       removeIndexFile(indexPaths(this.options.dir, row.archiveId).final);
       this.catalog.remove(row.archiveId);
       total -= row.bytes;

@@ -36,7 +36,6 @@ export class IndexWriter {
   listed = 0;
   private readonly insert;
   private readonly insertName;
-  private readonly insertTrigrams;
   private readonly upsertDir;
   private readonly findDir;
   private readonly findEntry;
@@ -51,7 +50,6 @@ export class IndexWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.insertName = db.prepare("INSERT INTO names (id, name_lower) VALUES (?, ?)");
-    this.insertTrigrams = db.prepare("INSERT INTO names_trigrams (rowid, name_lower) VALUES (?, ?)");
     // A directory borg lists after we synthesised it (or twice): keep its row and id, take borg's metadata.
     this.upsertDir = db.prepare(
       `UPDATE entries SET type = ?, mode = ?, user = ?, grp = ?, size = ?, mtime = ?, link_target = ?, hardlink_target = ?, implicit = 0 WHERE id = ?`,
@@ -62,8 +60,8 @@ export class IndexWriter {
       for (const row of rows) {
         const [id, parentId, name, nameLower, ...rest] = row;
         this.insert.run(id, parentId, name, ...rest);
+        // The trigram index over these names is built once the listing is done (search.ts).
         this.insertName.run(id, nameLower);
-        this.insertTrigrams.run(id, nameLower);
       }
     });
   }

@@ -16,13 +16,13 @@ export interface DownloadButtonProps {
   disabled?: boolean;
 }
 
-export const DOWNLOAD_URL = "/api/archives/download";
+const DOWNLOAD_URL = "/api/archives/download";
 
 const buttonClass =
   "inline-flex items-center gap-2 rounded-md border border-zinc-300 bg-white px-3 py-1.5 text-sm font-medium text-zinc-800 shadow-sm hover:bg-zinc-50 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 aria-disabled:cursor-not-allowed aria-disabled:opacity-50 dark:border-zinc-700 dark:bg-zinc-900 dark:text-zinc-100 dark:hover:bg-zinc-800";
 
 /** The GET URL for one path. */
-export function downloadUrl(host: string, site: string, archive: string, path: string): string {
+function downloadUrl(host: string, site: string, archive: string, path: string): string {
   const params = new URLSearchParams({ host });
   if (site) params.set("site", site);
   params.set("archive", archive);

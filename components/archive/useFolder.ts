@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Crumb, DirectoryJson, EntryJson, IndexStatusJson } from "@/lib/archives/index/api";
 
-export const PAGE_SIZE = 200;
+const PAGE_SIZE = 200;
 /** How long the view must rest before its rows are fetched. */
 const SETTLE_MS = 80;
 

@@ -1,5 +1,5 @@
 /** Chart colours as CSS variables (globals.css), so light and dark mode follow the system setting. */
-export const SERIES_COLOURS = ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)"] as const;
+const SERIES_COLOURS = ["var(--chart-1)", "var(--chart-2)", "var(--chart-3)", "var(--chart-4)"] as const;
 
 export const AXIS_PROPS = {
   stroke: "var(--chart-axis)",

@@ -7,7 +7,7 @@ import type { ArchiveSummary } from "@/lib/fleet/types";
 const NOT_CACHED = "stats not read yet (borg info runs once per archive, then the figures are cached)";
 
 /** The archive browser's URL (app/hosts/[host]/archives/[archive]). */
-export function archiveBrowserHref(host: string, site: string, archive: string): string {
+function archiveBrowserHref(host: string, site: string, archive: string): string {
   return `/hosts/${encodeURIComponent(host)}/archives/${encodeURIComponent(archive)}?site=${encodeURIComponent(site)}`;
 }
 

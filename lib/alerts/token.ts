@@ -6,7 +6,7 @@
 import fs from "node:fs";
 
 /** Shorter tokens are refused as misconfiguration (the demo and docker-compose generate ~40 characters). */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 
 export type TokenConfig = { ok: true; token: string } | { ok: false; reason: string };
 

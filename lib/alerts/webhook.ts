@@ -11,7 +11,7 @@ import { z } from "zod";
 
 /** Largest request body the inbox reads; larger ones are refused with 413 before parsing. */
 export const MAX_BODY_BYTES = 1024 * 1024;
-export const MAX_ALERTS_PER_NOTIFICATION = 1000;
+const MAX_ALERTS_PER_NOTIFICATION = 1000;
 const MAX_LABELS = 64;
 const MAX_LABEL_VALUE = 1024;
 const MAX_ANNOTATIONS = 32;
@@ -40,7 +40,7 @@ const goTime = z
     return ms <= Date.UTC(1970, 0, 1) ? null : ms;
   });
 
-export const webhookAlertSchema = z.object({
+const webhookAlertSchema = z.object({
   status: z.enum(["firing", "resolved"]),
   labels: boundedMap(MAX_LABELS, MAX_LABEL_VALUE).refine((l) => typeof l.alertname === "string" && l.alertname.length > 0, {
     message: "labels.alertname is required",
@@ -70,7 +70,6 @@ export const webhookSchema = z.object({
 });
 
 export type WebhookPayload = z.output<typeof webhookSchema>;
-export type WebhookAlert = z.output<typeof webhookAlertSchema>;
 
 /** A fingerprint for senders that do not send one: hash of the sorted label set. */
 export function labelsFingerprint(labels: Record<string, string>): string {

@@ -25,7 +25,7 @@ type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 const formatIssuesForApi = (error: z.ZodError) => formatIssues(error, { limit: 5, root: "request" }).join("; ");
 
-export interface EndpointContext<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
+interface EndpointContext<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> {
   request: Request;
   caller: ApiCaller;
   params: z.output<P>;

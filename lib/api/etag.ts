@@ -4,12 +4,12 @@
  */
 import { createHash } from "node:crypto";
 
-export function etagOf(body: string): string {
+function etagOf(body: string): string {
   return `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
 }
 
 /** True when an If-None-Match header lists this ETag (or `*`); weak prefixes compare equal. */
-export function notModified(ifNoneMatch: string | null, etag: string): boolean {
+function notModified(ifNoneMatch: string | null, etag: string): boolean {
   if (!ifNoneMatch) return false;
   return ifNoneMatch.split(",").some((tag) => {
     const t = tag.trim().replace(/^W\//, "");

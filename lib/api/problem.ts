@@ -12,7 +12,7 @@ export const problemSchema = z
     detail: z.string().optional(),
   });
 
-export type Problem = z.output<typeof problemSchema>;
+type Problem = z.output<typeof problemSchema>;
 
 const TITLES: Record<number, string> = {
   400: "Bad Request",

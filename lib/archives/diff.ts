@@ -13,15 +13,15 @@ import { openArchivePage, type OpenedArchiveRequest } from "./request";
 /** Rows shown at most; counts always cover the whole diff. */
 export const DIFF_ROW_CAP = 5_000;
 /** A diff reads both archives' metadata; past this borg is stopped and the page says so. */
-export const DIFF_TIMEOUT_MS = 5 * 60_000;
+const DIFF_TIMEOUT_MS = 5 * 60_000;
 
 /** `archive` is the "from" archive; `to` is resolved in the same repo. An empty path means the whole archive. */
-export const diffRequestSchema = archiveFieldsSchema.extend({
+const diffRequestSchema = archiveFieldsSchema.extend({
   to: z.string().min(1).max(1024),
   path: folderPathSchema.optional(),
   kind: z.enum(DIFF_KINDS).catch("all").default("all"),
 });
-export type DiffRequest = z.output<typeof diffRequestSchema>;
+type DiffRequest = z.output<typeof diffRequestSchema>;
 export type OpenedDiff = OpenedArchiveRequest<DiffRequest>;
 
 export interface DiffOutcome {
@@ -31,7 +31,7 @@ export interface DiffOutcome {
 }
 
 /** What went wrong, in words (BorgError's own message unless we can say it better here). */
-export function diffErrorMessage(err: BorgError): string {
+function diffErrorMessage(err: BorgError): string {
   switch (err.kind) {
     case "cancelled":
       return "The comparison was cancelled.";

@@ -13,7 +13,7 @@ import { isBorgError, type BorgError, type BorgProcess } from "@/lib/borg";
 import { archiveFieldsSchema, archivePathSchema } from "./params";
 import { displayPath } from "./pathParam";
 
-export const MAX_DOWNLOAD_PATHS = 10_000;
+const MAX_DOWNLOAD_PATHS = 10_000;
 /** A form with 10,000 paths of a few hundred bytes each; anything larger is refused unread. */
 export const MAX_FORM_BYTES = 16 * 1024 * 1024;
 
@@ -85,7 +85,7 @@ export function auditPaths(paths: readonly Buffer[]): string[] {
 // --- streaming -----------------------------------------------------------------------------------------
 
 /** Batches of about this size: borg's tar writer hands the pipe 10-30 KB at a time. */
-export const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 256 * 1024;
 /** A batch smaller than BATCH_BYTES is sent once borg has written nothing more for this long. */
 const BATCH_WAIT_MS = 10;
 

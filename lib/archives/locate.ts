@@ -32,7 +32,7 @@ export interface ArchiveRef extends HostRepo {
 }
 
 /** Archive names we accept from a request: what borg could have created, and not absurdly long. */
-export function archiveNameAcceptable(name: string): boolean {
+function archiveNameAcceptable(name: string): boolean {
   return name.length <= 1024 && archiveNameProblem(name) === null;
 }
 
@@ -40,13 +40,6 @@ export function archiveNameAcceptable(name: string): boolean {
 export async function hostRepos(host: string, config: FleetConfig | undefined = getCurrentConfig()): Promise<HostRepo[]> {
   if (!config) return [];
   return (await hostRepoTargets(config, host)).map((t) => ({ repoId: t.id, host: t.host, site: t.site, target: { location: t.location, secrets: t.secrets } }));
-}
-
-/** One repo of a host: the given site's, or the first site's when none is given. */
-export async function hostRepo(host: string, site?: string | null, config?: FleetConfig): Promise<HostRepo | null> {
-  const repos = await hostRepos(host, config);
-  if (site) return repos.find((r) => r.site === site) ?? null;
-  return repos[0] ?? null;
 }
 
 /**

@@ -35,7 +35,7 @@ import { displayPath } from "./pathParam";
  * same policy here, and a refusal comes back as a value (403, or 404 for a host outside the scope)
  * instead of Next's 401/403 pages.
  */
-export type ArchiveSurface = { kind: "route"; request: Request } | { kind: "action" } | { kind: "page" } | { kind: "api"; request: Request; principal: Principal };
+type ArchiveSurface = { kind: "route"; request: Request } | { kind: "action" } | { kind: "page" } | { kind: "api"; request: Request; principal: Principal };
 
 export interface Refusal {
   status: 400 | 403 | 404;
@@ -54,7 +54,7 @@ export interface ArchiveRequestOptions<S extends z.ZodType<ArchiveFields>> {
   signal?: AbortSignal;
 }
 
-export interface OutcomeEntry {
+interface OutcomeEntry {
   outcome: Outcome;
   reason: string | null;
   /** Default: the archive(s) resolved, "from → to" for several. */

@@ -16,7 +16,7 @@ import type { Db } from "../db";
 import { isRole, type Principal, type Role } from "./policy";
 import { scopeProblem, usernameProblem, type ChangeContext } from "./users";
 
-export const TOKEN_PREFIX = "bft_";
+const TOKEN_PREFIX = "bft_";
 const TOKEN_PATTERN = /^bft_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
 /** Longest lifetime a token may be given: a token that never expires is a credential nobody rotates. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 366 * 86400;

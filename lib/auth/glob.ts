@@ -5,7 +5,7 @@
  */
 
 /** What a scope pattern may contain: host name characters plus `*` and `?`. */
-export const HOST_PATTERN = /^[A-Za-z0-9._*?-]{1,253}$/;
+const HOST_PATTERN = /^[A-Za-z0-9._*?-]{1,253}$/;
 
 export function isValidHostPattern(pattern: string): boolean {
   return HOST_PATTERN.test(pattern);

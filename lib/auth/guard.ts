@@ -61,7 +61,7 @@ export const currentPrincipal = cache(async (): Promise<Principal | null> => {
   return { username: session.user.username, role: session.user.role, hosts: session.user.hosts, via: "password" };
 });
 
-export async function auditRefusal(principal: Principal | null, action: Action | string, host?: string, reason?: string): Promise<void> {
+async function auditRefusal(principal: Principal | null, action: Action | string, host?: string, reason?: string): Promise<void> {
   audit(database(), {
     username: principal?.username ?? null,
     address: await clientAddress(),

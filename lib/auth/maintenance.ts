@@ -8,14 +8,14 @@ import { pruneSessions } from "./sessions";
 
 const DAY_MS = 24 * 60 * 60_000;
 
-export function auditRetentionMs(env: NodeJS.ProcessEnv = process.env): number | null {
+function auditRetentionMs(env: NodeJS.ProcessEnv = process.env): number | null {
   const raw = env.AUDIT_RETENTION_DAYS;
   const days = raw === undefined || raw === "" ? 365 : Number(raw);
   if (!Number.isFinite(days) || days < 0) return 365 * DAY_MS;
   return days === 0 ? null : days * DAY_MS;
 }
 
-export function runAuthMaintenance(db: Db, env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
+function runAuthMaintenance(db: Db, env: NodeJS.ProcessEnv = process.env, now = Date.now()): void {
   pruneSessions(db, now);
   const retention = auditRetentionMs(env);
   if (retention !== null) pruneAudit(db, retention, now);

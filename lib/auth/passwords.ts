@@ -12,7 +12,7 @@ const KEY_LENGTH = 64;
 
 /** Upper bound on a password's length in characters (scrypt copes, but a megabyte body is not a password). */
 export const MAX_PASSWORD_LENGTH = 1024;
-export const MIN_PASSWORD_LENGTH = 10;
+const MIN_PASSWORD_LENGTH = 10;
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>

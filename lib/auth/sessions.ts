@@ -8,8 +8,8 @@ import type { Db } from "../db";
 import { findUserById, type User } from "./users";
 
 export const SESSION_COOKIE = "borg_fleet_session";
-export const IDLE_MS = 8 * 60 * 60_000;
-export const ABSOLUTE_MS = 7 * 24 * 60 * 60_000;
+const IDLE_MS = 8 * 60 * 60_000;
+const ABSOLUTE_MS = 7 * 24 * 60 * 60_000;
 /** last_seen_at is written at most this often (one write per minute per session, not per request). */
 const TOUCH_EVERY_MS = 60_000;
 

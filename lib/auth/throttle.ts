@@ -9,7 +9,7 @@ export interface ThrottleOptions {
   maxPerAddress: number;
 }
 
-export const DEFAULT_THROTTLE: ThrottleOptions = { windowMs: 15 * 60_000, maxPerUser: 5, maxPerAddress: 20 };
+const DEFAULT_THROTTLE: ThrottleOptions = { windowMs: 15 * 60_000, maxPerUser: 5, maxPerAddress: 20 };
 
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();

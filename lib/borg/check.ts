@@ -49,7 +49,7 @@ export function checkArgs(location: string, options: Pick<CheckRepoOptions, "kin
 }
 
 /** borg's problem reports: everything it logged at WARNING or above (check logs each finding as ERROR). */
-export function checkMessages(stderr: readonly BorgStderrEntry[]): string[] {
+function checkMessages(stderr: readonly BorgStderrEntry[]): string[] {
   const out: string[] = [];
   for (const entry of stderr) {
     if (entry.kind === "log" && /^(WARNING|ERROR|CRITICAL)$/.test(entry.levelname)) out.push(entry.message);

@@ -11,7 +11,7 @@
 import { BorgError } from "./errors";
 import { parseBorgTimestamp } from "./time";
 
-export const CONTENTS_FIELDS = ["type", "mode", "uid", "gid", "user", "group", "size", "isomtime", "bpath", "source"] as const;
+const CONTENTS_FIELDS = ["type", "mode", "uid", "gid", "user", "group", "size", "isomtime", "bpath", "source"] as const;
 /** `borg list --format`: each field ends with NUL, nothing else in between. */
 export const CONTENTS_FORMAT = CONTENTS_FIELDS.map((f) => `{${f}}{NUL}`).join("");
 

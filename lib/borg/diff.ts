@@ -123,7 +123,7 @@ export function parseDiffLine(line: string): DiffEntry {
 }
 
 /** True when `path` is `prefix` or below it (whole components, like borg's pp: patterns). */
-export function underPrefix(path: Buffer, prefix: Buffer): boolean {
+function underPrefix(path: Buffer, prefix: Buffer): boolean {
   if (prefix.length === 0) return true;
   if (!path.subarray(0, prefix.length).equals(prefix)) return false;
   return path.length === prefix.length || path[prefix.length] === 0x2f;

@@ -79,7 +79,7 @@ export const KILL_GRACE_MS = 5_000;
 const STDERR_KEEP_BYTES = 1024 * 1024;
 const DEFAULT_MAX_STDOUT = 512 * 1024 * 1024;
 
-export function borgBinary(): string {
+function borgBinary(): string {
   return process.env.BORG_FLEET_BORG_BINARY || "borg";
 }
 

@@ -20,12 +20,12 @@ export const borgTimestampSchema = z.string().transform((text, ctx) => {
 const byteCount = z.number().int().nonnegative();
 const hexId = z.string().regex(/^[0-9a-f]{64}$/, "expected a 64-digit hex id");
 
-export const encryptionSchema = z.object({
+const encryptionSchema = z.object({
   mode: z.string(),
   keyfile: z.string().optional(),
 });
 
-export const repositorySchema = z.object({
+const repositorySchema = z.object({
   id: hexId,
   location: z.string(),
   last_modified: borgTimestampSchema.optional(),
@@ -43,10 +43,9 @@ export const listArchivesOutputSchema = z.object({
   encryption: encryptionSchema.optional(),
   repository: repositorySchema,
 });
-export type ListArchivesOutput = z.output<typeof listArchivesOutputSchema>;
 
 /** `cache.stats` of `borg info --json` / `borg create --json`: repository-wide figures. */
-export const cacheStatsSchema = z.object({
+const cacheStatsSchema = z.object({
   total_chunks: byteCount,
   total_csize: byteCount,
   total_size: byteCount,
@@ -55,7 +54,7 @@ export const cacheStatsSchema = z.object({
   unique_size: byteCount,
 });
 
-export const cacheSchema = z.object({
+const cacheSchema = z.object({
   path: z.string().optional(),
   stats: cacheStatsSchema,
 });
@@ -67,9 +66,8 @@ export const repoInfoOutputSchema = z.object({
   repository: repositorySchema,
   security_dir: z.string().optional(),
 });
-export type RepoInfoOutput = z.output<typeof repoInfoOutputSchema>;
 
-export const archiveStatsSchema = z.object({
+const archiveStatsSchema = z.object({
   original_size: byteCount,
   compressed_size: byteCount,
   deduplicated_size: byteCount,
@@ -77,7 +75,7 @@ export const archiveStatsSchema = z.object({
 });
 
 /** One archive in `borg info --json REPO::ARCHIVE` (or `--last N REPO`) and `borg create --json`. */
-export const archiveDetailSchema = z.object({
+const archiveDetailSchema = z.object({
   name: z.string(),
   id: hexId,
   start: borgTimestampSchema,
@@ -129,7 +127,6 @@ export const jsonLinesItemSchema = z.object({
   mtime: borgTimestampSchema.optional(),
   isomtime: borgTimestampSchema.optional(),
 });
-export type JsonLinesItem = z.output<typeof jsonLinesItemSchema>;
 
 // --- stderr lines under --log-json (borg/logger.py JsonFormatter, helpers/progress.py, helpers/yes_no.py)
 
@@ -180,7 +177,6 @@ export const borgProgressLineSchema = z.discriminatedUnion("type", [
     time: z.number().optional(),
   }),
 ]);
-export type BorgProgressLine = z.output<typeof borgProgressLineSchema>;
 
 export const borgFileStatusLineSchema = z.object({
   type: z.literal("file_status"),

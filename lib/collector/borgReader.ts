@@ -7,7 +7,7 @@ import type { ArchiveSummary, BorgCallOptions, BorgTarget, DetailedArchive, Repo
 export type { DetailedArchive };
 export type ListedArchive = ArchiveSummary;
 /** The repo-wide figures the collector keeps (a subset of borg's cache.stats). */
-export type RepoCacheStats = Pick<RepoStats, "totalSize" | "totalCsize" | "uniqueCsize">;
+type RepoCacheStats = Pick<RepoStats, "totalSize" | "totalCsize" | "uniqueCsize">;
 
 export interface BorgReader {
   newestArchive(target: BorgTarget, opts: BorgCallOptions): Promise<ListedArchive | null>;

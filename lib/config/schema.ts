@@ -43,7 +43,7 @@ export const siteNameSchema = z
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a site name (lower-case letters, digits, '_', '-')");
 
 /** How borg gets the repo passphrase and key. All optional: an unencrypted repo needs none. */
-export const secretsSchema = z
+const secretsSchema = z
   .object({
     /** Handed to borg as BORG_PASSCOMMAND (borg splits it like a shell would, but runs no shell). */
     passcommand: z.string().min(1).optional(),
@@ -70,7 +70,7 @@ const sshUrl = z
 /** A local path; relative paths are resolved against the config file's directory. */
 const localPath = z.string().min(1).refine((p) => !p.includes("://"), "expected a local path (use remote: for ssh:// URLs)");
 
-export const siteSchema = z
+const siteSchema = z
   .object({
     name: siteNameSchema,
     /** Local storage root such as /srv/borg (statfs gives capacity; repos can be discovered). */
@@ -89,7 +89,7 @@ export const siteSchema = z
   .strict()
   .refine((s) => Boolean(s.root) !== Boolean(s.remote), { message: "set exactly one of root (local path) or remote (ssh:// URL)" });
 
-export const repoSchema = z
+const repoSchema = z
   .object({
     host: hostNameSchema,
     site: siteNameSchema,
@@ -103,7 +103,7 @@ export const repoSchema = z
  * A GFS retention policy, as `borg prune --keep-*` takes it. The seed prunes 7 daily / 4 weekly /
  * 6 monthly; 0 means "no archives kept by this rule".
  */
-export const retentionPolicySchema = z
+const retentionPolicySchema = z
   .object({
     hourly: z.number().int().min(0).default(0),
     daily: z.number().int().min(0).default(7),
@@ -178,7 +178,7 @@ export const ssoSchema = z
 export type SsoConfig = z.output<typeof ssoSchema>;
 
 /** One kind of integrity check: how often, and (archives) whether to read and verify all data. */
-export const checkKindSchema = z
+const checkKindSchema = z
   .object({
     every: duration("a check interval"),
     verifyData: z.boolean().default(false),
@@ -186,7 +186,7 @@ export const checkKindSchema = z
   .strict();
 
 /** How a restore drill samples the newest archive. */
-export const drillSettingsSchema = z
+const drillSettingsSchema = z
   .object({
     every: duration("a drill interval").default(7 * 86400),
     sampleBytes: byteSize("a sample size").default(256 * 1024 ** 2),
@@ -360,4 +360,3 @@ export const configSchema = z
 export type FleetConfigInput = z.input<typeof configSchema>;
 export type FleetConfig = z.output<typeof configSchema>;
 export type SiteConfig = FleetConfig["sites"][number];
-export type RepoConfig = FleetConfig["repos"][number];

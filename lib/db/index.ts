@@ -17,7 +17,7 @@ export function databaseFile(dataDir: string): string {
   return path.join(dataDir, "borg-fleet.sqlite");
 }
 
-export function migrate(db: Db): void {
+function migrate(db: Db): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {

@@ -146,8 +146,8 @@ function isPoints(list: readonly ArchiveSummary[] | readonly ArchivePoint[]): li
 }
 
 /** Collector samples are taken every cycle; a repo rate needs a few of them over some hours at least. */
-export const MIN_SAMPLES_FOR_RATE = 3;
-export const MIN_SAMPLE_SPAN_MS = 12 * 3_600_000;
+const MIN_SAMPLES_FOR_RATE = 3;
+const MIN_SAMPLE_SPAN_MS = 12 * 3_600_000;
 
 /**
  * Growth of the repo itself (deduplicated size by default, or on-disk size) from collector samples,

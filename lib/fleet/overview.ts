@@ -56,7 +56,7 @@ export interface SiteSummary {
   forecastNote: "not-enough-history" | "not-shrinking" | null;
 }
 
-export interface UsageBar {
+interface UsageBar {
   host: string;
   total: number;
   /** Bytes per site name. */

@@ -31,7 +31,7 @@ import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 const DAY_MS = 86_400_000;
 
 /** Instant queries for the current state of every repo, merged over all jobs reporting it. */
-export const REPO_QUERIES = {
+const REPO_QUERIES = {
   end: "max by (host, site) (borg_last_archive_timestamp_seconds)",
   start: "max by (host, site) (borg_last_archive_start_timestamp_seconds)",
   duration: "max by (host, site) (borg_last_archive_duration_seconds)",
@@ -52,13 +52,13 @@ export const REPO_QUERIES = {
 } as const;
 
 /** Storage capacity as a storage-side collector exports it (raw series: instance tells filesystems apart). */
-export const SITE_QUERIES = {
+const SITE_QUERIES = {
   size: "borg_storage_size_bytes",
   free: "borg_storage_free_bytes",
 } as const;
 
 /** Range queries for history, one series per repo (or site). */
-export const REPO_HISTORY_QUERIES = {
+const REPO_HISTORY_QUERIES = {
   disk: REPO_QUERIES.disk,
   dedup: REPO_QUERIES.dedup,
   original: REPO_QUERIES.original,

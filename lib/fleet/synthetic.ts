@@ -26,7 +26,7 @@ export interface SyntheticFleetOptions {
   unknownCapacitySites?: string[];
 }
 
-export const SYNTHETIC_SITES = ["onsite", "offsite"] as const;
+const SYNTHETIC_SITES = ["onsite", "offsite"] as const;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;

@@ -25,7 +25,7 @@ export interface ArchiveStats {
   durationSeconds: number;
 }
 
-export interface RepoSizes {
+interface RepoSizes {
   /** Sum of the original sizes of all archives (cache.stats.total_size). */
   originalBytes: number;
   /** Sum of the compressed sizes of all archives (cache.stats.total_csize). */

@@ -36,7 +36,7 @@ export class InventoryError extends Error {
 }
 
 /** The root must be an absolute path that is safe inside a double-quoted command="..." option. */
-export function checkRoot(root: string): string {
+function checkRoot(root: string): string {
   if (!/^\/[A-Za-z0-9._/-]*$/.test(root) || root.split("/").includes("..")) {
     throw new InventoryError([`root ${JSON.stringify(root)}: expected an absolute path of letters, digits, '.', '_', '-', '/'`]);
   }

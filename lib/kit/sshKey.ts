@@ -5,7 +5,7 @@
  * decode to a key of the named type.
  */
 
-export const ACCEPTED_KEY_TYPES = [
+const ACCEPTED_KEY_TYPES = [
   "ssh-ed25519",
   "sk-ssh-ed25519@openssh.com",
   "ecdsa-sha2-nistp256",
@@ -14,7 +14,7 @@ export const ACCEPTED_KEY_TYPES = [
   "sk-ecdsa-sha2-nistp256@openssh.com",
   "ssh-rsa",
 ] as const;
-export type KeyType = (typeof ACCEPTED_KEY_TYPES)[number];
+type KeyType = (typeof ACCEPTED_KEY_TYPES)[number];
 
 export interface PublicKey {
   type: KeyType;

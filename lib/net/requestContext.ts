@@ -60,7 +60,7 @@ export function configuredTrustedProxies(config: FleetConfig | undefined = getCu
 }
 
 /** Is this address one of the trusted proxies? (Cached per list.) */
-export function trustedProxyMatcher(trustedProxies: readonly string[] = configuredTrustedProxies()): Matcher {
+function trustedProxyMatcher(trustedProxies: readonly string[] = configuredTrustedProxies()): Matcher {
   if (trustedProxies.length === 0) return nobody;
   let m = matchers.get(trustedProxies);
   if (!m) {
@@ -71,7 +71,7 @@ export function trustedProxyMatcher(trustedProxies: readonly string[] = configur
 }
 
 /** The socket peer recorded by the wrapper, or null when the request did not come through it. */
-export function peerAddress(headers: HeaderReader): string | null {
+function peerAddress(headers: HeaderReader): string | null {
   return headers.get(PEER_HEADER) || null;
 }
 

@@ -36,7 +36,7 @@ const text = (body: string, status: number, headers: Record<string, string> = {}
     headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", ...headers },
   });
 
-export function parsePingPath(slug: readonly string[]): { token: string; event: PingEvent } | null {
+function parsePingPath(slug: readonly string[]): { token: string; event: PingEvent } | null {
   if (slug.length < 1 || slug.length > 2) return null;
   const [token, suffix] = slug as [string, string | undefined];
   if (suffix === undefined) return { token, event: { kind: "end", exitStatus: 0 } };

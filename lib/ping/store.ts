@@ -10,11 +10,11 @@ import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 import { processGlobal } from "@/lib/processGlobal";
 
 /** Runs kept per host; older ones are deleted. */
-export const RUNS_KEPT_PER_HOST = 50;
+const RUNS_KEPT_PER_HOST = 50;
 /** An end report without a start within this long starts and ends a run of its own. */
 const RUN_MATCH_WINDOW_MS = 48 * 60 * 60 * 1000;
 
-export type RunStatus = "running" | "success" | "failure";
+type RunStatus = "running" | "success" | "failure";
 
 export interface BackupRun {
   id: number;
@@ -56,10 +56,10 @@ function fromRow(row: RunRow): BackupRun {
 export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
 /** 32 random bytes, base64url (43 characters): unguessable, URL-safe. */
-export const newToken = () => randomBytes(32).toString("base64url");
+const newToken = () => randomBytes(32).toString("base64url");
 
 /** What a token looks like: rejects junk before it reaches the database. */
-export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,128}$/;
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{20,128}$/;
 
 export type PingEvent = { kind: "start" } | { kind: "end"; exitStatus: number } | { kind: "log" };
 

@@ -44,7 +44,7 @@ export interface Gap {
   seconds: number;
 }
 
-export interface HostReport {
+interface HostReport {
   host: string;
   thresholdSeconds: number;
   days: DayCell[];

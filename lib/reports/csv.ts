@@ -6,7 +6,7 @@
  */
 import type { ComplianceReport } from "./compliance";
 
-export const CSV_HEADER = ["host", "date", "archives", "archive_made", "check_passed_that_week", "drill_passed_that_week", "within_threshold", "threshold_seconds", "rpo_compliance"] as const;
+const CSV_HEADER = ["host", "date", "archives", "archive_made", "check_passed_that_week", "drill_passed_that_week", "within_threshold", "threshold_seconds", "rpo_compliance"] as const;
 
 export function csvCell(value: string | number | boolean | null): string {
   let text = value === null ? "" : typeof value === "boolean" ? (value ? "yes" : "no") : String(value);
@@ -14,7 +14,7 @@ export function csvCell(value: string | number | boolean | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function csvLine(values: readonly (string | number | boolean | null)[]): string {
+function csvLine(values: readonly (string | number | boolean | null)[]): string {
   return `${values.map(csvCell).join(",")}\r\n`;
 }
 

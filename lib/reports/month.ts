@@ -3,7 +3,7 @@ import { z } from "zod";
 
 const DAY_MS = 86_400_000;
 
-export const monthParamSchema = z
+const monthParamSchema = z
   .string()
   .regex(/^\d{4}-(0[1-9]|1[0-2])$/, "expected a month as YYYY-MM, such as 2026-12")
   .refine((m) => Number(m.slice(0, 4)) >= 2000 && Number(m.slice(0, 4)) <= 2200, "expected a year between 2000 and 2200");

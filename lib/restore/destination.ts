@@ -29,7 +29,7 @@ export function jobDestination(root: string, host: string, archive: string, jobI
   return path.join(path.resolve(root), host, archiveDirName(archive), String(jobId));
 }
 
-export class DestinationError extends Error {}
+class DestinationError extends Error {}
 
 /**
  * Create the job's directory (0700, and 0700 parents under the root) and prove it is inside the root:

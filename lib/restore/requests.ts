@@ -24,10 +24,10 @@ export const restoreRequestSchema = archiveFieldsSchema
     stripComponents: z.number().int().min(0).max(255).optional().describe("Leading path components to drop (borg extract --strip-components)"),
   })
   .strict();
-export type RestoreInput = z.output<typeof restoreRequestSchema>;
+type RestoreInput = z.output<typeof restoreRequestSchema>;
 export type OpenedRestore = OpenedArchiveRequest<RestoreInput>;
 
-export const NO_RUNNER = "Restores are not available: the dashboard has no restore runner (no config loaded).";
+const NO_RUNNER = "Restores are not available: the dashboard has no restore runner (no config loaded).";
 
 export type Submitted = { ok: true; job: RestoreJob } | { ok: false; message: string };
 

@@ -23,7 +23,6 @@ import { formatBytes } from "@/lib/format";
 import { jobDestination, prepareDestination } from "./destination";
 import {
   appendLog,
-  displayPaths,
   finishJob,
   getJob,
   insertJob,
@@ -289,7 +288,7 @@ function describeFailure(err: unknown, root: string): string {
  * (its command line names the job's patterns file), so a reused pid is never hit. borg runs in its
  * own process group (pgid = pid): the group goes, ssh included.
  */
-export async function killOrphanExtract(pid: number, patternsFile: string): Promise<boolean> {
+async function killOrphanExtract(pid: number, patternsFile: string): Promise<boolean> {
   let cmdline: string[];
   try {
     cmdline = (await readFile(`/proc/${pid}/cmdline`, "latin1")).split("\0");
@@ -339,4 +338,4 @@ export async function startRestoreRunner(db: Db, config: FleetConfig): Promise<R
   return runner;
 }
 
-export { displayPaths, type RestoreRequest };
+;

@@ -11,16 +11,16 @@ import type { Db } from "@/lib/db";
 export const RESTORE_STATES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
 export type RestoreState = (typeof RESTORE_STATES)[number];
 /** States a job never leaves. */
-export const FINAL_STATES: ReadonlySet<RestoreState> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+const FINAL_STATES: ReadonlySet<RestoreState> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 /** States from which "Retry" makes a new job. */
 export const RETRYABLE_STATES: ReadonlySet<RestoreState> = new Set(["failed", "cancelled", "interrupted"]);
 
 /** Lines kept per job log; later lines replace the oldest (the first lines say what was asked). */
-export const LOG_LIMIT = 500;
+const LOG_LIMIT = 500;
 const LOG_LINE_MAX = 2000;
 
 /** Progress as stored (lib/borg/extract.ts ExtractProgress); itemsTotal comes from the safety scan. */
-export type JobProgressFields = Omit<ExtractProgress, "phase"> & { phase: string | null; itemsTotal: number | null };
+type JobProgressFields = Omit<ExtractProgress, "phase"> & { phase: string | null; itemsTotal: number | null };
 
 export interface RestoreJob extends Omit<RestoreRequest, "address">, JobProgressFields {
   id: number;

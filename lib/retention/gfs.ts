@@ -90,7 +90,7 @@ export interface PruneDecision<T> {
 const CHECKPOINT = /\.checkpoint(\.\d+)?$/;
 
 /** True for the name of a checkpoint archive (borg 1.2: `NAME.checkpoint` or `NAME.checkpoint.N`). */
-export function isCheckpointName(name: string): boolean {
+function isCheckpointName(name: string): boolean {
   return CHECKPOINT.test(name);
 }
 

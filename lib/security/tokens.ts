@@ -2,7 +2,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
 /** Hash both sides first so the comparison takes the same time whatever the lengths. */
-export function tokensEqual(given: string, expected: string): boolean {
+function tokensEqual(given: string, expected: string): boolean {
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);

@@ -34,7 +34,7 @@ export interface DrillOptions extends BorgCallOptions {
   onSample?: (files: number, bytes: number) => void;
 }
 
-export interface DrillReport {
+interface DrillReport {
   files: number;
   bytes: number;
   /** Display paths of files whose restored bytes differ from borg's stream. */
@@ -114,7 +114,7 @@ export async function chooseSample(target: BorgTarget, archive: string, options:
 }
 
 /** Restore `sample` into the scratch directory and compare (steps 2 and 3 above); the caller removes it. */
-export async function restoreAndCompare(target: BorgTarget, archive: string, sample: readonly SampledFile[], options: DrillOptions): Promise<DrillResultCounts> {
+async function restoreAndCompare(target: BorgTarget, archive: string, sample: readonly SampledFile[], options: DrillOptions): Promise<DrillResultCounts> {
   const { scratchDir, maxBytes: _b, maxFiles: _f, random: _r, beforeCompare, onSample: _s, ...opts } = options;
   const tree = path.join(scratchDir, "tree");
   await mkdir(tree, { recursive: true, mode: 0o700 });

@@ -37,7 +37,7 @@ import {
 } from "./store";
 
 /** The actor of scheduled runs in the audit log. */
-export const SYSTEM_ACTOR = "system";
+const SYSTEM_ACTOR = "system";
 
 export interface MaintenanceRepo extends RepoRef {
   target: BorgTarget;
@@ -66,7 +66,7 @@ export interface MaintenanceDeps {
 }
 
 /** Where drills extract to: drills.scratchDir, or `<dataDir>/drills`. */
-export function drillScratchRoot(config: FleetConfig): string {
+function drillScratchRoot(config: FleetConfig): string {
   return config.drills.scratchDir ?? path.join(config.dataDir, "drills");
 }
 

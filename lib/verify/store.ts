@@ -9,8 +9,6 @@ import type { Db } from "@/lib/db";
 
 export type RunOutcome = "running" | "ok" | "failed" | "interrupted" | "cancelled" | "timeout";
 
-/** Outcomes that are a verdict on the repo (the others say the run did not finish). */
-export const VERDICTS: readonly RunOutcome[] = ["ok", "failed", "timeout"];
 
 export interface RepoRef {
   repoId: string;
@@ -29,7 +27,7 @@ export interface CheckRun extends RepoRef {
   requestedBy: string | null;
 }
 
-export interface DrillDetails {
+interface DrillDetails {
   /** Archive paths (display form) that differed from `borg extract --stdout`, first few. */
   mismatched: string[];
   /** Archive paths extract did not write, first few. */
@@ -55,7 +53,7 @@ export interface DrillRun extends RepoRef {
 const MESSAGE_LIMIT = 8000;
 
 /** borg's messages can be long (one line per damaged segment): keep the head and the tail. */
-export function clipMessage(text: string | null | undefined): string | null {
+function clipMessage(text: string | null | undefined): string | null {
   if (!text) return null;
   if (text.length <= MESSAGE_LIMIT) return text;
   const half = MESSAGE_LIMIT / 2;

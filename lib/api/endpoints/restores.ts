@@ -41,7 +41,7 @@ export const restoreJobSchema = z.object({
 });
 
 /** The job as the API shows it: the restore pages' view, less what only the pages use. */
-export function apiJob(job: RestoreJob): z.output<typeof restoreJobSchema> {
+function apiJob(job: RestoreJob): z.output<typeof restoreJobSchema> {
   const { pathParams: _pathParams, log: _log, ...view } = toJobView(job);
   return view;
 }

@@ -8,7 +8,7 @@ import type { ArchiveItem } from "@/lib/borg";
 import { createIndexFile, removeIndexFile } from "./file";
 import { IndexWriter, yieldToEventLoop } from "./writer";
 
-export const BATCH_ROWS = 2_000;
+const BATCH_ROWS = 2_000;
 const BATCH_MS = 250;
 /** Items parsed between pauses for the event loop. */
 const YIELD_EVERY = 250;

@@ -1,7 +1,7 @@
 /** The catalog of archive indexes in the main database (migration 5): state, size, last use. */
 import type { Db } from "@/lib/db";
 
-export type CatalogState = "building" | "complete" | "failed";
+type CatalogState = "building" | "complete" | "failed";
 
 export interface CatalogRow {
   archiveId: string;

@@ -16,7 +16,7 @@ export type IndexDb = Database.Database;
 
 export const ROOT_ID = 0;
 
-export const INDEX_SCHEMA = `
+const INDEX_SCHEMA = `
   CREATE TABLE entries (
     id INTEGER PRIMARY KEY,
     parent_id INTEGER,

@@ -17,7 +17,7 @@ import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFi
 import { IndexReader } from "./reader";
 import { buildSearchIndex } from "./search";
 
-export type IndexState = "queued" | "building" | "complete" | "failed";
+type IndexState = "queued" | "building" | "complete" | "failed";
 
 export interface IndexStatus {
   archiveId: string;

@@ -14,7 +14,7 @@ import { yieldToEventLoop } from "./writer";
 /** Names indexed per transaction: a few tens of milliseconds each. */
 const CHUNK = 5_000;
 
-export const SEARCH_READY_KEY = "search";
+const SEARCH_READY_KEY = "search";
 
 /** Whether the trigram index of this index file is complete. */
 export function searchIndexReady(db: Database.Database): boolean {

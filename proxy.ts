@@ -29,11 +29,23 @@ export function proxy(request: NextRequest): NextResponse {
   }
   // The automation API takes API tokens only: without one, every /api/v1 path (a route or not) is a 401
   // here, whatever cookie the browser sends. The route handlers check the token itself (lib/api/auth.ts).
-  if (request.nextUrl.pathname.startsWith("/api/v1/") && request.nextUrl.pathname !== "/api/v1/openapi.json" && !/^Bearer\s+\S/i.test(request.headers.get("authorization") ?? "")) {
-    audit(database(), { address: requestAddress(request), action: `${request.method} ${request.nextUrl.pathname}`.slice(0, 200), outcome: "refused", reason: "no bearer token" });
+  if (
+    request.nextUrl.pathname.startsWith("/api/v1/") &&
+    request.nextUrl.pathname !== "/api/v1/openapi.json" &&
+    !/^Bearer\s+\S/i.test(request.headers.get("authorization") ?? "")
+  ) {
+    audit(database(), {
+      address: requestAddress(request),
+      action: `${request.method} ${request.nextUrl.pathname}`.slice(0, 200),
+      outcome: "refused",
+      reason: "no bearer token",
+    });
     return NextResponse.json(
       { type: "about:blank", title: "Unauthorized", status: 401, detail: "Send an API token: Authorization: Bearer <token>." },
-      { status: 401, headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store", "WWW-Authenticate": 'Bearer realm="borg-fleet api"' } },
+      {
+        status: 401,
+        headers: { "Content-Type": "application/problem+json", "Cache-Control": "no-store", "WWW-Authenticate": 'Bearer realm="borg-fleet api"' },
+      },
     );
   }
   // SSO headers from anyone but a trusted proxy, or an SSO user in no mapped group: refused before any

@@ -14,8 +14,8 @@ export default function ErrorPage({ error, retry }: { error: unknown; retry: () 
       <div role="alert" className="rounded-lg border border-red-200 bg-red-50 p-6 dark:border-red-400/30 dark:bg-red-400/10">
         <h1 className="text-lg font-semibold text-red-900 dark:text-red-100">This page could not be shown</h1>
         <p className="mt-2 text-sm text-red-900/80 dark:text-red-100/80">
-          Something went wrong on the dashboard&apos;s server while preparing this page. Backups are not affected: the dashboard
-          only reads its own copy of the fleet state. Try again; if it keeps failing, the server log has the details
+          Something went wrong on the dashboard&apos;s server while preparing this page. Backups are not affected: the dashboard only reads its own copy of the
+          fleet state. Try again; if it keeps failing, the server log has the details
           {digest ? (
             <>
               {" "}

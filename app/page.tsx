@@ -64,8 +64,8 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
         </EmptyState>
       ) : rows.length === 0 ? (
         <EmptyState title="No repos configured">
-          Add sites (and repos, or let the dashboard discover <code>&lt;root&gt;/&lt;host&gt;</code> directories) to the config
-          file named by <code>BORG_FLEET_CONFIG</code>, then reload this page.
+          Add sites (and repos, or let the dashboard discover <code>&lt;root&gt;/&lt;host&gt;</code> directories) to the config file named by{" "}
+          <code>BORG_FLEET_CONFIG</code>, then reload this page.
         </EmptyState>
       ) : (
         <StatusSummary counts={counts} staleAfterSeconds={state.staleAfterSeconds} />

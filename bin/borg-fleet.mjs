@@ -41,8 +41,7 @@ export function parseArgs(argv) {
     else if (arg === "--") {
       positional.push(...argv.slice(i + 1));
       break;
-    }
-    else if (arg.startsWith("--")) {
+    } else if (arg.startsWith("--")) {
       const eq = arg.indexOf("=");
       const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
       const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
@@ -102,10 +101,22 @@ const age = (ms) => {
 
 export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i])).join("  ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => String(c).padEnd(widths[i]))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
-export async function main(argv, { env = process.env, out = (s) => process.stdout.write(s), fetchImpl = fetch, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = {}) {
+export async function main(
+  argv,
+  { env = process.env, out = (s) => process.stdout.write(s), fetchImpl = fetch, sleep = (ms) => new Promise((r) => setTimeout(r, ms)) } = {},
+) {
   const { positional, flags } = parseArgs(argv);
   const [command, sub, ...rest] = positional;
   if (flags.help || !command) {
@@ -123,7 +134,10 @@ export async function main(argv, { env = process.env, out = (s) => process.stdou
         ["HOST", "STATUS", "LAST ARCHIVE"],
         ...hosts.map((h) => [h.host, h.status, Number.isFinite(newest(h)) ? `${age(newest(h))} ago` : "never"]),
       ]);
-      if (!flags.json) out(bad.length === 0 ? `all ${hosts.length} hosts ok\n` : `${bad.length} of ${hosts.length} hosts need attention: ${bad.map((h) => h.host).join(", ")}\n`);
+      if (!flags.json)
+        out(
+          bad.length === 0 ? `all ${hosts.length} hosts ok\n` : `${bad.length} of ${hosts.length} hosts need attention: ${bad.map((h) => h.host).join(", ")}\n`,
+        );
       return bad.length === 0 ? 0 : 1;
     }
     case "hosts": {
@@ -131,7 +145,15 @@ export async function main(argv, { env = process.env, out = (s) => process.stdou
       print(hosts, [
         ["HOST", "SITE", "STATUS", "LAST ARCHIVE", "ARCHIVES", "DEDUP BYTES", "THRESHOLD"],
         ...hosts.flatMap((h) =>
-          h.repos.map((r) => [h.host, r.site, r.status, r.lastArchive ? `${age(r.lastArchive.end ?? r.lastArchive.start)} ago` : "never", r.archives ?? "-", r.deduplicatedBytes ?? "-", `${r.staleAfterSeconds / 3600}h`]),
+          h.repos.map((r) => [
+            h.host,
+            r.site,
+            r.status,
+            r.lastArchive ? `${age(r.lastArchive.end ?? r.lastArchive.start)} ago` : "never",
+            r.archives ?? "-",
+            r.deduplicatedBytes ?? "-",
+            `${r.staleAfterSeconds / 3600}h`,
+          ]),
         ),
       ]);
       return 0;
@@ -142,14 +164,20 @@ export async function main(argv, { env = process.env, out = (s) => process.stdou
         if (!host || !archive || paths.length === 0) throw new CliError("restore start needs <host> <archive> <path>...");
         const body = { host, archive, paths, ...(flags.site ? { site: flags.site } : {}), ...(flags.strip ? { stripComponents: Number(flags.strip) } : {}) };
         const job = await api("POST", "/restores", body);
-        print(job, [["JOB", "STATE", "DESTINATION"], [job.id, job.state, job.destination]]);
+        print(job, [
+          ["JOB", "STATE", "DESTINATION"],
+          [job.id, job.state, job.destination],
+        ]);
         return 0;
       }
       const id = Number(rest[0]);
       if (!Number.isInteger(id) || id <= 0) throw new CliError(`restore ${sub ?? ""} needs a job id`);
       if (sub === "get") {
         const job = await api("GET", `/restores/${id}`);
-        print(job, [["JOB", "STATE", "PERCENT", "ERROR"], [job.id, job.state, job.percent ?? "-", job.error ?? ""]]);
+        print(job, [
+          ["JOB", "STATE", "PERCENT", "ERROR"],
+          [job.id, job.state, job.percent ?? "-", job.error ?? ""],
+        ]);
         return job.state === "failed" ? 1 : 0;
       }
       if (sub === "wait") {
@@ -158,7 +186,10 @@ export async function main(argv, { env = process.env, out = (s) => process.stdou
         for (;;) {
           const job = await api("GET", `/restores/${id}`);
           if (FINAL.has(job.state)) {
-            print(job, [["JOB", "STATE", "BYTES", "ERROR"], [job.id, job.state, job.bytesDone, job.error ?? ""]]);
+            print(job, [
+              ["JOB", "STATE", "BYTES", "ERROR"],
+              [job.id, job.state, job.bytesDone, job.error ?? ""],
+            ]);
             return job.state === "succeeded" ? 0 : 1;
           }
           if (Date.now() >= deadline) throw new CliError(`job ${id} is still ${job.state} after --timeout`);

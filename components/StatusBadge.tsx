@@ -38,9 +38,7 @@ export const STATUS_STYLES: Record<RepoStatus, { badge: string; glyph: string; a
 export function StatusBadge({ status }: { status: RepoStatus }) {
   const style = STATUS_STYLES[status];
   return (
-    <span
-      className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${style.badge}`}
-    >
+    <span className={`inline-flex items-center gap-1 whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${style.badge}`}>
       <span aria-hidden="true" className="w-3 text-center font-semibold">
         {style.glyph}
       </span>

@@ -8,7 +8,9 @@ export const archiveUrl = (host: string, archive: string, site = "onsite") => `/
 
 /** A folder-view row's name button (folders end in "/", symlinks start with "↪ "). */
 export function rowButton(page: Page, name: string) {
-  return page.getByRole("rowgroup", { name: "Entries" }).getByRole("button", { name: new RegExp(`^(↪ )?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/?$`, "u") });
+  return page
+    .getByRole("rowgroup", { name: "Entries" })
+    .getByRole("button", { name: new RegExp(`^(↪ )?${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/?$`, "u") });
 }
 
 /** A row's selection checkbox. */

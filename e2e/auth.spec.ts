@@ -66,7 +66,14 @@ test.describe("anonymous", () => {
   });
 
   test("a forged session cookie is no session", async ({ browser, baseURL }) => {
-    const context = await browser.newContext({ storageState: { cookies: [{ name: "borg_fleet_session", value: "forged-token", domain: "127.0.0.1", path: "/", expires: -1, httpOnly: true, secure: false, sameSite: "Lax" }], origins: [] } });
+    const context = await browser.newContext({
+      storageState: {
+        cookies: [
+          { name: "borg_fleet_session", value: "forged-token", domain: "127.0.0.1", path: "/", expires: -1, httpOnly: true, secure: false, sameSite: "Lax" },
+        ],
+        origins: [],
+      },
+    });
     const response = await context.request.get(`${baseURL}/`, { maxRedirects: 0 });
     expect(response.status()).toBe(307);
     await context.close();
@@ -108,7 +115,10 @@ test.describe("sign-in", () => {
     await page.goto("/");
     await expect(page).toHaveURL(/\/login$/);
     const viewer = credential("viewer");
-    for (const attempt of [{ username: viewer.username, password: "not-the-password" }, { username: "nobody-here", password: viewer.password }]) {
+    for (const attempt of [
+      { username: viewer.username, password: "not-the-password" },
+      { username: "nobody-here", password: viewer.password },
+    ]) {
       await page.getByLabel("Username").fill(attempt.username);
       await page.getByLabel("Password").fill(attempt.password);
       await page.getByRole("button", { name: "Sign in" }).click();
@@ -289,7 +299,10 @@ test.describe("roles", () => {
     expect((await user.request.get("/", { maxRedirects: 0 })).status()).toBe(200);
 
     await page.getByLabel(`New password for ${name}`).fill("second password 456");
-    await page.getByRole("row", { name: new RegExp(name) }).getByRole("button", { name: "Set" }).click();
+    await page
+      .getByRole("row", { name: new RegExp(name) })
+      .getByRole("button", { name: "Set" })
+      .click();
     await expect(page.getByRole("status")).toContainText("sessions are revoked");
     expect((await user.request.get("/", { maxRedirects: 0 })).status()).toBe(307);
 

@@ -14,12 +14,15 @@ const OUT_OF_SCOPE = "mail";
 
 /** Names of the rows drawn in the folder view, top to bottom. */
 async function rowNames(page: Page): Promise<string[]> {
-  const names = await page.getByRole("rowgroup", { name: "Entries" }).getByRole("row").evaluateAll((rows) =>
-    rows
-      .map((row) => ({ top: parseFloat((row as HTMLElement).style.top), name: row.querySelector("button")?.textContent ?? "" }))
-      .sort((a, b) => a.top - b.top)
-      .map((r) => r.name.replace(/^↪ /u, "").replace(/\/$/, "")),
-  );
+  const names = await page
+    .getByRole("rowgroup", { name: "Entries" })
+    .getByRole("row")
+    .evaluateAll((rows) =>
+      rows
+        .map((row) => ({ top: parseFloat((row as HTMLElement).style.top), name: row.querySelector("button")?.textContent ?? "" }))
+        .sort((a, b) => a.top - b.top)
+        .map((r) => r.name.replace(/^↪ /u, "").replace(/\/$/, "")),
+    );
   return names;
 }
 

@@ -57,7 +57,6 @@ function write(relative: string, content: string): void {
 const create = (archive: string) =>
   execFileSync("borg", ["create", "--", `${repo()}::${archive}`, "."], { cwd: path.join(DIR, "src"), env: borgEnv(), stdio: "pipe" });
 
-
 test.describe.configure({ mode: "serial" });
 
 test.beforeAll(async () => {
@@ -103,7 +102,11 @@ test.beforeAll(async () => {
     { ...process.env, NEXT_TELEMETRY_DISABLED: "1", BORG_FLEET_CONFIG: config },
     path.join(DIR, "dashboard.log"),
   );
-  await waitFor("the crafted-names dashboard", async () => ((await getJson<{ status: string }>(`http://127.0.0.1:${port}/api/health`)).status === "ok" ? true : undefined), 60_000);
+  await waitFor(
+    "the crafted-names dashboard",
+    async () => ((await getJson<{ status: string }>(`http://127.0.0.1:${port}/api/health`)).status === "ok" ? true : undefined),
+    60_000,
+  );
 });
 
 test.afterAll(async () => {
@@ -147,7 +150,8 @@ test("hostile names are text on the host page, archive browser, diff, retention 
   await expectNoInjection(page);
 
   // Archive browser: the root, then down the 4 KiB path to its file.
-  const archiveUrl = (archive: string, dir = "") => `${base}/hosts/${HOST}/archives/${encodeURIComponent(archive)}?site=${SITE}${dir ? `&path=${encodeURIComponent(dir)}` : ""}`;
+  const archiveUrl = (archive: string, dir = "") =>
+    `${base}/hosts/${HOST}/archives/${encodeURIComponent(archive)}?site=${SITE}${dir ? `&path=${encodeURIComponent(dir)}` : ""}`;
   await page.goto(archiveUrl(ARCHIVES.long));
   // Directories are listed with a trailing "/".
   for (const name of [`${IMG}.txt`, `${RTL}txt.exe`, '"><script>alert(2)</', `${LONG_DIR(0)}/`]) {
@@ -167,7 +171,8 @@ test("hostile names are text on the host page, archive browser, diff, retention 
 
   // Retention preview: every archive by name.
   await page.goto(`${base}/hosts/${HOST}/retention?site=${SITE}`);
-  for (const name of Object.values(ARCHIVES)) await expect(page.locator(`[data-testid="retention-table"] tr[data-archive="${name.replaceAll('"', '\\"')}"]`)).toHaveCount(1);
+  for (const name of Object.values(ARCHIVES))
+    await expect(page.locator(`[data-testid="retention-table"] tr[data-archive="${name.replaceAll('"', '\\"')}"]`)).toHaveCount(1);
   await expect(page.getByTestId("retention-table").getByText(ARCHIVES.rtl, { exact: true })).toBeVisible();
   await expectNoInjection(page);
 

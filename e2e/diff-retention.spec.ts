@@ -87,7 +87,10 @@ test.describe("retention preview and archive diff", () => {
     // The newest archive's "Compare with previous" link (first row of the on-site table).
     await page.locator(`section[aria-labelledby="repo-${SITE}"]`).getByRole("link", { name: "Compare with previous" }).first().click();
     await expect(page).toHaveURL(/\/diff\?/);
-    const dumpRow = page.getByTestId("diff-table").locator("tbody tr").filter({ has: page.getByRole("rowheader", { name: DUMP, exact: true }) });
+    const dumpRow = page
+      .getByTestId("diff-table")
+      .locator("tbody tr")
+      .filter({ has: page.getByRole("rowheader", { name: DUMP, exact: true }) });
     await expect(dumpRow).toHaveAttribute("data-status", "changed");
     await expect(dumpRow).toContainText("content changed");
     await expect(dumpRow).toContainText("+");
@@ -125,7 +128,9 @@ test.describe("retention preview and archive diff", () => {
   test("an unknown archive is a 404", async () => {
     const [newest] = borgArchiveNames(SITE, HOST).slice(-1);
     const page = await operator.newPage();
-    const response = await page.goto(`/hosts/${HOST}/diff?site=${SITE}&from=${encodeURIComponent(`${HOST}-1999-01-01T00:00`)}&to=${encodeURIComponent(newest!)}`);
+    const response = await page.goto(
+      `/hosts/${HOST}/diff?site=${SITE}&from=${encodeURIComponent(`${HOST}-1999-01-01T00:00`)}&to=${encodeURIComponent(newest!)}`,
+    );
     expect(response?.status()).toBe(404);
     await page.close();
   });

@@ -18,7 +18,9 @@ function pickDownload() {
   if (!repo) throw new Error(`no fresh demo repo in the operator's scope (${operator.hosts.join(" ")})`);
   const location = demoRepoPath(repo.site, repo.host);
   const archive = borgArchiveNames(repo.site, repo.host).at(-1)!;
-  const listing = demoBorg(repo.site, repo.host, ["list", "--bypass-lock", "--format={type} {size} {path}{NL}", "--", `${location}::${archive}`]).toString("utf8");
+  const listing = demoBorg(repo.site, repo.host, ["list", "--bypass-lock", "--format={type} {size} {path}{NL}", "--", `${location}::${archive}`]).toString(
+    "utf8",
+  );
   const files = listing
     .split("\n")
     .map((line) => /^- (\d+) ([A-Za-z0-9._/-]+)$/.exec(line))
@@ -64,7 +66,10 @@ test("the demo operator downloads a file and a tar of two paths; a viewer is ref
   });
   expect(tar.status()).toBe(200);
   expect(tar.headers()["content-disposition"]).toContain(`${demo.host}-${demo.archive}.tar`);
-  const names = execFileSync("tar", ["-t", "-f", "-"], { input: await tar.body() }).toString("utf8").trim().split("\n");
+  const names = execFileSync("tar", ["-t", "-f", "-"], { input: await tar.body() })
+    .toString("utf8")
+    .trim()
+    .split("\n");
   expect(names).toEqual(expect.arrayContaining([first, second]));
   await operator.close();
 

@@ -130,7 +130,10 @@ test("the firing-alerts panel shows the stale host, and the per-host tables cove
   expect(firing.data?.result.map((r) => `${r.metric.alertname}/${r.metric.host}`)).toContain(`BorgMissingBackup/${stale}`);
 
   const ages = panels.find((p) => p.title === "Last archive age per host")!;
-  const repoUp = await runTarget(stack, ages.targets!.find((t) => t.expr.includes("borg_repo_up"))!);
+  const repoUp = await runTarget(
+    stack,
+    ages.targets!.find((t) => t.expr.includes("borg_repo_up"))!,
+  );
   const health = await getJson<{ repos: number }>(`${stack.dashboard}/api/health`);
   expect(repoUp.data?.result.length).toBe(health.repos);
 });

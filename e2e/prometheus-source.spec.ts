@@ -23,7 +23,9 @@ async function hostTable(page: Page, base: string): Promise<Record<string, strin
   await expect(table).toBeVisible();
   // textContent: the header row is upper-cased by CSS, which innerText would apply.
   const headers = await table.locator("thead th").evaluateAll((ths) => ths.map((th) => (th.textContent ?? "").replace(/[^A-Za-z ]/g, "").trim()));
-  const rows = await table.locator("tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("th, td")].map((c) => (c as HTMLElement).innerText.trim())));
+  const rows = await table
+    .locator("tbody tr")
+    .evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll("th, td")].map((c) => (c as HTMLElement).innerText.trim())));
   return rows.map((cells) => Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ""]).filter(([h]) => COMPARED_COLUMNS.includes(h!))));
 }
 
@@ -53,10 +55,14 @@ test("PROMETHEUS_URL mode shows the same fleet as the built-in collector", async
   fs.writeFileSync(config, changed);
   // Its own database has its own users: the first admin comes from the CLI (npm run users).
   const admin = credential("admin", stack.dir);
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "tsx"), ["scripts/users.ts", "add", admin.username, "--role", "admin", "--password-stdin", "--config", config], {
-    cwd: ROOT,
-    input: `${admin.password}\n`,
-  });
+  execFileSync(
+    path.join(ROOT, "node_modules", ".bin", "tsx"),
+    ["scripts/users.ts", "add", admin.username, "--role", "admin", "--password-stdin", "--config", config],
+    {
+      cwd: ROOT,
+      input: `${admin.password}\n`,
+    },
+  );
   const base = `http://127.0.0.1:${STACK_PORTS.prometheusMode}`;
   const child = spawnGroup(
     process.execPath,

@@ -32,7 +32,13 @@ function seededAt(): number {
 
 /** Days the host's daily timer ran before the demo's pruning (what a dashboard would have seen). */
 function historyDays(): Set<string> {
-  return new Set(fullHistory(HOSTS.find((h) => h.name === HOST)!, new Date(seededAt()), "onsite").map(dayOf));
+  return new Set(
+    fullHistory(
+      HOSTS.find((h) => h.name === HOST)!,
+      new Date(seededAt()),
+      "onsite",
+    ).map(dayOf),
+  );
 }
 
 async function markedDays(page: Page, month: string): Promise<string[]> {
@@ -77,7 +83,11 @@ test("the CSV has one row per host and day", async ({ page }) => {
   expect(rows).toHaveLength(hosts.size * days);
   const pairs = new Set(rows.map((r) => r.split(",").slice(0, 2).join(",")));
   expect(pairs.size).toBe(rows.length);
-  for (const host of hosts) expect(rows.filter((r) => r.startsWith(`${host},`)), host).toHaveLength(days);
+  for (const host of hosts)
+    expect(
+      rows.filter((r) => r.startsWith(`${host},`)),
+      host,
+    ).toHaveLength(days);
   // A malformed month is refused, not guessed.
   expect((await page.request.get("/reports/csv?month=2026-13")).status()).toBe(400);
 });

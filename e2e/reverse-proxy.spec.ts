@@ -75,7 +75,15 @@ let ssoNginxPort = 0;
 /** One request whose socket is bound to `from`: straight to the dashboard (http) or through nginx (https, certificate verified). */
 function send(target: "direct" | "nginx" | "sso-nginx", pathname: string, opts: SendOptions = {}): Promise<Reply> {
   const port = target === "direct" ? DASHBOARD : target === "nginx" ? NGINX : ssoNginxPort;
-  const common = { host: "127.0.0.1", port, path: pathname, method: opts.method ?? "GET", localAddress: opts.from ?? "127.0.0.2", headers: opts.headers, agent: false };
+  const common = {
+    host: "127.0.0.1",
+    port,
+    path: pathname,
+    method: opts.method ?? "GET",
+    localAddress: opts.from ?? "127.0.0.2",
+    headers: opts.headers,
+    agent: false,
+  };
   return new Promise((resolve, reject) => {
     const onReply = (res: http.IncomingMessage) => {
       const chunks: Buffer[] = [];
@@ -90,13 +98,19 @@ function send(target: "direct" | "nginx" | "sso-nginx", pathname: string, opts: 
 }
 
 /** A server action posted as a browser would (e2e/auth.ts). */
-function postAction(target: "direct" | "nginx" | "sso-nginx", pathname: string, name: string, fields: Record<string, string>, withPrevState: boolean, opts: SendOptions = {}) {
+function postAction(
+  target: "direct" | "nginx" | "sso-nginx",
+  pathname: string,
+  name: string,
+  fields: Record<string, string>,
+  withPrevState: boolean,
+  opts: SendOptions = {},
+) {
   const r = actionRequest(actionId(name), fields, withPrevState);
   return send(target, pathname, { ...opts, method: "POST", headers: { ...r.headers, ...opts.headers }, body: r.data });
 }
 
 const { since: auditSince, lastId: lastAuditId } = auditLogOf(path.join(DIR, "data"));
-
 
 /** The template with its ${VARIABLES} filled in, as envsubst (and the nginx image) would; anything left unfilled fails. */
 function renderTemplate(values: Record<string, string>): string {
@@ -108,7 +122,12 @@ function renderTemplate(values: Record<string, string>): string {
 }
 
 /** Starts nginx (foreground, its own prefix, loopback only) over the rendered template. */
-async function startNginx(name: string, httpsPort: number, authRequest: string, oauth2Proxy: string): Promise<{ child: ChildProcess; masterPid: () => number }> {
+async function startNginx(
+  name: string,
+  httpsPort: number,
+  authRequest: string,
+  oauth2Proxy: string,
+): Promise<{ child: ChildProcess; masterPid: () => number }> {
   const dir = path.join(DIR, `nginx-${name}`);
   fs.mkdirSync(path.join(dir, "tmp"), { recursive: true });
   const httpPort = await freePort();
@@ -142,10 +161,16 @@ async function startNginx(name: string, httpsPort: number, authRequest: string, 
     ].join("\n"),
   );
   const child = spawnGroup("nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf")], process.env, path.join(DIR, `nginx-${name}.log`));
-  await waitFor(`nginx (${name})`, () => new Promise<true | undefined>((resolve) => {
-    const socket = net.connect(httpsPort, "127.0.0.1", () => (socket.destroy(), resolve(true)));
-    socket.on("error", () => resolve(undefined));
-  }), 30_000, 200);
+  await waitFor(
+    `nginx (${name})`,
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        const socket = net.connect(httpsPort, "127.0.0.1", () => (socket.destroy(), resolve(true)));
+        socket.on("error", () => resolve(undefined));
+      }),
+    30_000,
+    200,
+  );
   return { child, masterPid: () => Number(fs.readFileSync(path.join(dir, "nginx.pid"), "utf8").trim()) };
 }
 
@@ -168,7 +193,12 @@ function startAuthStub(): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
-const borgEnv = () => ({ ...process.env, BORG_PASSCOMMAND: `cat ${path.join(BIG, "passphrase")}`, BORG_BASE_DIR: path.join(BIG, "borg-base"), BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes" });
+const borgEnv = () => ({
+  ...process.env,
+  BORG_PASSCOMMAND: `cat ${path.join(BIG, "passphrase")}`,
+  BORG_BASE_DIR: path.join(BIG, "borg-base"),
+  BORG_RELOCATED_REPO_ACCESS_IS_OK: "yes",
+});
 
 /** 1 GiB of random (incompressible) files in one archive, made by real `borg create`; kept between runs. */
 function ensureBigRepo(): void {
@@ -185,7 +215,11 @@ function ensureBigRepo(): void {
   const repo = path.join(BIG, "site", BIG_HOST);
   fs.mkdirSync(path.dirname(repo), { recursive: true });
   execFileSync("borg", ["init", "--encryption=repokey-blake2", "--", repo], { env: borgEnv(), stdio: "pipe" });
-  execFileSync("borg", ["create", "--compression", "none", "--", `${repo}::${BIG_ARCHIVE}`, "data"], { cwd: path.join(BIG, "src"), env: borgEnv(), stdio: "pipe" });
+  execFileSync("borg", ["create", "--compression", "none", "--", `${repo}::${BIG_ARCHIVE}`, "data"], {
+    cwd: path.join(BIG, "src"),
+    env: borgEnv(),
+    stdio: "pipe",
+  });
   fs.rmSync(path.join(BIG, "src"), { recursive: true, force: true });
   fs.writeFileSync(ready, "");
 }
@@ -212,11 +246,27 @@ test.beforeAll(async () => {
   });
   fs.mkdirSync(path.join(DIR, "tls"), { recursive: true });
   // A self-signed certificate for this run only (never committed).
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    "-keyout", path.join(DIR, "tls", "key.pem"), "-out", path.join(DIR, "tls", "cert.pem"),
-  ], { stdio: "pipe" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+      "-keyout",
+      path.join(DIR, "tls", "key.pem"),
+      "-out",
+      path.join(DIR, "tls", "cert.pem"),
+    ],
+    { stdio: "pipe" },
+  );
   cert = fs.readFileSync(path.join(DIR, "tls", "cert.pem"), "utf8");
 
   server = spawnGroup(
@@ -225,7 +275,11 @@ test.beforeAll(async () => {
     { ...process.env, NEXT_TELEMETRY_DISABLED: "1", BORG_FLEET_CONFIG: config },
     path.join(DIR, "dashboard.log"),
   );
-  await waitFor("the proxied dashboard", async () => ((await getJson<{ status: string }>(`http://127.0.0.1:${DASHBOARD}/api/health`)).status === "ok" ? true : undefined), 60_000);
+  await waitFor(
+    "the proxied dashboard",
+    async () => ((await getJson<{ status: string }>(`http://127.0.0.1:${DASHBOARD}/api/health`)).status === "ok" ? true : undefined),
+    60_000,
+  );
 
   authStub = await startAuthStub();
   const stub = `127.0.0.1:${(authStub.address() as net.AddressInfo).port}`;
@@ -377,7 +431,16 @@ test("a 1 GiB tar streams through nginx with flat memory in nginx and the dashbo
   let head = Buffer.alloc(0);
   const status = await new Promise<number>((resolve, reject) => {
     const req = https.get(
-      { host: "127.0.0.1", port: NGINX, path: `/api/archives/download?${query}`, ca: cert, servername: "localhost", localAddress: "127.0.0.2", headers: { Cookie: cookie }, agent: false },
+      {
+        host: "127.0.0.1",
+        port: NGINX,
+        path: `/api/archives/download?${query}`,
+        ca: cert,
+        servername: "localhost",
+        localAddress: "127.0.0.2",
+        headers: { Cookie: cookie },
+        agent: false,
+      },
       (res) => {
         res.on("data", (chunk: Buffer) => {
           bytes += chunk.length;

@@ -55,7 +55,10 @@ test("a dashboard without users offers /setup once, for the first admin", async 
     // Once there is a user: the page is gone and its action refuses.
     const again = await context.request.get(`${base}/setup`, { maxRedirects: 0 });
     expect(again.status()).toBe(307);
-    const forged = await context.request.post(`${base}/setup`, actionRequest(actionId("setupAction"), { username: "second-admin", password: "another long password" }, true));
+    const forged = await context.request.post(
+      `${base}/setup`,
+      actionRequest(actionId("setupAction"), { username: "second-admin", password: "another long password" }, true),
+    );
     expect(forged.status()).toBe(403);
   } finally {
     await context.close();

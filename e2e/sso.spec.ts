@@ -68,7 +68,13 @@ function send(pathname: string, opts: { from?: string; headers?: Record<string, 
 }
 
 /** A server action, posted as a browser would (e2e/auth.ts actionRequest). */
-function postAction(pathname: string, name: string, fields: Record<string, string>, withPrevState: boolean, opts: { from?: string; headers?: Record<string, string> } = {}) {
+function postAction(
+  pathname: string,
+  name: string,
+  fields: Record<string, string>,
+  withPrevState: boolean,
+  opts: { from?: string; headers?: Record<string, string> } = {},
+) {
   const r = actionRequest(actionId(name), fields, withPrevState);
   return send(pathname, { ...opts, method: "POST", headers: { ...r.headers, ...opts.headers }, body: r.data });
 }
@@ -155,10 +161,16 @@ test("(ii) the same headers from an address that is not the proxy are refused an
   ] as const) {
     const reply = await send(pathname, { from: CLIENT, headers: { ...sso("sso-adam", "it-admins"), ...extra } });
     expect(reply.status, pathname).toBe(403);
-    noHostNames(reply.body, ALL_HOSTS.filter((h) => !pathname.includes(h)));
+    noHostNames(
+      reply.body,
+      ALL_HOSTS.filter((h) => !pathname.includes(h)),
+    );
   }
   // A server action too.
-  const action = await postAction(`/hosts/${WEB_HOSTS[0]}`, "refreshHostAction", { host: WEB_HOSTS[0]! }, true, { from: CLIENT, headers: sso("sso-adam", "it-admins") });
+  const action = await postAction(`/hosts/${WEB_HOSTS[0]}`, "refreshHostAction", { host: WEB_HOSTS[0]! }, true, {
+    from: CLIENT,
+    headers: sso("sso-adam", "it-admins"),
+  });
   expect(action.status).toBe(403);
 
   const rows = auditSince(before);

@@ -176,15 +176,21 @@ export const test = base.extend<object, { stack: Stack }>({
       };
       try {
         const exited = new Promise<never>((_, reject) =>
-          child.once("exit", (code, sig) => reject(new Error(`demo --stack exited (${code ?? sig}); log: ${log}\n${fs.readFileSync(log, "utf8").slice(-3000)}`))),
+          child.once("exit", (code, sig) =>
+            reject(new Error(`demo --stack exited (${code ?? sig}); log: ${log}\n${fs.readFileSync(log, "utf8").slice(-3000)}`)),
+          ),
         );
         await Promise.race([
           exited,
-          waitFor("the demo dashboard and Prometheus", async () => {
-            const health = await getJson<{ status: string }>(`${stack.dashboard}/api/health`);
-            const ready = await fetch(`${stack.prometheus}/-/ready`);
-            return health.status === "ok" && ready.ok ? true : undefined;
-          }, 150_000),
+          waitFor(
+            "the demo dashboard and Prometheus",
+            async () => {
+              const health = await getJson<{ status: string }>(`${stack.dashboard}/api/health`);
+              const ready = await fetch(`${stack.prometheus}/-/ready`);
+              return health.status === "ok" && ready.ok ? true : undefined;
+            },
+            150_000,
+          ),
         ]);
         exited.catch(() => undefined);
         await provide(stack);

@@ -12,7 +12,8 @@
  * component's one caller cannot hand it the wrong action, and pages need not thread actions through
  * props. Every action authorises itself, so where it is imported from grants nothing.
  */
-export type ActionResult<Data extends object = object> = ({ ok: true; message: string } & Data) | { ok: false; message: string; fields?: Record<string, string> };
+export type ActionResult<Data extends object = object> =
+  ({ ok: true; message: string } & Data) | { ok: false; message: string; fields?: Record<string, string> };
 
 export const actionOk = <Data extends object = object>(message: string, data?: Data): ActionResult<Data> => ({ ok: true, message, ...(data as Data) });
 

@@ -8,9 +8,7 @@ import { main } from "./seed/main";
 main(process.argv.slice(2)).catch((err: unknown) => {
   const interrupted = process.exitCode === 130 || process.exitCode === 143;
   process.stderr.write(
-    interrupted
-      ? "[seed] interrupted; the next run starts the demo fleet over\n"
-      : `[seed] failed: ${err instanceof Error ? err.message : String(err)}\n`,
+    interrupted ? "[seed] interrupted; the next run starts the demo fleet over\n" : `[seed] failed: ${err instanceof Error ? err.message : String(err)}\n`,
   );
   process.exit(interrupted ? Number(process.exitCode) : 1);
 });

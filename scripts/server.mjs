@@ -176,7 +176,9 @@ async function main() {
     server.listen(port, hostname, resolve);
   });
   const trusted = trust.proxies.length ? `trusted proxies: ${trust.proxies.join(", ")}` : "no trusted proxy";
-  log(`listening on http://${hostname && hostname.includes(":") ? `[${hostname}]` : (hostname ?? "localhost")}:${port}${standalone ? " (standalone)" : ""}; ${trusted}`);
+  log(
+    `listening on http://${hostname && hostname.includes(":") ? `[${hostname}]` : (hostname ?? "localhost")}:${port}${standalone ? " (standalone)" : ""}; ${trusted}`,
+  );
 }
 
 // Imported by a test: do not start.

@@ -55,7 +55,11 @@ describe("scrubRequestHeaders", () => {
     // The same headers from the trusted proxy are its to set.
     const fromProxy = request("127.0.0.1", [["Host", "dash"], ...forged]);
     scrubRequestHeaders(fromProxy, trust);
-    expect(fromProxy.headers).toMatchObject({ "x-forwarded-host": "evil.example", "x-forwarded-proto": "https", forwarded: "for=10.9.9.9;proto=https;host=evil.example" });
+    expect(fromProxy.headers).toMatchObject({
+      "x-forwarded-host": "evil.example",
+      "x-forwarded-proto": "https",
+      forwarded: "for=10.9.9.9;proto=https;host=evil.example",
+    });
   });
 
   it("removes SSO headers from an untrusted peer and leaves a note for the app", () => {

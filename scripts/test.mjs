@@ -54,7 +54,14 @@ const STEPS = [
   { name: "knip", title: "knip", cmd: bin("knip"), args: ["--no-progress"], needsApt: false, aliases: ["unused"] },
   { name: "typecheck", title: "tsc --noEmit", cmd: bin("tsc"), args: ["--noEmit"], needsApt: false, aliases: ["tsc", "types"] },
   // Both test runners also write a JSON report, so the summary can count tests across them.
-  { name: "unit", title: "vitest run", cmd: bin("vitest"), args: ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${REPORTS}/vitest.json`], needsApt: true, aliases: ["vitest"] },
+  {
+    name: "unit",
+    title: "vitest run",
+    cmd: bin("vitest"),
+    args: ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${REPORTS}/vitest.json`],
+    needsApt: true,
+    aliases: ["vitest"],
+  },
   { name: "build", title: "next build", cmd: bin("next"), args: ["build"], needsApt: false, aliases: ["next"] },
   { name: "e2e", title: "playwright test", cmd: bin("playwright"), args: ["test", "--reporter=list,json"], needsApt: true, aliases: ["playwright"] },
 ];

@@ -8,7 +8,15 @@
  *
  * The token is printed once by `create` and cannot be shown again (only its hash is stored).
  */
-import { createToken, DEFAULT_TOKEN_LIFETIME_SECONDS, listTokens, MAX_TOKEN_LIFETIME_SECONDS, revokeToken, TokenError, tokenState } from "../lib/auth/apiTokens";
+import {
+  createToken,
+  DEFAULT_TOKEN_LIFETIME_SECONDS,
+  listTokens,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  revokeToken,
+  TokenError,
+  tokenState,
+} from "../lib/auth/apiTokens";
 import { isRole } from "../lib/auth/policy";
 import { ConfigError } from "../lib/config/load";
 import { parseDurationSeconds } from "../lib/config/duration";

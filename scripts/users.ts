@@ -79,7 +79,10 @@ if (process.argv[1] && /users\.ts$/.test(process.argv[1])) {
   runUsers(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      const message = err instanceof ConfigError || err instanceof UserError || err instanceof UsageError ? err.message : `failed: ${err instanceof Error ? err.stack : String(err)}`;
+      const message =
+        err instanceof ConfigError || err instanceof UserError || err instanceof UsageError
+          ? err.message
+          : `failed: ${err instanceof Error ? err.stack : String(err)}`;
       process.stderr.write(`users: ${message}\n`);
       process.exit(1);
     },

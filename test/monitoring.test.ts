@@ -171,7 +171,10 @@ describe("prometheus.yml and targets", () => {
 
 describe("alert rules", () => {
   it("promtool check rules accepts the rule files", async () => {
-    const files = fs.readdirSync(rel("prometheus/rules")).filter((f) => f.endsWith(".yml")).map((f) => `prometheus/rules/${f}`);
+    const files = fs
+      .readdirSync(rel("prometheus/rules"))
+      .filter((f) => f.endsWith(".yml"))
+      .map((f) => `prometheus/rules/${f}`);
     const r = await run("promtool", ["check", "rules", ...files]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("SUCCESS: 8 rules found");
@@ -196,7 +199,15 @@ describe("alert rules", () => {
   });
 
   it("every rule has a severity, summary, runbook description and dashboard_url", () => {
-    const hostRules = ["BorgMissingBackup", "BorgNeverBackedUp", "BorgCollectorFailing", "BorgBackupFailed", "BorgCheckFailed", "BorgCheckOverdue", "BorgRestoreDrillOverdue"];
+    const hostRules = [
+      "BorgMissingBackup",
+      "BorgNeverBackedUp",
+      "BorgCollectorFailing",
+      "BorgBackupFailed",
+      "BorgCheckFailed",
+      "BorgCheckOverdue",
+      "BorgRestoreDrillOverdue",
+    ];
     const rules = allRules();
     expect(rules.map((r) => r.alert).sort()).toEqual(
       [
@@ -244,7 +255,10 @@ describe("alert rules", () => {
   });
 
   it("promtool test rules: every shipped test passes", async () => {
-    const files = fs.readdirSync(rel("prometheus/tests")).filter((f) => f.endsWith(".yml")).map((f) => `prometheus/tests/${f}`);
+    const files = fs
+      .readdirSync(rel("prometheus/tests"))
+      .filter((f) => f.endsWith(".yml"))
+      .map((f) => `prometheus/tests/${f}`);
     expect(files.length).toBeGreaterThanOrEqual(5);
     const r = await run("promtool", ["test", "rules", ...files]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -262,7 +276,9 @@ describe("alert rules", () => {
           interval: "1m",
           input_series: [{ series: 'borg_last_archive_timestamp_seconds{host="web1",site="onsite"}', values: "0x2200" }],
           // Still pending at 2162m: expecting a firing alert must fail.
-          alert_rule_test: [{ eval_time: "2162m", alertname: "BorgMissingBackup", exp_alerts: [{ exp_labels: { severity: "critical", host: "web1", site: "onsite" } }] }],
+          alert_rule_test: [
+            { eval_time: "2162m", alertname: "BorgMissingBackup", exp_alerts: [{ exp_labels: { severity: "critical", host: "web1", site: "onsite" } }] },
+          ],
         },
       ],
     });
@@ -272,31 +288,111 @@ describe("alert rules", () => {
 
   // Each mutation of the rules must make the shipped tests fail: they pin the behaviour, not just run.
   const mutations: { name: string; from: string | RegExp; to: string; tests: string[]; file?: string }[] = [
-    { name: "threshold 1.4 days", from: "borg_last_archive_timestamp_seconds > 86400 * 1.5", to: "borg_last_archive_timestamp_seconds > 86400 * 1.4", tests: ["borg_missing_backup.yml"] },
-    { name: "threshold 1.6 days", from: "borg_last_archive_timestamp_seconds > 86400 * 1.5", to: "borg_last_archive_timestamp_seconds > 86400 * 1.6", tests: ["borg_missing_backup.yml"] },
-    { name: ">= instead of >", from: "borg_last_archive_timestamp_seconds > 86400 * 1.5", to: "borg_last_archive_timestamp_seconds >= 86400 * 1.5", tests: ["borg_missing_backup.yml"] },
+    {
+      name: "threshold 1.4 days",
+      from: "borg_last_archive_timestamp_seconds > 86400 * 1.5",
+      to: "borg_last_archive_timestamp_seconds > 86400 * 1.4",
+      tests: ["borg_missing_backup.yml"],
+    },
+    {
+      name: "threshold 1.6 days",
+      from: "borg_last_archive_timestamp_seconds > 86400 * 1.5",
+      to: "borg_last_archive_timestamp_seconds > 86400 * 1.6",
+      tests: ["borg_missing_backup.yml"],
+    },
+    {
+      name: ">= instead of >",
+      from: "borg_last_archive_timestamp_seconds > 86400 * 1.5",
+      to: "borg_last_archive_timestamp_seconds >= 86400 * 1.5",
+      tests: ["borg_missing_backup.yml"],
+    },
     { name: "for: 1m", from: /(BorgMissingBackup[\s\S]*?for: )2m/, to: "$11m", tests: ["borg_missing_backup.yml"] },
     { name: "for: 3m", from: /(BorgMissingBackup[\s\S]*?for: )2m/, to: "$13m", tests: ["borg_missing_backup.yml"] },
     { name: "severity warning", from: /(BorgMissingBackup[\s\S]*?severity: )critical/, to: "$1warning", tests: ["borg_missing_backup.yml"] },
     { name: "no relative link fallback", from: "              /hosts/{{ $labels.host }}\n", to: "", tests: ["borg_missing_backup.yml"] },
-    { name: "own threshold ignored", from: "> on(host, site) group_left() min by (host, site) (borg_stale_threshold_seconds)", to: "> 86400 * 1.5", tests: ["borg_missing_backup_thresholds.yml"] },
+    {
+      name: "own threshold ignored",
+      from: "> on(host, site) group_left() min by (host, site) (borg_stale_threshold_seconds)",
+      to: "> 86400 * 1.5",
+      tests: ["borg_missing_backup_thresholds.yml"],
+    },
     { name: ">= own threshold", from: "> on(host, site) group_left()", to: ">= on(host, site) group_left()", tests: ["borg_missing_backup_thresholds.yml"] },
-    { name: "1.5 days also for repos with a threshold", from: "\n            unless on(host, site) borg_stale_threshold_seconds", to: "", tests: ["borg_missing_backup_thresholds.yml"] },
-    { name: "largest threshold of two", from: "min by (host, site) (borg_stale_threshold_seconds))", to: "max by (host, site) (borg_stale_threshold_seconds))", tests: ["borg_missing_backup_thresholds.yml"] },
+    {
+      name: "1.5 days also for repos with a threshold",
+      from: "\n            unless on(host, site) borg_stale_threshold_seconds",
+      to: "",
+      tests: ["borg_missing_backup_thresholds.yml"],
+    },
+    {
+      name: "largest threshold of two",
+      from: "min by (host, site) (borg_stale_threshold_seconds))",
+      to: "max by (host, site) (borg_stale_threshold_seconds))",
+      tests: ["borg_missing_backup_thresholds.yml"],
+    },
     { name: "threshold not in the description", from: '{{- . | first | value | printf "%g" }}', to: "1.5", tests: ["borg_missing_backup_thresholds.yml"] },
-    { name: "storage forecast over 6h", from: "borg_storage_free_bytes[1d], 7 * 86400", to: "borg_storage_free_bytes[6h], 7 * 86400", tests: ["borg_storage.yml"] },
-    { name: "storage forecast without a day of history", from: /\n\s*and last_over_time\(borg_storage_free_bytes\[1h\] offset 23h\)/, to: "", tests: ["borg_storage.yml"] },
+    {
+      name: "storage forecast over 6h",
+      from: "borg_storage_free_bytes[1d], 7 * 86400",
+      to: "borg_storage_free_bytes[6h], 7 * 86400",
+      tests: ["borg_storage.yml"],
+    },
+    {
+      name: "storage forecast without a day of history",
+      from: /\n\s*and last_over_time\(borg_storage_free_bytes\[1h\] offset 23h\)/,
+      to: "",
+      tests: ["borg_storage.yml"],
+    },
     { name: "storage low at 9 %", from: "borg_storage_size_bytes < 0.10", to: "borg_storage_size_bytes < 0.09", tests: ["borg_storage.yml"] },
-    { name: "never-backed-up ignores running backups", from: " unless borg_backup_in_progress == 1\n        for: 1h", to: "\n        for: 1h", tests: ["borg_never_backed_up.yml"] },
+    {
+      name: "never-backed-up ignores running backups",
+      from: " unless borg_backup_in_progress == 1\n        for: 1h",
+      to: "\n        for: 1h",
+      tests: ["borg_never_backed_up.yml"],
+    },
     { name: "backup failed on success", from: "borg_backup_last_run_success == 0", to: "borg_backup_last_run_success == 1", tests: ["borg_backup_failed.yml"] },
-    { name: "collector failing while busy", from: "borg_repo_up == 0 unless borg_backup_in_progress == 1", to: "borg_repo_up == 0", tests: ["borg_collector.yml"] },
+    {
+      name: "collector failing while busy",
+      from: "borg_repo_up == 0 unless borg_backup_in_progress == 1",
+      to: "borg_repo_up == 0",
+      tests: ["borg_collector.yml"],
+    },
     { name: "dashboard down without absent()", from: ' or absent(up{job="borg-fleet"})', to: "", tests: ["borg_collector.yml"] },
     { name: "metrics absent matched on all labels", from: "unless on(job, instance) borg_repo_up", to: "unless borg_repo_up", tests: ["borg_collector.yml"] },
-    { name: "check failed on success", file: "verify.yml", from: "borg_repo_last_check_success == 0", to: "borg_repo_last_check_success == 1", tests: ["borg_verify.yml"] },
-    { name: "check overdue at 1.4 x", file: "verify.yml", from: "> 1.5 * borg_check_interval_seconds", to: "> 1.4 * borg_check_interval_seconds", tests: ["borg_verify.yml"] },
-    { name: "check overdue at >=", file: "verify.yml", from: "> 1.5 * borg_check_interval_seconds", to: ">= 1.5 * borg_check_interval_seconds", tests: ["borg_verify.yml"] },
-    { name: "drill overdue at 1.6 x", file: "verify.yml", from: "> 1.5 * borg_restore_drill_interval_seconds", to: "> 1.6 * borg_restore_drill_interval_seconds", tests: ["borg_verify.yml"] },
-    { name: "drill never passed not reported", file: "verify.yml", from: /\n\s*or \(borg_restore_drill_last_success == 0[^\n]*/, to: "", tests: ["borg_verify.yml"] },
+    {
+      name: "check failed on success",
+      file: "verify.yml",
+      from: "borg_repo_last_check_success == 0",
+      to: "borg_repo_last_check_success == 1",
+      tests: ["borg_verify.yml"],
+    },
+    {
+      name: "check overdue at 1.4 x",
+      file: "verify.yml",
+      from: "> 1.5 * borg_check_interval_seconds",
+      to: "> 1.4 * borg_check_interval_seconds",
+      tests: ["borg_verify.yml"],
+    },
+    {
+      name: "check overdue at >=",
+      file: "verify.yml",
+      from: "> 1.5 * borg_check_interval_seconds",
+      to: ">= 1.5 * borg_check_interval_seconds",
+      tests: ["borg_verify.yml"],
+    },
+    {
+      name: "drill overdue at 1.6 x",
+      file: "verify.yml",
+      from: "> 1.5 * borg_restore_drill_interval_seconds",
+      to: "> 1.6 * borg_restore_drill_interval_seconds",
+      tests: ["borg_verify.yml"],
+    },
+    {
+      name: "drill never passed not reported",
+      file: "verify.yml",
+      from: /\n\s*or \(borg_restore_drill_last_success == 0[^\n]*/,
+      to: "",
+      tests: ["borg_verify.yml"],
+    },
   ];
 
   it.concurrent.for(mutations)("the shipped tests catch a mutated rule: $name", async (m, { expect }) => {
@@ -346,7 +442,12 @@ describe("alert scenarios beyond the shipped tests (generated)", () => {
       const spread = i % 5 === 0 ? 6 * 3600 : 300;
       hosts.push({ host: `gen${i}`, age: THRESHOLD + Math.round((random() * 2 - 1) * spread) });
     }
-    hosts.push({ host: "exact", age: THRESHOLD }, { host: "plus60", age: THRESHOLD + 60 }, { host: "plus120", age: THRESHOLD + 120 }, { host: "plus180", age: THRESHOLD + 180 });
+    hosts.push(
+      { host: "exact", age: THRESHOLD },
+      { host: "plus60", age: THRESHOLD + 60 },
+      { host: "plus120", age: THRESHOLD + 120 },
+      { host: "plus180", age: THRESHOLD + 180 },
+    );
 
     const expected = hosts.map(({ host, age }) => {
       const archive = evalAt - age;
@@ -459,20 +560,22 @@ describe("alert scenarios beyond the shipped tests (generated)", () => {
       const first = states.indexOf("firing");
       if (first > 0) times.add(first * step).add((first - 1) * step);
     }
-    const checks = [...times].sort((a, b) => a - b).map((t) => ({
-      eval_time: promDuration(t),
-      alertname: "BorgMissingBackup",
-      exp_alerts: hosts
-        .filter(({ host }) => statesByHost.get(host)![t / step] === "firing")
-        .map(({ host, ends }) => ({
-          exp_labels: { severity: "critical", host, site: "onsite", job: "borg-fleet", instance: "127.0.0.1:3000" },
-          exp_annotations: {
-            summary: `Borg missing backup (host ${host})`,
-            description: MISSING_DESCRIPTION(host, "onsite", t - lastArchiveAt(ends)(t)),
-            dashboard_url: `/hosts/${host}`,
-          },
-        })),
-    }));
+    const checks = [...times]
+      .sort((a, b) => a - b)
+      .map((t) => ({
+        eval_time: promDuration(t),
+        alertname: "BorgMissingBackup",
+        exp_alerts: hosts
+          .filter(({ host }) => statesByHost.get(host)![t / step] === "firing")
+          .map(({ host, ends }) => ({
+            exp_labels: { severity: "critical", host, site: "onsite", job: "borg-fleet", instance: "127.0.0.1:3000" },
+            exp_annotations: {
+              summary: `Borg missing backup (host ${host})`,
+              description: MISSING_DESCRIPTION(host, "onsite", t - lastArchiveAt(ends)(t)),
+              dashboard_url: `/hosts/${host}`,
+            },
+          })),
+      }));
     const tests = [
       {
         name: `random histories, seed ${SEED}`,
@@ -505,7 +608,10 @@ describe("alertmanager", () => {
   it("groups by alertname and host and posts to the dashboard with a token file", () => {
     const config = YAML.parse(read("prometheus/alertmanager.yml")) as {
       route: { group_by: string[]; receiver: string };
-      receivers: { name: string; webhook_configs?: { url: string; send_resolved: boolean; http_config: { authorization: { credentials_file?: string; credentials?: string } } }[] }[];
+      receivers: {
+        name: string;
+        webhook_configs?: { url: string; send_resolved: boolean; http_config: { authorization: { credentials_file?: string; credentials?: string } } }[];
+      }[];
       inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
     };
     expect(config.route.group_by).toEqual(["alertname", "host"]);
@@ -530,117 +636,117 @@ describe("alertmanager", () => {
   });
 
   it("the notification text starts with the link", async () => {
-    const r = await run("amtool", [
-      "template",
-      "render",
-      "--template.glob=prometheus/templates/*.tmpl",
-      '--template.text={{ template "borg.email.text" . }}',
-    ]);
+    const r = await run("amtool", ["template", "render", "--template.glob=prometheus/templates/*.tmpl", '--template.text={{ template "borg.email.text" . }}']);
     expect(r.code, r.stderr).toBe(0);
     // amtool's example alerts carry no dashboard_url: the link falls back to the generator URL.
     expect(r.stdout.split("\n")[0]).toBe("https://generatorurl.com");
-    const html = await run("amtool", ["template", "render", "--template.glob=prometheus/templates/*.tmpl", '--template.text={{ template "borg.email.html" . }}']);
+    const html = await run("amtool", [
+      "template",
+      "render",
+      "--template.glob=prometheus/templates/*.tmpl",
+      '--template.text={{ template "borg.email.html" . }}',
+    ]);
     expect(html.code, html.stderr).toBe(0);
     expect(html.stdout.indexOf('<a href="https://generatorurl.com"><strong>Open')).toBeGreaterThan(0);
     expect(html.stdout.indexOf("<a href")).toBe(html.stdout.indexOf('<a href="https://generatorurl.com"><strong>Open'));
   });
 
-  it(
-    "live: the compose entrypoint's config posts to /api/alerts with the bearer token; dashboard-down inhibits its collector alerts",
-    async () => {
-      const dir = tmpDir("alertmanager");
-      const source = path.join(dir, "prometheus");
-      copyTree(rel("prometheus"), source);
-      // Only the timing is changed for the test: the first notification after 1s instead of 30s.
-      const amPath = path.join(source, "alertmanager.yml");
-      const original = fs.readFileSync(amPath, "utf8");
-      fs.writeFileSync(amPath, original.replace("group_wait: 30s", "group_wait: 1s"));
-      expect(fs.readFileSync(amPath, "utf8")).not.toBe(original);
-      const secrets = path.join(dir, "secrets");
-      fs.mkdirSync(secrets);
-      const token = `test-token-${Math.random().toString(36).slice(2)}`;
-      fs.writeFileSync(path.join(secrets, "alerts_token"), `${token}\n`, { mode: 0o600 });
+  it("live: the compose entrypoint's config posts to /api/alerts with the bearer token; dashboard-down inhibits its collector alerts", async () => {
+    const dir = tmpDir("alertmanager");
+    const source = path.join(dir, "prometheus");
+    copyTree(rel("prometheus"), source);
+    // Only the timing is changed for the test: the first notification after 1s instead of 30s.
+    const amPath = path.join(source, "alertmanager.yml");
+    const original = fs.readFileSync(amPath, "utf8");
+    fs.writeFileSync(amPath, original.replace("group_wait: 30s", "group_wait: 1s"));
+    expect(fs.readFileSync(amPath, "utf8")).not.toBe(original);
+    const secrets = path.join(dir, "secrets");
+    fs.mkdirSync(secrets);
+    const token = `test-token-${Math.random().toString(36).slice(2)}`;
+    fs.writeFileSync(path.join(secrets, "alerts_token"), `${token}\n`, { mode: 0o600 });
 
-      const received: { auth: string | undefined; path: string | undefined; body: { version: string; groupLabels: Record<string, string>; alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[] } }[] = [];
-      const webhook = http.createServer((req, res) => {
-        let body = "";
-        req.on("data", (chunk) => (body += chunk));
-        req.on("end", () => {
-          received.push({ auth: req.headers.authorization, path: req.url, body: JSON.parse(body) });
-          res.writeHead(200).end("ok");
-        });
+    const received: {
+      auth: string | undefined;
+      path: string | undefined;
+      body: {
+        version: string;
+        groupLabels: Record<string, string>;
+        alerts: { status: string; labels: Record<string, string>; annotations: Record<string, string> }[];
+      };
+    }[] = [];
+    const webhook = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk) => (body += chunk));
+      req.on("end", () => {
+        received.push({ auth: req.headers.authorization, path: req.url, body: JSON.parse(body) });
+        res.writeHead(200).end("ok");
       });
-      await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
-      const webhookPort = (webhook.address() as net.AddressInfo).port;
-      const amPort = await freePort();
-      let child: ChildProcess | undefined;
-      try {
-        child = spawn(
-          "sh",
-          [rel("deploy/docker/alertmanager-entrypoint.sh"), `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="],
-          {
-            env: {
-              ...process.env,
-              ALERTMANAGER_SOURCE: source,
-              ALERTMANAGER_RENDERED: path.join(dir, "rendered"),
-              ALERTMANAGER_SECRETS: secrets,
-              ALERTMANAGER_STORAGE: path.join(dir, "data"),
-              ALERTMANAGER_BIN: "prometheus-alertmanager",
-              DASHBOARD_URL: `http://127.0.0.1:${webhookPort}`,
-            },
-            stdio: "ignore",
-          },
-        );
-        const base = `http://127.0.0.1:${amPort}`;
-        await waitFor("alertmanager", async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
-        expect(fs.readFileSync(path.join(dir, "rendered/alertmanager.yml"), "utf8")).toContain(`url: http://127.0.0.1:${webhookPort}/api/alerts`);
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
+    const webhookPort = (webhook.address() as net.AddressInfo).port;
+    const amPort = await freePort();
+    let child: ChildProcess | undefined;
+    try {
+      child = spawn("sh", [rel("deploy/docker/alertmanager-entrypoint.sh"), `--web.listen-address=127.0.0.1:${amPort}`, "--cluster.listen-address="], {
+        env: {
+          ...process.env,
+          ALERTMANAGER_SOURCE: source,
+          ALERTMANAGER_RENDERED: path.join(dir, "rendered"),
+          ALERTMANAGER_SECRETS: secrets,
+          ALERTMANAGER_STORAGE: path.join(dir, "data"),
+          ALERTMANAGER_BIN: "prometheus-alertmanager",
+          DASHBOARD_URL: `http://127.0.0.1:${webhookPort}`,
+        },
+        stdio: "ignore",
+      });
+      const base = `http://127.0.0.1:${amPort}`;
+      await waitFor("alertmanager", async () => ((await fetch(`${base}/-/ready`)).ok ? true : undefined));
+      expect(fs.readFileSync(path.join(dir, "rendered/alertmanager.yml"), "utf8")).toContain(`url: http://127.0.0.1:${webhookPort}/api/alerts`);
 
-        const dashboard = { job: "borg-fleet", instance: "127.0.0.1:3000" };
-        const alert = (labels: Record<string, string>, annotations: Record<string, string> = {}) => ({
-          labels,
-          annotations,
-          startsAt: new Date().toISOString(),
-          generatorURL: "http://prometheus.example/graph",
-        });
-        const post = await fetch(`${base}/api/v2/alerts`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify([
-            alert(
-              { alertname: "BorgMissingBackup", severity: "critical", host: "web1", site: "onsite", ...dashboard },
-              { summary: "Borg missing backup (host web1)", dashboard_url: "https://fleet.example.com/hosts/web1" },
-            ),
-            alert({ alertname: "BorgDashboardDown", severity: "critical", ...dashboard }, { dashboard_url: "https://fleet.example.com/" }),
-            // Inhibited: same dashboard as BorgDashboardDown.
-            alert({ alertname: "BorgCollectorFailing", severity: "warning", host: "web2", site: "onsite", ...dashboard }),
-            // Not inhibited: a client's textfile collector.
-            alert({ alertname: "BorgCollectorFailing", severity: "warning", host: "client9", site: "offsite", job: "node", instance: "client9:9100" }),
-          ]),
-        });
-        expect(post.status).toBe(200);
+      const dashboard = { job: "borg-fleet", instance: "127.0.0.1:3000" };
+      const alert = (labels: Record<string, string>, annotations: Record<string, string> = {}) => ({
+        labels,
+        annotations,
+        startsAt: new Date().toISOString(),
+        generatorURL: "http://prometheus.example/graph",
+      });
+      const post = await fetch(`${base}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          alert(
+            { alertname: "BorgMissingBackup", severity: "critical", host: "web1", site: "onsite", ...dashboard },
+            { summary: "Borg missing backup (host web1)", dashboard_url: "https://fleet.example.com/hosts/web1" },
+          ),
+          alert({ alertname: "BorgDashboardDown", severity: "critical", ...dashboard }, { dashboard_url: "https://fleet.example.com/" }),
+          // Inhibited: same dashboard as BorgDashboardDown.
+          alert({ alertname: "BorgCollectorFailing", severity: "warning", host: "web2", site: "onsite", ...dashboard }),
+          // Not inhibited: a client's textfile collector.
+          alert({ alertname: "BorgCollectorFailing", severity: "warning", host: "client9", site: "offsite", job: "node", instance: "client9:9100" }),
+        ]),
+      });
+      expect(post.status).toBe(200);
 
-        await waitFor("three notifications", async () => (received.length >= 3 ? true : undefined));
-        // Give an inhibited notification time to (wrongly) arrive.
-        await new Promise((r) => setTimeout(r, 3_000));
-        for (const n of received) {
-          expect(n.auth).toBe(`Bearer ${token}`);
-          expect(n.path).toBe("/api/alerts");
-          expect(n.body.version).toBe("4");
-        }
-        const alerts = received.flatMap((n) => n.body.alerts);
-        expect(alerts.map((a) => `${a.labels.alertname}/${a.labels.host ?? "-"}`).sort()).toEqual(
-          ["BorgCollectorFailing/client9", "BorgDashboardDown/-", "BorgMissingBackup/web1"].sort(),
-        );
-        const missing = received.find((n) => n.body.groupLabels.alertname === "BorgMissingBackup");
-        expect(missing?.body.groupLabels).toEqual({ alertname: "BorgMissingBackup", host: "web1" });
-        expect(missing?.body.alerts[0]?.annotations.dashboard_url).toBe("https://fleet.example.com/hosts/web1");
-      } finally {
-        await stopProcess(child);
-        await new Promise<void>((resolve) => webhook.close(() => resolve()));
+      await waitFor("three notifications", async () => (received.length >= 3 ? true : undefined));
+      // Give an inhibited notification time to (wrongly) arrive.
+      await new Promise((r) => setTimeout(r, 3_000));
+      for (const n of received) {
+        expect(n.auth).toBe(`Bearer ${token}`);
+        expect(n.path).toBe("/api/alerts");
+        expect(n.body.version).toBe("4");
       }
-    },
-    60_000,
-  );
+      const alerts = received.flatMap((n) => n.body.alerts);
+      expect(alerts.map((a) => `${a.labels.alertname}/${a.labels.host ?? "-"}`).sort()).toEqual(
+        ["BorgCollectorFailing/client9", "BorgDashboardDown/-", "BorgMissingBackup/web1"].sort(),
+      );
+      const missing = received.find((n) => n.body.groupLabels.alertname === "BorgMissingBackup");
+      expect(missing?.body.groupLabels).toEqual({ alertname: "BorgMissingBackup", host: "web1" });
+      expect(missing?.body.alerts[0]?.annotations.dashboard_url).toBe("https://fleet.example.com/hosts/web1");
+    } finally {
+      await stopProcess(child);
+      await new Promise<void>((resolve) => webhook.close(() => resolve()));
+    }
+  }, 60_000);
 });
 
 describe("grafana", () => {
@@ -836,7 +942,19 @@ describe("docker-compose and images", () => {
 
   it("has the whole stack, with health checks on every long-running service", () => {
     expect(Object.keys(services).sort()).toEqual(
-      ["alertmanager", "borg-server", "client-1", "client-2", "client-3", "dashboard", "grafana", "nginx", "node-exporter", "prometheus", "secrets-init"].sort(),
+      [
+        "alertmanager",
+        "borg-server",
+        "client-1",
+        "client-2",
+        "client-3",
+        "dashboard",
+        "grafana",
+        "nginx",
+        "node-exporter",
+        "prometheus",
+        "secrets-init",
+      ].sort(),
     );
     for (const [name, service] of Object.entries(services)) {
       if (name === "secrets-init") continue;
@@ -915,7 +1033,10 @@ describe("docker-compose and images", () => {
     const token = services.dashboard?.environment?.METRICS_TOKEN_FILE;
     expect(token).toBe("/run/secrets/metrics/metrics_token");
     for (const name of ["dashboard", "prometheus"]) {
-      expect(services[name]?.volumes?.find((v) => v.target === "/run/secrets/metrics"), name).toMatchObject({ type: "volume", read_only: true });
+      expect(
+        services[name]?.volumes?.find((v) => v.target === "/run/secrets/metrics"),
+        name,
+      ).toMatchObject({ type: "volume", read_only: true });
     }
     expect(services.prometheus?.entrypoint).toEqual(["/bin/sh", "/etc/borg-fleet/prometheus-entrypoint.sh"]);
     // The entrypoint renders the shipped prometheus.yml with the token file; promtool accepts the result.
@@ -923,10 +1044,18 @@ describe("docker-compose and images", () => {
     fs.writeFileSync(path.join(dir, "metrics_token"), "token\n");
     const rendered = path.join(dir, "rendered");
     const r = await run("sh", [rel("deploy/docker/prometheus-entrypoint.sh")], {
-      env: { ...process.env, PROMETHEUS_SOURCE: rel("prometheus"), PROMETHEUS_RENDERED: rendered, METRICS_TOKEN_FILE: path.join(dir, "metrics_token"), PROMETHEUS_BIN: "true" },
+      env: {
+        ...process.env,
+        PROMETHEUS_SOURCE: rel("prometheus"),
+        PROMETHEUS_RENDERED: rendered,
+        METRICS_TOKEN_FILE: path.join(dir, "metrics_token"),
+        PROMETHEUS_BIN: "true",
+      },
     });
     expect(r.code, r.stderr).toBe(0);
-    const config = YAML.parse(fs.readFileSync(path.join(rendered, "prometheus.yml"), "utf8")) as { scrape_configs: { job_name: string; authorization?: { credentials_file: string } }[] };
+    const config = YAML.parse(fs.readFileSync(path.join(rendered, "prometheus.yml"), "utf8")) as {
+      scrape_configs: { job_name: string; authorization?: { credentials_file: string } }[];
+    };
     expect(config.scrape_configs.find((j) => j.job_name === "borg-fleet")?.authorization).toEqual({ credentials_file: path.join(dir, "metrics_token") });
     expect(config.scrape_configs.filter((j) => j.authorization)).toHaveLength(1);
     const check = await run("promtool", ["check", "config", path.join(rendered, "prometheus.yml")]);
@@ -941,7 +1070,8 @@ describe("docker-compose and images", () => {
     expect(Object.keys(env).sort()).toEqual([...new Set(used)].sort());
     expect(env.BORG_FLEET_UPSTREAM).toBe("dashboard:3000");
     const config = parseConfig(read("deploy/docker/fleet.yml"), "/etc/borg-fleet/fleet.yml");
-    const address = (YAML.parse(read("docker-compose.yml")) as { services: { nginx: { networks: { default: { ipv4_address: string } } } } }).services.nginx.networks.default.ipv4_address;
+    const address = (YAML.parse(read("docker-compose.yml")) as { services: { nginx: { networks: { default: { ipv4_address: string } } } } }).services.nginx
+      .networks.default.ipv4_address;
     expect(config.trustedProxies).toEqual([`${address}/32`, "127.0.0.1/32"]);
     expect(config.sso.trustedProxies).toEqual([]);
   });
@@ -1018,7 +1148,7 @@ describe("docker-compose and images", () => {
     "deploy/docker/borg-server/fleet-authorized-keys",
     "prometheus/run-local-stack.sh",
   ];
-  it.skipIf(SKIP_OUTSIDE_CI && (!which("shellcheck")))("shell scripts are shellcheck-clean", async () => {
+  it.skipIf(SKIP_OUTSIDE_CI && !which("shellcheck"))("shell scripts are shellcheck-clean", async () => {
     const r = await run("shellcheck", scripts);
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
@@ -1100,7 +1230,9 @@ describe("textfile collector (client hosts)", () => {
     const r = await run(collector, [], { env: { ...env, BORG_PASSCOMMAND: `cat ${path.join(dir, "wrong")}` } });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("wrote borg_repo_up 0");
-    const samples = output().split("\n").filter((l) => l && !l.startsWith("#"));
+    const samples = output()
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
     expect(samples).toEqual(['borg_repo_up{host="web1.example.com",site="offsite"} 0']);
     expect(fs.readdirSync(path.join(dir, "textfile"))).toEqual(["borg-offsite.prom"]);
   });

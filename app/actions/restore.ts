@@ -23,7 +23,13 @@ const ACTION = "archive:restore";
 
 const jobIdSchema = z.object({ jobId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) }).strict();
 
-export async function startRestore(input: { host: string; site: string; archive: string; paths: string[]; stripComponents?: number }): Promise<RestoreActionResult> {
+export async function startRestore(input: {
+  host: string;
+  site: string;
+  archive: string;
+  paths: string[];
+  stripComponents?: number;
+}): Promise<RestoreActionResult> {
   const raw = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
   const opened = await openArchiveRequest(raw, { surface: { kind: "action" }, action: ACTION, schema: restoreRequestSchema });
   if (!opened.ok) return refusalResult(opened.refusal);
@@ -33,7 +39,10 @@ export async function startRestore(input: { host: string; site: string; archive:
 }
 
 /** The stored job and the caller's right to act on its host (403 + audit row when not allowed). */
-async function jobForAction(input: unknown, verb: string): Promise<{ ok: true; job: RestoreJob; username: string } | { ok: false; result: RestoreActionResult }> {
+async function jobForAction(
+  input: unknown,
+  verb: string,
+): Promise<{ ok: true; job: RestoreJob; username: string } | { ok: false; result: RestoreActionResult }> {
   const role = await authorizeRole(ACTION);
   const parsed = jobIdSchema.safeParse(input);
   if (!parsed.success) {

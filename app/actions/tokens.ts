@@ -43,11 +43,20 @@ const createSchema = z.object({
 
 export async function createTokenAction(_prev: CreateTokenResult | null, formData: FormData): Promise<CreateTokenResult> {
   const principal = await authorize("users:manage");
-  const parsed = createSchema.safeParse({ name: field(formData, "name"), role: field(formData, "role"), hosts: field(formData, "hosts"), expires: field(formData, "expires") });
+  const parsed = createSchema.safeParse({
+    name: field(formData, "name"),
+    role: field(formData, "role"),
+    hosts: field(formData, "hosts"),
+    expires: field(formData, "expires"),
+  });
   if (!parsed.success) return actionFailed(formatIssues(parsed.error).join("; "));
   const { name, role, hosts, expires } = parsed.data;
   try {
-    const { token, secret } = createToken(database(), { name, role, hosts, lifetimeSeconds: expires }, { by: principal.username, address: await requestClientAddress() });
+    const { token, secret } = createToken(
+      database(),
+      { name, role, hosts, lifetimeSeconds: expires },
+      { by: principal.username, address: await requestClientAddress() },
+    );
     revalidatePath("/admin/tokens");
     return actionOk(`Created token ${token.name}. Copy it now: it is not shown again.`, { token: secret });
   } catch (err) {

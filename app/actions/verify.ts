@@ -41,8 +41,18 @@ export async function runVerifyAction(_prev: VerifyActionResult | null, formData
   const scheduler = getMaintenanceScheduler();
   const repo = (await hostRepos(host)).find((r) => r.site === site);
   if (!scheduler || !repo) {
-    await auditRequest({ username: principal.username, action: "repo:check", host, paths: [`${site}:${job}`], outcome: "failed", reason: scheduler ? "unknown repo" : "checks do not run here" });
-    return { ok: false, message: scheduler ? `${host} has no repo at site ${site}.` : "This dashboard does not run checks (it reads its fleet from Prometheus)." };
+    await auditRequest({
+      username: principal.username,
+      action: "repo:check",
+      host,
+      paths: [`${site}:${job}`],
+      outcome: "failed",
+      reason: scheduler ? "unknown repo" : "checks do not run here",
+    });
+    return {
+      ok: false,
+      message: scheduler ? `${host} has no repo at site ${site}.` : "This dashboard does not run checks (it reads its fleet from Prometheus).",
+    };
   }
   await auditRequest({ username: principal.username, action: "repo:check", host, paths: [`${site}:${job}`], outcome: "ok", reason: "run now requested" });
 
@@ -57,5 +67,7 @@ function describe(answer: JobResult | null, job: "repository" | "archives" | "dr
   const what = job === "drill" ? "Restore drill" : `${job === "repository" ? "Repository" : "Archives"} check`;
   if (answer === null) return { ok: true, message: `${what} started; reload the page to see its result.` };
   if (answer.status !== "done") return { ok: false, message: answer.message };
-  return answer.outcome === "ok" ? { ok: true, message: `${what} passed.` } : { ok: false, message: `${what} ${answer.outcome}: ${answer.message ?? ""}`.trim() };
+  return answer.outcome === "ok"
+    ? { ok: true, message: `${what} passed.` }
+    : { ok: false, message: `${what} ${answer.outcome}: ${answer.message ?? ""}`.trim() };
 }

@@ -21,7 +21,12 @@ interface Parameter {
  */
 export default async function ApiDocsPage() {
   await requirePage("fleet:view");
-  const doc = openApiDocument(ENDPOINTS, packageJson.version) as { paths: Record<string, Record<string, { operationId: string; summary: string; parameters: Parameter[]; requestBody?: unknown; "x-borg-fleet-action": string }>> };
+  const doc = openApiDocument(ENDPOINTS, packageJson.version) as {
+    paths: Record<
+      string,
+      Record<string, { operationId: string; summary: string; parameters: Parameter[]; requestBody?: unknown; "x-borg-fleet-action": string }>
+    >;
+  };
   const code = "rounded bg-zinc-100 px-1 font-mono text-[0.85em] dark:bg-zinc-800";
   return (
     <main className="mx-auto max-w-5xl space-y-6 px-4 py-6 sm:px-6">
@@ -30,10 +35,10 @@ export default async function ApiDocsPage() {
         <p className="mt-2 text-sm text-zinc-700 dark:text-zinc-300">
           JSON over HTTPS under <code className={code}>/api/v1</code>, for scripts, Ansible, Terraform and CI. Every request carries an API token:{" "}
           <code className={code}>Authorization: Bearer bft_…</code>. Admins create tokens under Admin → API tokens or with{" "}
-          <code className={code}>npm run tokens -- create &lt;name&gt; --role viewer --hosts &apos;web-*&apos; --expires 90d</code>; a token has a role and a host scope
-          like a user, and hosts outside its scope answer 404. Browser sessions do not work here. Errors are{" "}
-          <code className={code}>application/problem+json</code>; lists take <code className={code}>?limit=</code> and <code className={code}>?cursor=</code>; reads
-          carry an <code className={code}>ETag</code>. The machine-readable description is{" "}
+          <code className={code}>npm run tokens -- create &lt;name&gt; --role viewer --hosts &apos;web-*&apos; --expires 90d</code>; a token has a role and a
+          host scope like a user, and hosts outside its scope answer 404. Browser sessions do not work here. Errors are{" "}
+          <code className={code}>application/problem+json</code>; lists take <code className={code}>?limit=</code> and <code className={code}>?cursor=</code>;
+          reads carry an <code className={code}>ETag</code>. The machine-readable description is{" "}
           <a className="text-sky-700 underline dark:text-sky-400" href="/api/v1/openapi.json">
             /api/v1/openapi.json
           </a>{" "}
@@ -56,7 +61,11 @@ export default async function ApiDocsPage() {
               <ul className="mt-2 space-y-0.5 text-sm">
                 {op.parameters.map((p) => (
                   <li key={`${p.in}:${p.name}`}>
-                    <code className={code}>{p.name}</code> <span className="text-xs text-zinc-500">({p.in}{p.required ? ", required" : ""})</span>
+                    <code className={code}>{p.name}</code>{" "}
+                    <span className="text-xs text-zinc-500">
+                      ({p.in}
+                      {p.required ? ", required" : ""})
+                    </span>
                     {p.description ? ` — ${p.description}` : ""}
                   </li>
                 ))}

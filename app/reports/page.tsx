@@ -54,10 +54,10 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Compliance report {month.key}</h1>
           <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">
-            Per host and day (UTC), from what this dashboard recorded: <strong>A</strong> an archive was made that day (pruned archives
-            still count), <strong>C</strong> an integrity check passed that week (Monday to Sunday), <strong>D</strong> a restore drill
-            passed that week. Green: at the end of the day the host&apos;s newest archive was within its staleness threshold; red: it was
-            not. <strong>RPO compliance</strong> is the share of days (up to now) that were green. Generated {utc(now)} UTC.
+            Per host and day (UTC), from what this dashboard recorded: <strong>A</strong> an archive was made that day (pruned archives still count),{" "}
+            <strong>C</strong> an integrity check passed that week (Monday to Sunday), <strong>D</strong> a restore drill passed that week. Green: at the end of
+            the day the host&apos;s newest archive was within its staleness threshold; red: it was not. <strong>RPO compliance</strong> is the share of days (up
+            to now) that were green. Generated {utc(now)} UTC.
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2 print:hidden">
@@ -68,7 +68,13 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
             <label htmlFor="month" className="sr-only">
               Month
             </label>
-            <input id="month" name="month" type="month" defaultValue={month.key} className="rounded-md border border-zinc-300 px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900" />
+            <input
+              id="month"
+              name="month"
+              type="month"
+              defaultValue={month.key}
+              className="rounded-md border border-zinc-300 px-2 py-1 text-sm dark:border-zinc-700 dark:bg-zinc-900"
+            />
             <button type="submit" className={linkClass}>
               Show
             </button>
@@ -85,7 +91,8 @@ export default async function ReportsPage({ searchParams }: { searchParams: Sear
 
       {!checksRecorded || !drillsRecorded ? (
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
-          This dashboard keeps no {!checksRecorded && !drillsRecorded ? "check or drill" : !checksRecorded ? "check" : "drill"} records yet: those marks stay empty.
+          This dashboard keeps no {!checksRecorded && !drillsRecorded ? "check or drill" : !checksRecorded ? "check" : "drill"} records yet: those marks stay
+          empty.
         </p>
       ) : null}
 

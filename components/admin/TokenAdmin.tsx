@@ -50,22 +50,40 @@ export function TokenAdmin({ tokens }: { tokens: TokenRow[] }) {
       <table className="w-full text-left text-sm">
         <thead>
           <tr className="border-b border-zinc-200 dark:border-zinc-800">
-            <th scope="col" className="py-2 pr-3 font-medium">Token</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Role</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Hosts</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Expires</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Last used</th>
-            <th scope="col" className="py-2 pr-3 font-medium">State</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Revoke</th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Token
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Role
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Hosts
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Expires
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Last used
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              State
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Revoke
+            </th>
           </tr>
         </thead>
         <tbody>
           {tokens.map((t) => (
             <tr key={t.name} className="border-b border-zinc-100 dark:border-zinc-800/60">
-              <th scope="row" className="py-1.5 pr-3 font-medium break-all">{t.name}</th>
+              <th scope="row" className="py-1.5 pr-3 font-medium break-all">
+                {t.name}
+              </th>
               <td className="py-1.5 pr-3">{t.role}</td>
               <td className="py-1.5 pr-3">{t.role === "admin" ? "all" : t.hosts.join(", ")}</td>
-              <td className="py-1.5 pr-3"><UtcTime at={t.expiresAt} /></td>
+              <td className="py-1.5 pr-3">
+                <UtcTime at={t.expiresAt} />
+              </td>
               <td className="py-1.5 pr-3">{t.lastUsedAt === null ? "never" : <UtcTime at={t.lastUsedAt} />}</td>
               <td className="py-1.5 pr-3">{t.state}</td>
               <td className="py-1.5 pr-3">
@@ -84,7 +102,9 @@ export function TokenAdmin({ tokens }: { tokens: TokenRow[] }) {
         </tbody>
       </table>
       <section aria-labelledby="create-token">
-        <h2 id="create-token" className="mb-3 text-lg font-semibold">Create a token</h2>
+        <h2 id="create-token" className="mb-3 text-lg font-semibold">
+          Create a token
+        </h2>
         <form action={formAction} className="flex flex-wrap items-end gap-3">
           <input type="hidden" name="intent" value="create" />
           <label className="text-sm">
@@ -104,7 +124,9 @@ export function TokenAdmin({ tokens }: { tokens: TokenRow[] }) {
           <label className="text-sm">
             Expires in <input name="expires" placeholder="90d" className={`${input} w-24`} />
           </label>
-          <button type="submit" disabled={pending} className={button}>Create token</button>
+          <button type="submit" disabled={pending} className={button}>
+            Create token
+          </button>
         </form>
       </section>
     </>

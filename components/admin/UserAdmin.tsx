@@ -44,17 +44,29 @@ export function UserAdmin({ users }: { users: UserRow[] }) {
       <table className="w-full text-left text-sm">
         <thead>
           <tr className="border-b border-zinc-200 dark:border-zinc-800">
-            <th scope="col" className="py-2 pr-3 font-medium">User</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Role</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Hosts</th>
-            <th scope="col" className="py-2 pr-3 font-medium">New password</th>
-            <th scope="col" className="py-2 pr-3 font-medium">Remove</th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              User
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Role
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Hosts
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              New password
+            </th>
+            <th scope="col" className="py-2 pr-3 font-medium">
+              Remove
+            </th>
           </tr>
         </thead>
         <tbody>
           {users.map((u) => (
             <tr key={u.id} className="border-b border-zinc-100 dark:border-zinc-800/60">
-              <th scope="row" className="py-1.5 pr-3 font-medium break-all">{u.username}</th>
+              <th scope="row" className="py-1.5 pr-3 font-medium break-all">
+                {u.username}
+              </th>
               <td className="py-1.5 pr-3">{u.role}</td>
               <td className="py-1.5 pr-3">{u.role === "admin" ? "all" : u.hosts.join(", ")}</td>
               <td className="py-1.5 pr-3">
@@ -62,7 +74,9 @@ export function UserAdmin({ users }: { users: UserRow[] }) {
                   <input type="hidden" name="intent" value="password" />
                   <input type="hidden" name="username" value={u.username} />
                   <input type="password" name="password" aria-label={`New password for ${u.username}`} minLength={10} required className={input} />
-                  <button type="submit" disabled={pending} className={button}>Set</button>
+                  <button type="submit" disabled={pending} className={button}>
+                    Set
+                  </button>
                 </form>
               </td>
               <td className="py-1.5 pr-3">
@@ -79,7 +93,9 @@ export function UserAdmin({ users }: { users: UserRow[] }) {
         </tbody>
       </table>
       <section aria-labelledby="add-user">
-        <h2 id="add-user" className="mb-3 text-lg font-semibold">Add a user</h2>
+        <h2 id="add-user" className="mb-3 text-lg font-semibold">
+          Add a user
+        </h2>
         <form action={formAction} className="flex flex-wrap items-end gap-3">
           <input type="hidden" name="intent" value="add" />
           <label className="text-sm">
@@ -99,7 +115,9 @@ export function UserAdmin({ users }: { users: UserRow[] }) {
           <label className="text-sm">
             Host scope <input name="hosts" placeholder="web-*, db-?.example.com" className={input} />
           </label>
-          <button type="submit" disabled={pending} className={button}>Add user</button>
+          <button type="submit" disabled={pending} className={button}>
+            Add user
+          </button>
         </form>
       </section>
     </>

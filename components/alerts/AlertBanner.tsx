@@ -11,7 +11,8 @@ const SEVERITY_STYLES: Record<string, string> = {
 };
 const OTHER_SEVERITY = "bg-zinc-100 text-zinc-800 ring-zinc-500/30 dark:bg-zinc-400/15 dark:text-zinc-200 dark:ring-zinc-400/40";
 
-const linkClass = "font-medium text-red-900 underline decoration-red-900/40 underline-offset-2 hover:decoration-red-900 dark:text-red-100 dark:decoration-red-100/40 dark:hover:decoration-red-100";
+const linkClass =
+  "font-medium text-red-900 underline decoration-red-900/40 underline-offset-2 hover:decoration-red-900 dark:text-red-100 dark:decoration-red-100/40 dark:hover:decoration-red-100";
 
 /**
  * Alerts firing now, as Alertmanager reported them to POST /api/alerts: what, since when, a link to the
@@ -52,9 +53,7 @@ function AlertItem({ alert, now, onHostPage }: { alert: AlertView; now: number; 
   return (
     <li className="py-2 text-sm" data-alertname={alert.alertname}>
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
-        <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${SEVERITY_STYLES[severity] ?? OTHER_SEVERITY}`}>
-          {severity}
-        </span>
+        <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${SEVERITY_STYLES[severity] ?? OTHER_SEVERITY}`}>{severity}</span>
         <span className="font-semibold">{alert.alertname}</span>
         {alert.host ? <span>host {alert.host}</span> : null}
         {alert.site ? <span className="text-red-900/80 dark:text-red-100/70">site {alert.site}</span> : null}

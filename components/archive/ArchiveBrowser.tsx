@@ -138,10 +138,17 @@ export function ArchiveBrowser({
 
   const renderRow = (index: number) => {
     const entry = folder.row(index);
-    if (!entry) return <div className={`${GRID} h-full text-zinc-400`} role="cell">…</div>;
+    if (!entry)
+      return (
+        <div className={`${GRID} h-full text-zinc-400`} role="cell">
+          …
+        </div>
+      );
     const isDir = entry.type === "d";
     return (
-      <div className={`${GRID} h-full border-b border-zinc-100 text-sm hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/40 ${selected.has(entry.path) ? "bg-sky-50 dark:bg-sky-950/30" : ""}`}>
+      <div
+        className={`${GRID} h-full border-b border-zinc-100 text-sm hover:bg-zinc-50 dark:border-zinc-800 dark:hover:bg-zinc-800/40 ${selected.has(entry.path) ? "bg-sky-50 dark:bg-sky-950/30" : ""}`}
+      >
         <div role="cell">
           <input type="checkbox" aria-label={`Select ${entry.name}`} checked={selected.has(entry.path)} onChange={() => toggle(entry)} />
         </div>
@@ -172,7 +179,12 @@ export function ArchiveBrowser({
           {entry.group ? `:${entry.group}` : ""}
         </div>
         <div role="cell">
-          <button type="button" aria-label={`Details of ${entry.name}`} onClick={() => setDetails(entry)} className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100">
+          <button
+            type="button"
+            aria-label={`Details of ${entry.name}`}
+            onClick={() => setDetails(entry)}
+            className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+          >
             <InfoIcon />
           </button>
         </div>
@@ -215,7 +227,11 @@ export function ArchiveBrowser({
       </form>
 
       {selected.size > 0 ? (
-        <div role="region" aria-label="Selection" className="sticky top-0 z-10 flex flex-wrap items-center gap-3 rounded-md border border-sky-200 bg-sky-50 px-3 py-2 text-sm dark:border-sky-900 dark:bg-sky-950/60">
+        <div
+          role="region"
+          aria-label="Selection"
+          className="sticky top-0 z-10 flex flex-wrap items-center gap-3 rounded-md border border-sky-200 bg-sky-50 px-3 py-2 text-sm dark:border-sky-900 dark:bg-sky-950/60"
+        >
           <span className="font-medium">{formatCount(selected.size)} selected</span>
           <RestoreButton host={host} site={site} archive={archive} paths={[...selected.keys()]} />
           <DownloadButton host={host} site={site} archive={archive} paths={[...selected.keys()]} />
@@ -228,7 +244,14 @@ export function ArchiveBrowser({
       <div className="grid gap-4 lg:grid-cols-[minmax(0,1fr)_20rem]">
         <div className="min-w-0">
           {query ? (
-            <SearchResults key={query} archiveKey={key} query={query} generation={status.state === "complete" ? 1 : 0} onOpen={navigate} onDetails={setDetails} />
+            <SearchResults
+              key={query}
+              archiveKey={key}
+              query={query}
+              generation={status.state === "complete" ? 1 : 0}
+              onOpen={navigate}
+              onDetails={setDetails}
+            />
           ) : (
             <>
               <nav aria-label="Folder" className="mb-2 flex flex-wrap items-center gap-1 font-mono text-sm">
@@ -237,9 +260,13 @@ export function ArchiveBrowser({
                 </button>
                 {folder.breadcrumbs.map((crumb, i) => (
                   <span key={crumb.path} className="flex items-center gap-1">
-                    <span aria-hidden="true" className="text-zinc-400">/</span>
+                    <span aria-hidden="true" className="text-zinc-400">
+                      /
+                    </span>
                     {i === folder.breadcrumbs.length - 1 ? (
-                      <span aria-current="location" className="break-all">{crumb.name}</span>
+                      <span aria-current="location" className="break-all">
+                        {crumb.name}
+                      </span>
                     ) : (
                       <button type="button" onClick={() => navigate(crumb.path)} className="break-all text-sky-700 hover:underline dark:text-sky-300">
                         {crumb.name}
@@ -249,14 +276,24 @@ export function ArchiveBrowser({
                 ))}
               </nav>
               {folder.error ? (
-                <p role="alert" className="text-sm text-red-700 dark:text-red-300">{folder.error}</p>
+                <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+                  {folder.error}
+                </p>
               ) : folder.found === false ? (
                 <p className="rounded-md border border-dashed border-zinc-300 px-4 py-8 text-center text-sm text-zinc-600 dark:border-zinc-700 dark:text-zinc-400">
                   {building ? "This folder has not been read yet; it appears as the listing arrives." : "This archive has no such folder."}
                 </p>
               ) : (
-                <div role="table" aria-label="Folder contents" aria-rowcount={folder.total + 1} className="rounded-lg border border-zinc-200 dark:border-zinc-800">
-                  <div role="row" className={`${GRID} border-b border-zinc-200 bg-zinc-50 py-2 text-xs text-zinc-600 dark:border-zinc-800 dark:bg-zinc-800/50 dark:text-zinc-400`}>
+                <div
+                  role="table"
+                  aria-label="Folder contents"
+                  aria-rowcount={folder.total + 1}
+                  className="rounded-lg border border-zinc-200 dark:border-zinc-800"
+                >
+                  <div
+                    role="row"
+                    className={`${GRID} border-b border-zinc-200 bg-zinc-50 py-2 text-xs text-zinc-600 dark:border-zinc-800 dark:bg-zinc-800/50 dark:text-zinc-400`}
+                  >
                     <div role="columnheader">
                       <input type="checkbox" aria-label="Select all in view" checked={allLoadedSelected} onChange={toggleAll} disabled={loaded.length === 0} />
                     </div>
@@ -264,8 +301,12 @@ export function ArchiveBrowser({
                     {header("size", "Size", "text-right")}
                     {header("mtime", "Modified (UTC)")}
                     {header("type", "Mode")}
-                    <div role="columnheader" className="font-medium uppercase tracking-wide">Owner</div>
-                    <div role="columnheader"><span className="sr-only">Details</span></div>
+                    <div role="columnheader" className="font-medium uppercase tracking-wide">
+                      Owner
+                    </div>
+                    <div role="columnheader">
+                      <span className="sr-only">Details</span>
+                    </div>
                   </div>
                   {folder.found === null ? (
                     <p className="px-3 py-6 text-sm text-zinc-500">Loading…</p>
@@ -329,7 +370,12 @@ function SearchResults({
     };
   }, [archiveKey, query, generation]);
 
-  if (error) return <p role="alert" className="text-sm text-red-700 dark:text-red-300">{error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+        {error}
+      </p>
+    );
   if (!result) return <p className="text-sm text-zinc-500">Searching…</p>;
   const parentOf = (entry: EntryJson) => (entry.type === "d" ? entry.path : null);
   return (
@@ -344,11 +390,21 @@ function SearchResults({
         {result.rows.map((entry) => (
           <li key={entry.path} className="flex items-center gap-3 px-3 py-1.5 text-sm">
             <span className="w-20 shrink-0 text-xs text-zinc-500">{TYPE_NAMES[entry.type] ?? entry.type}</span>
-            <button type="button" onClick={() => onOpen(parentOf(entry) ?? entry.parent)} className="min-w-0 flex-1 truncate text-left font-mono text-xs text-sky-700 hover:underline dark:text-sky-300" title={entry.display}>
+            <button
+              type="button"
+              onClick={() => onOpen(parentOf(entry) ?? entry.parent)}
+              className="min-w-0 flex-1 truncate text-left font-mono text-xs text-sky-700 hover:underline dark:text-sky-300"
+              title={entry.display}
+            >
               {entry.display}
             </button>
             <span className="shrink-0 tabular-nums text-xs">{entry.type === "d" ? "" : formatBytes(entry.size)}</span>
-            <button type="button" aria-label={`Details of ${entry.name}`} onClick={() => onDetails(entry)} className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100">
+            <button
+              type="button"
+              aria-label={`Details of ${entry.name}`}
+              onClick={() => onDetails(entry)}
+              className="text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+            >
               <InfoIcon />
             </button>
           </li>

@@ -7,7 +7,10 @@ import { formatCount } from "@/lib/format";
 export function IndexProgress({ status, onRetry }: { status: IndexStatusJson; onRetry: () => void }) {
   if (status.state === "failed") {
     return (
-      <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200">
+      <div
+        role="alert"
+        className="rounded-md border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-800 dark:border-red-800 dark:bg-red-950/40 dark:text-red-200"
+      >
         <p className="font-medium">The archive could not be read.</p>
         <p className="mt-1">{status.error ?? "Reading the archive listing failed."}</p>
         <button type="button" onClick={onRetry} className="mt-2 rounded-md bg-red-700 px-3 py-1 text-sm font-medium text-white hover:bg-red-800">
@@ -23,8 +26,13 @@ export function IndexProgress({ status, onRetry }: { status: IndexStatusJson; on
       <p>
         {status.state === "queued" ? "Waiting for another archive to finish indexing…" : "Reading the archive's file list for the first time"}:{" "}
         <span className="tabular-nums">{formatCount(status.entries)}</span>
-        {status.expected ? <> of <span className="tabular-nums">{formatCount(status.expected)}</span></> : null} entries. Folders show what has
-        arrived so far; afterwards this archive opens instantly.
+        {status.expected ? (
+          <>
+            {" "}
+            of <span className="tabular-nums">{formatCount(status.expected)}</span>
+          </>
+        ) : null}{" "}
+        entries. Folders show what has arrived so far; afterwards this archive opens instantly.
       </p>
       <div
         role="progressbar"
@@ -34,7 +42,10 @@ export function IndexProgress({ status, onRetry }: { status: IndexStatusJson; on
         aria-valuenow={status.entries}
         className="mt-2 h-2 overflow-hidden rounded bg-sky-100 dark:bg-sky-900"
       >
-        <div className={`h-full bg-sky-600 ${ratio === null ? "w-1/3 animate-pulse" : ""}`} style={ratio === null ? undefined : { width: `${(ratio * 100).toFixed(1)}%` }} />
+        <div
+          className={`h-full bg-sky-600 ${ratio === null ? "w-1/3 animate-pulse" : ""}`}
+          style={ratio === null ? undefined : { width: `${(ratio * 100).toFixed(1)}%` }}
+        />
       </div>
     </div>
   );

@@ -39,7 +39,8 @@ export function RestoreButton({ host, site, archive, paths, disabled }: { host: 
     setOpen((o) => !o);
   };
 
-  const button = "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
+  const button =
+    "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
   return (
     <div ref={anchor} className="relative inline-block">
       <button type="button" className={button} disabled={disabled || none || pending} aria-expanded={open} aria-controls={`${id}-form`} onClick={toggle}>

@@ -100,9 +100,12 @@ export function useFolder(
   // the scrollbar through 100,000 rows would otherwise queue hundreds of requests ahead of the ones
   // for the rows finally in view (measured: the last rows stayed empty for seconds).
   const settle = useRef<ReturnType<typeof setTimeout> | null>(null);
-  useEffect(() => () => {
-    if (settle.current) clearTimeout(settle.current);
-  }, []);
+  useEffect(
+    () => () => {
+      if (settle.current) clearTimeout(settle.current);
+    },
+    [],
+  );
   const need = useCallback(
     (start: number, end: number) => {
       range.current = [start, end];

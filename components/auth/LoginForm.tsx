@@ -15,15 +15,7 @@ export function LoginForm() {
         <label htmlFor="username" className="block text-sm font-medium">
           Username
         </label>
-        <input
-          id="username"
-          name="username"
-          autoComplete="username"
-          required
-          maxLength={256}
-          defaultValue={triedUser}
-          className={field}
-        />
+        <input id="username" name="username" autoComplete="username" required maxLength={256} defaultValue={triedUser} className={field} />
       </div>
       <div>
         <label htmlFor="password" className="block text-sm font-medium">

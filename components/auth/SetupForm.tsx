@@ -23,7 +23,11 @@ export function SetupForm() {
       <p role="alert" className="min-h-5 text-sm text-red-700 dark:text-red-300">
         {result && !result.ok && !pending ? result.message : null}
       </p>
-      <button type="submit" disabled={pending} className="w-full rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white dark:bg-sky-500 dark:text-zinc-950">
+      <button
+        type="submit"
+        disabled={pending}
+        className="w-full rounded-md bg-sky-700 px-3 py-1.5 text-sm font-medium text-white dark:bg-sky-500 dark:text-zinc-950"
+      >
         Create the admin
       </button>
     </form>

@@ -17,7 +17,7 @@ export function byteTicks(min: number, max: number, target = 5): number[] {
   const first = Math.floor(low / unit / step) * step;
   const last = Math.ceil(max / unit / step) * step;
   const ticks: number[] = [];
-  for (let v = first; v <= last + step / 1000; v += step) ticks.push(Math.round(v * 1e6) / 1e6 * unit);
+  for (let v = first; v <= last + step / 1000; v += step) ticks.push((Math.round(v * 1e6) / 1e6) * unit);
   return ticks;
 }
 

@@ -57,7 +57,10 @@ export function DiffForm({
 export function ArchiveLabel({ name, start }: ArchiveOption) {
   return (
     <>
-      <span className="break-all font-mono">{name}</span> <span className="text-zinc-500">(<UtcTime at={start} />)</span>
+      <span className="break-all font-mono">{name}</span>{" "}
+      <span className="text-zinc-500">
+        (<UtcTime at={start} />)
+      </span>
     </>
   );
 }

@@ -56,22 +56,32 @@ export function DiffResults({ summary, kind, cap, kindHref }: { summary: DiffSum
       <dl className="grid grid-cols-2 gap-x-6 gap-y-1 text-sm sm:grid-cols-5" data-testid="diff-summary">
         <div>
           <dt className="text-zinc-600 dark:text-zinc-400">Added</dt>
-          <dd className="tabular-nums" data-testid="diff-added">{formatCount(summary.added)}</dd>
+          <dd className="tabular-nums" data-testid="diff-added">
+            {formatCount(summary.added)}
+          </dd>
         </div>
         <div>
           <dt className="text-zinc-600 dark:text-zinc-400">Removed</dt>
-          <dd className="tabular-nums" data-testid="diff-removed">{formatCount(summary.removed)}</dd>
+          <dd className="tabular-nums" data-testid="diff-removed">
+            {formatCount(summary.removed)}
+          </dd>
         </div>
         <div>
           <dt className="text-zinc-600 dark:text-zinc-400">Changed</dt>
-          <dd className="tabular-nums" data-testid="diff-changed">{formatCount(summary.changed)}</dd>
+          <dd className="tabular-nums" data-testid="diff-changed">
+            {formatCount(summary.changed)}
+          </dd>
         </div>
         <div>
-          <dt className="text-zinc-600 dark:text-zinc-400" title="Sizes of added files plus content borg stored anew in changed files">Bytes added</dt>
+          <dt className="text-zinc-600 dark:text-zinc-400" title="Sizes of added files plus content borg stored anew in changed files">
+            Bytes added
+          </dt>
           <dd className="tabular-nums">{formatBytes(summary.bytesAdded)}</dd>
         </div>
         <div>
-          <dt className="text-zinc-600 dark:text-zinc-400" title="Sizes of removed files plus content no longer in changed files">Bytes removed</dt>
+          <dt className="text-zinc-600 dark:text-zinc-400" title="Sizes of removed files plus content no longer in changed files">
+            Bytes removed
+          </dt>
           <dd className="tabular-nums">{formatBytes(summary.bytesRemoved)}</dd>
         </div>
       </dl>
@@ -98,10 +108,18 @@ export function DiffResults({ summary, kind, cap, kindHref }: { summary: DiffSum
             <caption className="sr-only">Changed entries, in archive order</caption>
             <thead className="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-800/50 dark:text-zinc-400">
               <tr>
-                <th scope="col" className="px-3 py-2 font-medium">Path</th>
-                <th scope="col" className="px-3 py-2 font-medium">Status</th>
-                <th scope="col" className="px-3 py-2 text-right font-medium">Size change</th>
-                <th scope="col" className="px-3 py-2 font-medium">What changed</th>
+                <th scope="col" className="px-3 py-2 font-medium">
+                  Path
+                </th>
+                <th scope="col" className="px-3 py-2 font-medium">
+                  Status
+                </th>
+                <th scope="col" className="px-3 py-2 text-right font-medium">
+                  Size change
+                </th>
+                <th scope="col" className="px-3 py-2 font-medium">
+                  What changed
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
@@ -125,8 +143,8 @@ export function DiffResults({ summary, kind, cap, kindHref }: { summary: DiffSum
         </p>
       ) : null}
       <p className="text-xs text-zinc-500 dark:text-zinc-400">
-        Sizes are borg&apos;s: a changed file counts the bytes of the chunks added and removed. Names that are not valid UTF-8 show
-        each such byte as \xNN. Directories whose only change is their times are listed as changed.
+        Sizes are borg&apos;s: a changed file counts the bytes of the chunks added and removed. Names that are not valid UTF-8 show each such byte as \xNN.
+        Directories whose only change is their times are listed as changed.
       </p>
     </div>
   );

@@ -51,7 +51,15 @@ export function ArchiveChart({ points }: { points: ArchivePoint[] }) {
           formatter={(value, name) => [formatBytes(typeof value === "number" ? value : null), name]}
         />
         <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
-        <Line type="linear" dataKey="original" name="Original" stroke={seriesColour(0)} strokeWidth={2} dot={dot && { ...dot, fill: seriesColour(0) }} isAnimationActive={false} />
+        <Line
+          type="linear"
+          dataKey="original"
+          name="Original"
+          stroke={seriesColour(0)}
+          strokeWidth={2}
+          dot={dot && { ...dot, fill: seriesColour(0) }}
+          isAnimationActive={false}
+        />
         {/* Dashed: where the data hardly compresses, both lines lie on top of each other and the original shows through. */}
         <Line
           type="linear"

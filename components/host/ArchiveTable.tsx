@@ -34,14 +34,30 @@ export function ArchiveTable({
         <caption className="sr-only">{caption}</caption>
         <thead className="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-800/50 dark:text-zinc-400">
           <tr>
-            <th scope="col" className="px-3 py-2 font-medium">Name</th>
-            <th scope="col" className="px-3 py-2 font-medium">Start</th>
-            <th scope="col" className="px-3 py-2 font-medium">End</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Duration</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium" title="Size of the files in the archive">Original</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium" title="After compression, before deduplication">Compressed</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium" title="Data only this archive references, when it was measured">Deduplicated</th>
-            <th scope="col" className="px-3 py-2 text-right font-medium">Files</th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Name
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              Start
+            </th>
+            <th scope="col" className="px-3 py-2 font-medium">
+              End
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">
+              Duration
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="Size of the files in the archive">
+              Original
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="After compression, before deduplication">
+              Compressed
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium" title="Data only this archive references, when it was measured">
+              Deduplicated
+            </th>
+            <th scope="col" className="px-3 py-2 text-right font-medium">
+              Files
+            </th>
             {compareHref ? (
               <th scope="col" className="px-3 py-2 font-medium">
                 <span className="sr-only">Compare</span>
@@ -61,7 +77,8 @@ export function ArchiveTable({
                     <Link
                       prefetch={false} // opening an archive builds its index and is audited: only on a click
                       href={archiveBrowserHref(browse.host, browse.site, archive.name)}
-                      className="text-sky-700 hover:underline dark:text-sky-300">
+                      className="text-sky-700 hover:underline dark:text-sky-300"
+                    >
                       {archive.name}
                     </Link>
                   ) : (

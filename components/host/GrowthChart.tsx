@@ -37,9 +37,23 @@ export function GrowthChart({ points, showDisk }: { points: GrowthPoint[]; showD
   const span = points.length ? points[points.length - 1]!.at - points[0]!.at : 0;
   return (
     <div aria-hidden="true">
-      <ComposedChart responsive accessibilityLayer={false} style={{ width: "100%", height: 240 }} data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+      <ComposedChart
+        responsive
+        accessibilityLayer={false}
+        style={{ width: "100%", height: 240 }}
+        data={points}
+        margin={{ top: 8, right: 8, bottom: 0, left: 8 }}
+      >
         <CartesianGrid vertical={false} stroke={GRID_STROKE} />
-        <XAxis dataKey="at" type="number" scale="time" domain={["dataMin", "dataMax"]} tickFormatter={span < 2 * 86_400_000 ? time : day} minTickGap={24} {...AXIS_PROPS} />
+        <XAxis
+          dataKey="at"
+          type="number"
+          scale="time"
+          domain={["dataMin", "dataMax"]}
+          tickFormatter={span < 2 * 86_400_000 ? time : day}
+          minTickGap={24}
+          {...AXIS_PROPS}
+        />
         <YAxis
           yAxisId="bytes"
           ticks={ticks}
@@ -67,9 +81,29 @@ export function GrowthChart({ points, showDisk }: { points: GrowthPoint[]; showD
           }}
         />
         <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
-        <Line yAxisId="bytes" type="monotone" dataKey="dedup" name="Deduplicated" stroke={seriesColour(0)} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+        <Line
+          yAxisId="bytes"
+          type="monotone"
+          dataKey="dedup"
+          name="Deduplicated"
+          stroke={seriesColour(0)}
+          strokeWidth={2}
+          dot={false}
+          isAnimationActive={false}
+          connectNulls
+        />
         {showDisk ? (
-          <Line yAxisId="bytes" type="monotone" dataKey="disk" name="On disk" stroke={seriesColour(1)} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
+          <Line
+            yAxisId="bytes"
+            type="monotone"
+            dataKey="disk"
+            name="On disk"
+            stroke={seriesColour(1)}
+            strokeWidth={2}
+            dot={false}
+            isAnimationActive={false}
+            connectNulls
+          />
         ) : null}
         <Line
           yAxisId="count"

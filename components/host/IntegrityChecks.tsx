@@ -97,7 +97,12 @@ function DrillLine({ last, lastSuccess, every, now }: { last: DrillRun | null; l
       ) : null}
       {last && last.outcome !== "ok" && last.outcome !== "running" ? (
         <div className="pl-24">
-          <Message text={[last.message, ...(last.details?.mismatched ?? []).map((p) => `differs: ${p}`), ...(last.details?.missing ?? []).map((p) => `missing: ${p}`)].filter(Boolean).join("\n")} open />
+          <Message
+            text={[last.message, ...(last.details?.mismatched ?? []).map((p) => `differs: ${p}`), ...(last.details?.missing ?? []).map((p) => `missing: ${p}`)]
+              .filter(Boolean)
+              .join("\n")}
+            open
+          />
         </div>
       ) : null}
     </div>

@@ -24,8 +24,8 @@ export function RecentRunsList({ runs, now }: { runs: BackupRun[]; now: number }
   if (runs.length === 0) {
     return (
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
-        No run reported yet. Set PING_URL in the host&apos;s /etc/borg-backup.env to a token from{" "}
-        <code>npm run ping-token -- create &lt;host&gt;</code> (README, client install).
+        No run reported yet. Set PING_URL in the host&apos;s /etc/borg-backup.env to a token from <code>npm run ping-token -- create &lt;host&gt;</code>{" "}
+        (README, client install).
       </p>
     );
   }

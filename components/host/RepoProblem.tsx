@@ -75,9 +75,8 @@ export function RepoProblem({ repo, status, now, staleAfterSeconds }: { repo: Re
       return (
         <Callout tone="orange" title="Never backed up">
           <p>
-            This repo holds no archive at all. Check that the host&apos;s backup job (<code>borg create</code>, from its timer or
-            cron) runs and can reach <code className="break-all">{repo.location}</code>. The missing-backup alert covers this
-            repo too.
+            This repo holds no archive at all. Check that the host&apos;s backup job (<code>borg create</code>, from its timer or cron) runs and can reach{" "}
+            <code className="break-all">{repo.location}</code>. The missing-backup alert covers this repo too.
           </p>
         </Callout>
       );
@@ -86,8 +85,8 @@ export function RepoProblem({ repo, status, now, staleAfterSeconds }: { repo: Re
       return (
         <Callout tone="amber" title="Backup overdue">
           <p>
-            The newest archive ended {formatRelative(at, now)}, longer than the {formatDuration(staleAfterSeconds)} allowed. Check
-            the backup job on the host (its timer or cron, and its log), and whether it can reach the storage server.
+            The newest archive ended {formatRelative(at, now)}, longer than the {formatDuration(staleAfterSeconds)} allowed. Check the backup job on the host
+            (its timer or cron, and its log), and whether it can reach the storage server.
           </p>
         </Callout>
       );

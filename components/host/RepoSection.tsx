@@ -73,16 +73,16 @@ export function RepoSection({
         <Card>
           <SubHeading>Data per archive</SubHeading>
           <ChartNote>
-            Original is the size of the files saved in each archive, so this is how much data the host had at each backup,
-            from the oldest archive kept; compressed is the same after compression, before deduplication.
+            Original is the size of the files saved in each archive, so this is how much data the host had at each backup, from the oldest archive kept;
+            compressed is the same after compression, before deduplication.
           </ChartNote>
           <ArchiveGrowth repo={repo} now={now} />
         </Card>
         <Card>
           <SubHeading>Repo size, last 30 days</SubHeading>
           <ChartNote>
-            The repo grows only by chunks it has not stored yet, so much less than the data; space of pruned archives is freed
-            only when <code>borg compact</code> runs, so on-disk stays above deduplicated until then.
+            The repo grows only by chunks it has not stored yet, so much less than the data; space of pruned archives is freed only when{" "}
+            <code>borg compact</code> runs, so on-disk stays above deduplicated until then.
           </ChartNote>
           <RepoGrowth repo={repo} now={now} />
         </Card>

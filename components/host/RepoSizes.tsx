@@ -43,8 +43,7 @@ export function RepoSizes({ repo }: { repo: RepoState }) {
       ) : null}
       {uncompacted !== null ? (
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-          {formatBytes(uncompacted)} more on disk than deduplicated: mostly space of pruned archives, freed only when{" "}
-          <code>borg compact</code> runs.
+          {formatBytes(uncompacted)} more on disk than deduplicated: mostly space of pruned archives, freed only when <code>borg compact</code> runs.
         </p>
       ) : null}
     </div>

@@ -6,7 +6,19 @@ import type { VerifyActionResult } from "@/app/actions/verify";
 export type VerifyAction = (previous: VerifyActionResult | null, formData: FormData) => Promise<VerifyActionResult>;
 
 /** "Run check now" / "Run drill now" for one repo; the server action authorises and validates itself. */
-export function RunNowButton({ host, site, job, label, action }: { host: string; site: string; job: "repository" | "archives" | "drill"; label: string; action: VerifyAction }) {
+export function RunNowButton({
+  host,
+  site,
+  job,
+  label,
+  action,
+}: {
+  host: string;
+  site: string;
+  job: "repository" | "archives" | "drill";
+  label: string;
+  action: VerifyAction;
+}) {
   const [result, formAction, pending] = useActionState(action, null);
   return (
     <form action={formAction} className="inline-flex flex-col items-start gap-1">

@@ -128,11 +128,7 @@ export function HostTable({ rows: tuples, sites, now, initialQuery = "", initial
 
   function onSort(key: SortKey) {
     const column = COLUMNS.find((c) => c.key === key)!;
-    setSort((current) =>
-      current.key === key
-        ? { key, direction: current.direction === "asc" ? "desc" : "asc" }
-        : { key, direction: column.firstDirection },
-    );
+    setSort((current) => (current.key === key ? { key, direction: current.direction === "asc" ? "desc" : "asc" } : { key, direction: column.firstDirection }));
   }
 
   function update(next: { query?: string; status?: StatusFilter; site?: string }) {
@@ -210,17 +206,13 @@ export function HostTable({ rows: tuples, sites, now, initialQuery = "", initial
           </button>
         ) : null}
         <p className="ml-auto self-center pt-5 text-sm text-zinc-600 dark:text-zinc-400" aria-live="polite">
-          {visible.length === rows.length
-            ? `${formatCount(rows.length)} repos`
-            : `${formatCount(visible.length)} of ${formatCount(rows.length)} repos match`}
+          {visible.length === rows.length ? `${formatCount(rows.length)} repos` : `${formatCount(visible.length)} of ${formatCount(rows.length)} repos match`}
         </p>
       </div>
 
       <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white shadow-sm dark:border-zinc-800 dark:bg-zinc-900">
         <table className="w-full text-left text-sm [&_tbody_td]:px-3 [&_tbody_td]:py-1.5 [&_tbody_th]:px-3 [&_tbody_th]:py-1.5">
-          <caption className="sr-only">
-            Repos of the fleet, one row per host and storage site. Column headers sort the table.
-          </caption>
+          <caption className="sr-only">Repos of the fleet, one row per host and storage site. Column headers sort the table.</caption>
           <thead className="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-800/50 dark:text-zinc-400">
             <tr>
               {COLUMNS.map((column) => {

@@ -68,7 +68,10 @@ export function SiteCapacityCard({ summary, now }: { summary: SiteSummary; now: 
             <>
               <Bytes value={summary.diskTotal} />
               {summary.diskKnown < summary.repos ? (
-                <span className="text-xs text-zinc-500 dark:text-zinc-400"> ({summary.diskKnown} of {summary.repos})</span>
+                <span className="text-xs text-zinc-500 dark:text-zinc-400">
+                  {" "}
+                  ({summary.diskKnown} of {summary.repos})
+                </span>
               ) : null}
             </>
           ) : site.local ? (
@@ -117,8 +120,7 @@ function Forecast({ summary, now }: { summary: SiteSummary; now: number }) {
     >
       {days < 1 ? "Full within a day" : `Full in ${days < 10 ? days.toFixed(1) : Math.round(days).toLocaleString("en-US")} days`}{" "}
       <span className="font-normal text-zinc-600 dark:text-zinc-400">
-        (around {formatUtc(fullAt).slice(0, 10)}; free space shrinks by {formatBytes(forecast.bytesPerDay)}/day over the last{" "}
-        {FORECAST_WINDOW_DAYS} days)
+        (around {formatUtc(fullAt).slice(0, 10)}; free space shrinks by {formatBytes(forecast.bytesPerDay)}/day over the last {FORECAST_WINDOW_DAYS} days)
       </span>
     </p>
   );

@@ -63,18 +63,9 @@ export function UsageChart({ data }: { data: Record<Metric, UsageChartData> }) {
               barCategoryGap={4}
             >
               <CartesianGrid horizontal={false} stroke={GRID_STROKE} />
-              <XAxis
-                type="number"
-                ticks={ticks}
-                domain={[0, ticks[ticks.length - 1]!]}
-                tickFormatter={byteTickFormatter(ticks)}
-                {...AXIS_PROPS}
-              />
+              <XAxis type="number" ticks={ticks} domain={[0, ticks[ticks.length - 1]!]} tickFormatter={byteTickFormatter(ticks)} {...AXIS_PROPS} />
               <YAxis type="category" dataKey="host" width={120} interval={0} {...AXIS_PROPS} />
-              <Tooltip
-                {...TOOLTIP_PROPS}
-                formatter={(value, name) => [formatBytes(typeof value === "number" ? value : null), name]}
-              />
+              <Tooltip {...TOOLTIP_PROPS} formatter={(value, name) => [formatBytes(typeof value === "number" ? value : null), name]} />
               <Legend wrapperStyle={{ fontSize: 12 }} itemSorter={null} />
               {current.sites.map((site, i) => (
                 <Bar key={site} dataKey={site} name={site} stackId="size" fill={seriesColour(i)} isAnimationActive={false} />

@@ -59,7 +59,8 @@ export function RestoreJobDetails({ initial }: { initial: RestoreJobView }) {
     );
   };
 
-  const button = "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
+  const button =
+    "rounded-md border border-zinc-300 px-3 py-1.5 text-sm font-medium hover:bg-zinc-100 disabled:opacity-50 dark:border-zinc-700 dark:hover:bg-zinc-800";
   return (
     <div className="space-y-6">
       <div className="flex flex-wrap items-center gap-3">
@@ -115,7 +116,8 @@ export function RestoreJobDetails({ initial }: { initial: RestoreJobView }) {
         <div>
           <dt className="text-xs uppercase text-zinc-500">Requested by</dt>
           <dd>
-            {job.requestedBy ?? "—"} at <UtcTime at={job.createdAt} />{job.retryOf ? ` (retry of job #${job.retryOf})` : ""}
+            {job.requestedBy ?? "—"} at <UtcTime at={job.createdAt} />
+            {job.retryOf ? ` (retry of job #${job.retryOf})` : ""}
           </dd>
         </div>
         <div>
@@ -164,7 +166,10 @@ export function RestoreJobDetails({ initial }: { initial: RestoreJobView }) {
         </h2>
         <ol data-testid="restore-log" className="max-h-96 overflow-auto rounded-md border border-zinc-200 p-2 font-mono text-xs dark:border-zinc-800">
           {(job.log ?? []).map((line) => (
-            <li key={line.seq} className={line.level === "error" ? "text-red-700 dark:text-red-400" : line.level === "warning" ? "text-amber-700 dark:text-amber-400" : ""}>
+            <li
+              key={line.seq}
+              className={line.level === "error" ? "text-red-700 dark:text-red-400" : line.level === "warning" ? "text-amber-700 dark:text-amber-400" : ""}
+            >
               <UtcTime at={line.at} /> {line.message}
             </li>
           ))}

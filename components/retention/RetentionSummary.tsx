@@ -38,11 +38,13 @@ export function RetentionSummary({ preview, policy }: { preview: RetentionPrevie
       </dl>
       {preview.pruned > 0 ? (
         <p className="text-zinc-600 dark:text-zinc-400">
-          The next prune with this policy would delete {plural(preview.pruned, "archive")}. Pruning only removes archives from the
-          list: the space they hold is freed by <code>borg compact</code> afterwards.
+          The next prune with this policy would delete {plural(preview.pruned, "archive")}. Pruning only removes archives from the list: the space they hold is
+          freed by <code>borg compact</code> afterwards.
         </p>
       ) : (
-        <p className="text-zinc-600 dark:text-zinc-400">Nothing would be pruned. (Space of archives pruned earlier is freed only by <code>borg compact</code>.)</p>
+        <p className="text-zinc-600 dark:text-zinc-400">
+          Nothing would be pruned. (Space of archives pruned earlier is freed only by <code>borg compact</code>.)
+        </p>
       )}
     </div>
   );

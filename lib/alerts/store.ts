@@ -134,9 +134,7 @@ export class AlertStore {
     const since = now - FIRING_EXPIRES_AFTER_MS;
     const rows =
       filter.host === undefined
-        ? this.db
-            .prepare<[number], Row>(`SELECT * FROM alerts WHERE status = 'firing' AND last_received_at >= ? ORDER BY starts_at, fingerprint`)
-            .all(since)
+        ? this.db.prepare<[number], Row>(`SELECT * FROM alerts WHERE status = 'firing' AND last_received_at >= ? ORDER BY starts_at, fingerprint`).all(since)
         : this.db
             .prepare<[string, number], Row>(
               `SELECT * FROM alerts WHERE status = 'firing' AND host = ? AND last_received_at >= ? ORDER BY starts_at, fingerprint`,

@@ -109,9 +109,7 @@ export function groupAlerts(alerts: StoredAlert[], baseUrl: string): AlertView[]
     }
     existing.prometheusHref ??= prometheusHref;
   }
-  return [...groups.values()].sort(
-    (a, b) => rank(a.severity) - rank(b.severity) || a.since - b.since || a.key.localeCompare(b.key),
-  );
+  return [...groups.values()].sort((a, b) => rank(a.severity) - rank(b.severity) || a.since - b.since || a.key.localeCompare(b.key));
 }
 
 /**

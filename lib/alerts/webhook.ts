@@ -21,9 +21,7 @@ const MAX_URL = 4096;
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/, "invalid label name");
 
 function boundedMap(maxEntries: number, maxValue: number) {
-  return z
-    .record(labelName, z.string().max(maxValue))
-    .refine((m) => Object.keys(m).length <= maxEntries, { message: `at most ${maxEntries} entries` });
+  return z.record(labelName, z.string().max(maxValue)).refine((m) => Object.keys(m).length <= maxEntries, { message: `at most ${maxEntries} entries` });
 }
 
 /** Alertmanager prints Go times: RFC 3339 with up to nanoseconds, "0001-01-01T00:00:00Z" for "none". */

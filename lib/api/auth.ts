@@ -59,7 +59,13 @@ export async function refuseInvalidInput(request: Request, caller: ApiCaller, ac
  * host the caller may not see answers 404, like a host page, so a token learns nothing about hosts
  * outside its scope.
  */
-export async function authorizeApi(request: Request, caller: ApiCaller, action: Action, host?: string, notFound = `No host ${host}.`): Promise<Response | null> {
+export async function authorizeApi(
+  request: Request,
+  caller: ApiCaller,
+  action: Action,
+  host?: string,
+  notFound = `No host ${host}.`,
+): Promise<Response | null> {
   if (can(caller.principal, action, host)) return null;
   await refuse(request, caller.principal.username, action, refusalReason(caller.principal, action, host), host);
   if (host !== undefined && can({ ...caller.principal, hosts: ["*"] }, action, host)) return problem(404, notFound);

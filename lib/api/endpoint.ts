@@ -60,7 +60,9 @@ export interface Endpoint<P extends AnyObject = AnyObject, Q extends AnyObject =
   handle(ctx: EndpointContext<P, Q, B>): Promise<z.input<R> | Response>;
 }
 
-export function defineEndpoint<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(endpoint: Endpoint<P, Q, B, R>): Endpoint<P, Q, B, R> {
+export function defineEndpoint<P extends AnyObject, Q extends AnyObject, B extends z.ZodType, R extends z.ZodType>(
+  endpoint: Endpoint<P, Q, B, R>,
+): Endpoint<P, Q, B, R> {
   return endpoint;
 }
 

@@ -54,7 +54,9 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
   const components: Record<string, Json> = { Problem: schemaOf(problemSchema, "output", {}) };
   const paths: Record<string, Record<string, Json>> = {};
   for (const endpoint of endpoints) {
-    const errors = [...new Set([400, 401, 403, 429, ...(endpoint.params ? [404] : []), ...(endpoint.body ? [413, 415] : []), ...(endpoint.errors ?? [])])].sort();
+    const errors = [
+      ...new Set([400, 401, 403, 429, ...(endpoint.params ? [404] : []), ...(endpoint.body ? [413, 415] : []), ...(endpoint.errors ?? [])]),
+    ].sort();
     const responses: Record<string, Json> = {
       [String(endpoint.status ?? 200)]: {
         description: "OK",
@@ -64,7 +66,10 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       ...(endpoint.method === "GET" ? { "304": { description: "Not modified (If-None-Match matched the ETag)" } } : {}),
     };
     for (const status of errors) {
-      responses[String(status)] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
+      responses[String(status)] = {
+        description: STATUS_TEXT[status] ?? "Error",
+        content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+      };
     }
     (paths[endpoint.path] ??= {})[endpoint.method.toLowerCase()] = {
       operationId: endpoint.id,
@@ -73,9 +78,7 @@ export function openApiDocument(endpoints: readonly Endpoint[], version: string)
       tags: [endpoint.tag],
       "x-borg-fleet-action": endpoint.action,
       parameters: [...parameters(endpoint.params, "path", components), ...parameters(endpoint.query, "query", components)],
-      ...(endpoint.body
-        ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(endpoint.body, "input", components) } } } }
-        : {}),
+      ...(endpoint.body ? { requestBody: { required: true, content: { "application/json": { schema: schemaOf(endpoint.body, "input", components) } } } } : {}),
       responses,
     };
   }

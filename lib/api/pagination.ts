@@ -29,7 +29,12 @@ export function decodeCursor(cursor: string | undefined): string | number | unde
 }
 
 /** One page of `items` (already sorted by `keyOf`, ascending), after the cursor's key. */
-export function page<T>(items: readonly T[], keyOf: (item: T) => string | number, limit: number, after: string | number | undefined): { items: T[]; nextCursor: string | null } {
+export function page<T>(
+  items: readonly T[],
+  keyOf: (item: T) => string | number,
+  limit: number,
+  after: string | number | undefined,
+): { items: T[]; nextCursor: string | null } {
   const start = after === undefined ? 0 : items.findIndex((item) => keyOf(item) > after);
   const from = start < 0 ? items.length : start;
   const slice = items.slice(from, from + limit);

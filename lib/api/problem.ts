@@ -4,13 +4,12 @@
  */
 import { z } from "zod";
 
-export const problemSchema = z
-  .object({
-    type: z.string().describe("A URI naming the problem type; about:blank for plain HTTP errors"),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string().optional(),
-  });
+export const problemSchema = z.object({
+  type: z.string().describe("A URI naming the problem type; about:blank for plain HTTP errors"),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+});
 
 type Problem = z.output<typeof problemSchema>;
 

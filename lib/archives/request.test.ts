@@ -64,22 +64,44 @@ describe("openArchiveRequest", () => {
     const opened = await openArchiveRequest({ host: "web1", site: "onsite", archive: "web1-a", paths: ["etc/motd", "var/log"] }, action);
     if (!opened.ok) throw new Error(opened.refusal.message);
     await opened.audit({ outcome: "ok", reason: "done" });
-    expect(queryAudit(db, { limit: 1 })[0]).toMatchObject({ username: "op", action: "archive:restore", host: "web1", archive: "web1-a", paths: JSON.stringify(["etc/motd", "var/log"]), outcome: "ok", reason: "done" });
+    expect(queryAudit(db, { limit: 1 })[0]).toMatchObject({
+      username: "op",
+      action: "archive:restore",
+      host: "web1",
+      archive: "web1-a",
+      paths: JSON.stringify(["etc/motd", "var/log"]),
+      outcome: "ok",
+      reason: "done",
+    });
   });
 
   it("resolves further archives in the first one's repo, and refuses the request when one is missing", async () => {
     const both = await openArchiveRequest({ host: "web1", archive: "web1-a", to: "web1-b", paths: [] }, { ...action, alsoArchives: (i) => [i.to!] });
     if (!both.ok) throw new Error(both.refusal.message);
     expect(both.also.map((r) => [r.site, r.archive.name])).toEqual([["onsite", "web1-b"]]);
-    const missing = await openArchiveRequest({ host: "web1", archive: "web1-a", to: "web1-zzz", paths: [] }, { ...action, auditAction: "archive:diff", alsoArchives: (i) => [i.to!] });
+    const missing = await openArchiveRequest(
+      { host: "web1", archive: "web1-a", to: "web1-zzz", paths: [] },
+      { ...action, auditAction: "archive:diff", alsoArchives: (i) => [i.to!] },
+    );
     expect(missing).toMatchObject({ ok: false, refusal: { status: 404, message: "No such archive." } });
-    expect(queryAudit(db, { limit: 1 })[0]).toMatchObject({ action: "archive:diff", host: "web1", archive: "web1-a → web1-zzz", outcome: "refused", reason: "archive not found" });
+    expect(queryAudit(db, { limit: 1 })[0]).toMatchObject({
+      action: "archive:diff",
+      host: "web1",
+      archive: "web1-a → web1-zzz",
+      outcome: "refused",
+      reason: "archive not found",
+    });
   });
 
   it("refuses bad input with the issues in words, and records the raw host it named", async () => {
     const bad = await openArchiveRequest({ host: "web1", archive: "web1-a", paths: ["/etc/shadow"] }, action);
     expect(bad).toMatchObject({ ok: false, refusal: { status: 400, message: "Invalid request: paths[0]: the path is absolute." } });
-    expect(queryAudit(db, { limit: 1 })[0]).toMatchObject({ host: "web1", archive: "web1-a", outcome: "refused", reason: "invalid input: paths[0]: the path is absolute" });
+    expect(queryAudit(db, { limit: 1 })[0]).toMatchObject({
+      host: "web1",
+      archive: "web1-a",
+      outcome: "refused",
+      reason: "invalid input: paths[0]: the path is absolute",
+    });
   });
 });
 

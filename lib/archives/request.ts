@@ -95,25 +95,43 @@ async function checkAccess(surface: ArchiveSurface, action: Action, host: string
     if (allowed) return principal;
     const reason = refusalReason(principal, action, host ?? undefined);
     // A host outside the scope does not exist for this caller (like a host page); a role that may never do this is a 403.
-    return roleAllows(principal, action) ? { refusal: { status: 404, message: "No such archive." }, reason } : { refusal: { status: 403, message: `A ${principal.role} may not ${action}.` }, reason };
+    return roleAllows(principal, action)
+      ? { refusal: { status: 404, message: "No such archive." }, reason }
+      : { refusal: { status: 403, message: `A ${principal.role} may not ${action}.` }, reason };
   }
   return host === null ? authorizeRole(action) : authorize(action, host);
 }
 
 /** Opens an archive request (see the module comment); never throws for bad input, only the guard does. */
-export async function openArchiveRequest<S extends z.ZodType<ArchiveFields>>(raw: Record<string, unknown>, options: ArchiveRequestOptions<S>): Promise<ArchiveRequest<z.output<S>>> {
+export async function openArchiveRequest<S extends z.ZodType<ArchiveFields>>(
+  raw: Record<string, unknown>,
+  options: ArchiveRequestOptions<S>,
+): Promise<ArchiveRequest<z.output<S>>> {
   const host = hostNameSchema.safeParse(raw.host);
   const access = await checkAccess(options.surface, options.action, host.success ? host.data : null);
   const request = options.surface.kind === "route" || options.surface.kind === "api" ? options.surface.request : undefined;
   if ("refusal" in access) {
     const principal = (options.surface as { principal: Principal }).principal;
-    await auditRequest({ username: principal.username, action: options.auditAction ?? options.action, host: host.success ? host.data : null, outcome: "refused", reason: access.reason }, request);
+    await auditRequest(
+      {
+        username: principal.username,
+        action: options.auditAction ?? options.action,
+        host: host.success ? host.data : null,
+        outcome: "refused",
+        reason: access.reason,
+      },
+      request,
+    );
     return { ok: false, principal, refusal: access.refusal };
   }
   const principal = access;
   const write = (entry: { host: string | null; archive: string | null; paths: string[] | null; outcome: Outcome; reason: string | null }) =>
     auditRequest({ username: principal.username, action: options.auditAction ?? options.action, ...entry }, request);
-  const refuse = async (status: Refusal["status"], message: string, entry: { host: string | null; archive: string | null; paths: string[] | null; reason: string }): Promise<ArchiveRequest<z.output<S>>> => {
+  const refuse = async (
+    status: Refusal["status"],
+    message: string,
+    entry: { host: string | null; archive: string | null; paths: string[] | null; reason: string },
+  ): Promise<ArchiveRequest<z.output<S>>> => {
     await write({ ...entry, outcome: "refused" });
     return { ok: false, principal, refusal: { status, message } };
   };
@@ -139,7 +157,14 @@ export async function openArchiveRequest<S extends z.ZodType<ArchiveFields>>(raw
     input,
     ref,
     also: also as ArchiveRef[],
-    audit: (entry) => write({ host: ref.host, archive: entry.archive === undefined ? archive : entry.archive, paths: entry.paths === undefined ? paths : entry.paths, outcome: entry.outcome, reason: entry.reason }),
+    audit: (entry) =>
+      write({
+        host: ref.host,
+        archive: entry.archive === undefined ? archive : entry.archive,
+        paths: entry.paths === undefined ? paths : entry.paths,
+        outcome: entry.outcome,
+        reason: entry.reason,
+      }),
   };
 }
 
@@ -161,7 +186,10 @@ export function refusalResult(refusal: Refusal): ActionResult<never> {
 }
 
 /** Pages: the opened request, or the page's 404 (bad input and a missing archive look the same as an unknown host). */
-export async function openArchivePage<S extends z.ZodType<ArchiveFields>>(raw: Record<string, unknown>, options: Omit<ArchiveRequestOptions<S>, "surface">): Promise<OpenedArchiveRequest<z.output<S>>> {
+export async function openArchivePage<S extends z.ZodType<ArchiveFields>>(
+  raw: Record<string, unknown>,
+  options: Omit<ArchiveRequestOptions<S>, "surface">,
+): Promise<OpenedArchiveRequest<z.output<S>>> {
   const opened = await openArchiveRequest(raw, { ...options, surface: { kind: "page" } });
   if (!opened.ok) notFound();
   return opened;

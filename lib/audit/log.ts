@@ -77,9 +77,7 @@ export function queryAudit(db: Db, filter: AuditFilter = {}): AuditRow[] {
     args.push(filter.beforeId);
   }
   const limit = Math.min(Math.max(filter.limit ?? 200, 1), 1000);
-  return db
-    .prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`)
-    .all(...args) as AuditRow[];
+  return db.prepare(`SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC LIMIT ${limit}`).all(...args) as AuditRow[];
 }
 
 /** Retention: drops rows older than `maxAgeMs`. The only DELETE on the audit log. */

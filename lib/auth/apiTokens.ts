@@ -102,7 +102,9 @@ export function createToken(db: Db, input: NewToken, ctx: ChangeContext, now = D
     (isRole(input.role) ? null : `unknown role "${input.role}"`) ??
     scopeProblem(input.hosts) ??
     (input.role !== "admin" && input.hosts.length === 0 ? `a ${input.role} token needs a host scope ("*" for all hosts)` : null) ??
-    (Number.isFinite(lifetime) && lifetime > 0 && lifetime <= MAX_TOKEN_LIFETIME_SECONDS ? null : `a token expires within ${MAX_TOKEN_LIFETIME_SECONDS / 86400} days`);
+    (Number.isFinite(lifetime) && lifetime > 0 && lifetime <= MAX_TOKEN_LIFETIME_SECONDS
+      ? null
+      : `a token expires within ${MAX_TOKEN_LIFETIME_SECONDS / 86400} days`);
   if (problem) throw new TokenError(problem);
   const lookup = randomBytes(6).toString("hex");
   const secretPart = randomBytes(32).toString("base64url");
@@ -141,8 +143,7 @@ export function revokeToken(db: Db, name: string, ctx: ChangeContext, now = Date
 }
 
 export type TokenCheck =
-  | { ok: true; token: ApiToken; principal: Principal }
-  | { ok: false; reason: "malformed" | "unknown" | "expired" | "revoked"; token?: ApiToken };
+  { ok: true; token: ApiToken; principal: Principal } | { ok: false; reason: "malformed" | "unknown" | "expired" | "revoked"; token?: ApiToken };
 
 /** A presented token checked: the principal it acts as, or why it is refused. Records the last use. */
 export function authenticateToken(db: Db, presented: string, now = Date.now()): TokenCheck {
@@ -158,5 +159,9 @@ export function authenticateToken(db: Db, presented: string, now = Date.now()): 
   if (token.revokedAt !== null) return { ok: false, reason: "revoked", token };
   if (token.expiresAt <= now) return { ok: false, reason: "expired", token };
   db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(now, token.id);
-  return { ok: true, token: { ...token, lastUsedAt: now }, principal: { username: tokenActor(token.name), role: token.role, hosts: token.hosts, via: "token" } };
+  return {
+    ok: true,
+    token: { ...token, lastUsedAt: now },
+    principal: { username: tokenActor(token.name), role: token.role, hosts: token.hosts, via: "token" },
+  };
 }

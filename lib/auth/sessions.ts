@@ -28,7 +28,13 @@ const hashToken = (token: string) => createHash("sha256").update(token).digest("
 
 export function createSession(db: Db, userId: number, address: string | null, now = Date.now()): string {
   const token = randomBytes(32).toString("base64url");
-  db.prepare("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, address) VALUES (?, ?, ?, ?, ?)").run(hashToken(token), userId, now, now, address);
+  db.prepare("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, address) VALUES (?, ?, ?, ?, ?)").run(
+    hashToken(token),
+    userId,
+    now,
+    now,
+    address,
+  );
   return token;
 }
 
@@ -42,8 +48,7 @@ export function readSession(db: Db, token: string | undefined, now = Date.now(),
   if (!token || token.length > 100) return null;
   const hash = hashToken(token);
   const row = db.prepare("SELECT user_id, created_at, last_seen_at FROM sessions WHERE token_hash = ?").get(hash) as
-    | { user_id: number; created_at: number; last_seen_at: number }
-    | undefined;
+    { user_id: number; created_at: number; last_seen_at: number } | undefined;
   if (!row) return null;
   if (now - row.last_seen_at > limits.idleMs || now - row.created_at > limits.absoluteMs) {
     db.prepare("DELETE FROM sessions WHERE token_hash = ?").run(hash);
@@ -51,7 +56,8 @@ export function readSession(db: Db, token: string | undefined, now = Date.now(),
   }
   const user = findUserById(db, row.user_id);
   if (!user) return null;
-  if (now - row.last_seen_at > Math.min(TOUCH_EVERY_MS, limits.idleMs / 10)) db.prepare("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?").run(now, hash);
+  if (now - row.last_seen_at > Math.min(TOUCH_EVERY_MS, limits.idleMs / 10))
+    db.prepare("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?").run(now, hash);
   return { user, createdAt: row.created_at };
 }
 

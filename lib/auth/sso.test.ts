@@ -74,7 +74,9 @@ describe("decideSso", () => {
     expect(d).toEqual({ kind: "principal", principal: { username: "alice", role: "operator", hosts: ["db-?"], via: "sso" }, groups: ["dba", "everyone"] });
     // IPv6 loopback and the IPv4-mapped form of a trusted IPv4 address are trusted too.
     expect(decideSso(headers({ [PEER_HEADER]: "::1", "X-Forwarded-User": "bob", "X-Forwarded-Groups": "it-admins" }), sso()).kind).toBe("principal");
-    expect(decideSso(headers({ [PEER_HEADER]: "::ffff:127.0.0.1", "X-Forwarded-User": "bob", "X-Forwarded-Groups": "it-admins" }), sso()).kind).toBe("principal");
+    expect(decideSso(headers({ [PEER_HEADER]: "::ffff:127.0.0.1", "X-Forwarded-User": "bob", "X-Forwarded-Groups": "it-admins" }), sso()).kind).toBe(
+      "principal",
+    );
   });
 
   it("uses the configured header names", () => {
@@ -106,9 +108,18 @@ describe("decideSso", () => {
       reason: "SSO user in no mapped group (groups: marketing)",
       username: "dave",
     });
-    expect(decideSso(headers({ ...trusted, "X-Forwarded-User": "dave" }), sso())).toMatchObject({ kind: "refused", reason: "SSO user in no mapped group (groups: none)" });
-    expect(decideSso(headers({ ...trusted, "X-Forwarded-User": "x".repeat(500), "X-Forwarded-Groups": "it-admins" }), sso())).toMatchObject({ kind: "refused", username: null });
-    expect(decideSso(headers({ ...trusted, "X-Forwarded-User": "eve", "X-Forwarded-Groups": "it-admins,<b>" }), sso())).toMatchObject({ kind: "refused", username: "eve" });
+    expect(decideSso(headers({ ...trusted, "X-Forwarded-User": "dave" }), sso())).toMatchObject({
+      kind: "refused",
+      reason: "SSO user in no mapped group (groups: none)",
+    });
+    expect(decideSso(headers({ ...trusted, "X-Forwarded-User": "x".repeat(500), "X-Forwarded-Groups": "it-admins" }), sso())).toMatchObject({
+      kind: "refused",
+      username: null,
+    });
+    expect(decideSso(headers({ ...trusted, "X-Forwarded-User": "eve", "X-Forwarded-Groups": "it-admins,<b>" }), sso())).toMatchObject({
+      kind: "refused",
+      username: "eve",
+    });
   });
 
   it("lets a trusted proxy's request without a user through to the session cookie", () => {

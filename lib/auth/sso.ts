@@ -130,7 +130,13 @@ const seenUsers = processGlobal<Map<string, number>>("sso-seen");
  * request carries the headers: one row per request would drown the log). The key includes the role
  * and scope, so a change of groups is recorded at once. In memory: a restart records a fresh sign-in.
  */
-export function auditSsoSignIn(db: Db, decision: Extract<SsoDecision, { kind: "principal" }>, address: string | null, everySeconds: number, now = Date.now()): boolean {
+export function auditSsoSignIn(
+  db: Db,
+  decision: Extract<SsoDecision, { kind: "principal" }>,
+  address: string | null,
+  everySeconds: number,
+  now = Date.now(),
+): boolean {
   const seen = seenUsers.ensure(() => new Map());
   const { principal } = decision;
   const key = `${principal.username}\n${principal.role}\n${principal.hosts.join(",")}`;

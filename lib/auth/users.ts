@@ -84,9 +84,15 @@ export interface ChangeContext {
   address?: string | null;
 }
 
-export async function addUser(db: Db, input: { username: string; password: string; role: Role; hosts: string[] }, ctx: ChangeContext, now = Date.now()): Promise<User> {
+export async function addUser(
+  db: Db,
+  input: { username: string; password: string; role: Role; hosts: string[] },
+  ctx: ChangeContext,
+  now = Date.now(),
+): Promise<User> {
   const username = normalizeUsername(input.username);
-  const problem = usernameProblem(username) ?? passwordProblem(input.password) ?? (isRole(input.role) ? null : `unknown role "${input.role}"`) ?? scopeProblem(input.hosts);
+  const problem =
+    usernameProblem(username) ?? passwordProblem(input.password) ?? (isRole(input.role) ? null : `unknown role "${input.role}"`) ?? scopeProblem(input.hosts);
   if (problem) throw new UserError(problem);
   const hash = await hashPassword(input.password);
   const hosts = input.role === "admin" ? ["*"] : input.hosts;
@@ -100,7 +106,17 @@ export async function addUser(db: Db, input: { username: string; password: strin
       now,
       now,
     );
-    audit(db, { username: ctx.by, address: ctx.address, action: "user:add", outcome: "ok", reason: `${username} as ${input.role} on ${hosts.join(" ") || "(no hosts)"}` }, now);
+    audit(
+      db,
+      {
+        username: ctx.by,
+        address: ctx.address,
+        action: "user:add",
+        outcome: "ok",
+        reason: `${username} as ${input.role} on ${hosts.join(" ") || "(no hosts)"}`,
+      },
+      now,
+    );
   })();
   return findUser(db, username)!;
 }
@@ -114,7 +130,11 @@ export async function setPassword(db: Db, username: string, password: string, ct
     if (!user) throw new UserError(`no user "${username}"`);
     db.prepare("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?").run(hash, now, user.id);
     db.prepare("DELETE FROM sessions WHERE user_id = ?").run(user.id);
-    audit(db, { username: ctx.by, address: ctx.address, action: "user:passwd", outcome: "ok", reason: `${user.username}: password changed, sessions revoked` }, now);
+    audit(
+      db,
+      { username: ctx.by, address: ctx.address, action: "user:passwd", outcome: "ok", reason: `${user.username}: password changed, sessions revoked` },
+      now,
+    );
   })();
 }
 

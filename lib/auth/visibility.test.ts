@@ -62,7 +62,11 @@ describe("firingAlertViews", () => {
     store.ingest(payload, NOW);
     setAlertStore(store);
 
-    expect(firingAlertViews(admin, NOW).map((a) => a.host ?? "(no host)").sort()).toEqual(["(no host)", "db1", "web1"]);
+    expect(
+      firingAlertViews(admin, NOW)
+        .map((a) => a.host ?? "(no host)")
+        .sort(),
+    ).toEqual(["(no host)", "db1", "web1"]);
     expect(firingAlertViews(webOperator, NOW).map((a) => a.host)).toEqual(["web1"]);
     expect(firingAlertViews(webOperator, NOW, "db1")).toEqual([]);
     expect(firingAlertViews(admin, NOW, "db1").map((a) => a.summary)).toEqual(["missing backup db1"]);

@@ -28,7 +28,9 @@ describe("pathsRegex", () => {
   it("escapes everything but letters, digits, _ and / as \\u escapes", () => {
     expect(pathsRegex([Buffer.from("a.b {now} *")], "exact")).toBe("^a\\u002eb\\u0020\\u007bnow\\u007d\\u0020\\u002a$");
     expect(pathsRegex([Buffer.from("😀")], "exact")).toBe("^\\U0001f600$");
-    expect(pathsRegex([Buffer.from("a*?[.]+(x)|$^\\")], "prefix")).toBe("^a\\u002a\\u003f\\u005b\\u002e\\u005d\\u002b\\u0028x\\u0029\\u007c\\u0024\\u005e\\u005c(?:/|$)");
+    expect(pathsRegex([Buffer.from("a*?[.]+(x)|$^\\")], "prefix")).toBe(
+      "^a\\u002a\\u003f\\u005b\\u002e\\u005d\\u002b\\u0028x\\u0029\\u007c\\u0024\\u005e\\u005c(?:/|$)",
+    );
   });
 
   it("merges common prefixes into a trie", () => {

@@ -46,7 +46,12 @@ export function borgPathCodePoints(bytes: Buffer): number[] {
       out.push(0xdc00 + bytes[i]!);
       i += 1;
     } else {
-      out.push(bytes.subarray(i, i + len).toString("utf8").codePointAt(0)!);
+      out.push(
+        bytes
+          .subarray(i, i + len)
+          .toString("utf8")
+          .codePointAt(0)!,
+      );
       i += len;
     }
   }

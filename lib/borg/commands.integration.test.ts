@@ -54,7 +54,13 @@ describe("reads match the borg CLI", () => {
   beforeAll(async () => {
     repo = await makeTempRepo();
     // Created out of order: the listing must still come back oldest first.
-    await repo.addArchive("web01-2024-01-02", { at: JAN2, files: [{ path: "etc/motd", content: "two\n" }, { path: "var/log/big.log", content: "x".repeat(50_000) }] });
+    await repo.addArchive("web01-2024-01-02", {
+      at: JAN2,
+      files: [
+        { path: "etc/motd", content: "two\n" },
+        { path: "var/log/big.log", content: "x".repeat(50_000) },
+      ],
+    });
     await repo.addArchive("web01-2024-01-01", { at: JAN1, files: [{ path: "etc/motd", content: "one\n" }] });
   });
   afterAll(async () => {
@@ -99,7 +105,11 @@ describe("reads match the borg CLI", () => {
 
   it("archiveInfo: the archive figures borg info --json REPO::ARCHIVE prints", async () => {
     const ours = await archiveInfo(repo.target, "web01-2024-01-02", repo.opts);
-    const cli = (borgCli(repo, ["info", "--json", `${repo.location}::web01-2024-01-02`]) as { archives: Array<Record<string, unknown> & { stats: Record<string, number> }> }).archives[0]!;
+    const cli = (
+      borgCli(repo, ["info", "--json", `${repo.location}::web01-2024-01-02`]) as {
+        archives: Array<Record<string, unknown> & { stats: Record<string, number> }>;
+      }
+    ).archives[0]!;
     expect(ours.id).toBe(cli.id);
     expect(ours.start).toBe(JAN2.getTime());
     expect(ours.end).toBeGreaterThanOrEqual(ours.start);
@@ -123,7 +133,13 @@ describe("reads match the borg CLI", () => {
   });
 
   it("createArchive returns the stats borg create --json reports", async () => {
-    const created = await repo.addArchive("web01-extra", { at: daysAgo(400), files: [{ path: "a", content: "aaa" }, { path: "b", content: "bbbb" }] });
+    const created = await repo.addArchive("web01-extra", {
+      at: daysAgo(400),
+      files: [
+        { path: "a", content: "aaa" },
+        { path: "b", content: "bbbb" },
+      ],
+    });
     const info = await archiveInfo(repo.target, "web01-extra", repo.opts);
     expect(created).toMatchObject({ name: "web01-extra", id: info.id, start: info.start, warnings: [] });
     expect(created.stats.nfiles).toBe(info.stats.nfiles);
@@ -155,7 +171,7 @@ describe("awkward archive names round-trip", () => {
     "tab\there",
     "new\nline",
     "trailing newline\n",
-    "quote's \"double\"",
+    'quote\'s "double"',
     "-leading-dash",
     "--looks-like-an-option",
     "ünïcødé ✓ 😀",
@@ -191,10 +207,13 @@ describe("awkward archive names round-trip", () => {
     expect(info.start).toBe(Date.UTC(2024, 5, 1, 0, NAMES.indexOf(name)));
   });
 
-  it.each(["new\nline", "--looks-like-an-option", "{hostname}-{now}", "ünïcødé ✓ 😀"].map((n) => [JSON.stringify(n), n]))("listContents opens %s", async (_label, name) => {
-    const items = await collect(listContents(repo.target, name, repo.opts));
-    expect(items.map((i) => i.path)).toEqual([".", `file-${NAMES.indexOf(name)}`]);
-  });
+  it.each(["new\nline", "--looks-like-an-option", "{hostname}-{now}", "ünïcødé ✓ 😀"].map((n) => [JSON.stringify(n), n]))(
+    "listContents opens %s",
+    async (_label, name) => {
+      const items = await collect(listContents(repo.target, name, repo.opts));
+      expect(items.map((i) => i.path)).toEqual([".", `file-${NAMES.indexOf(name)}`]);
+    },
+  );
 
   it("a name that cannot exist is archive-not-found, without running borg on it", async () => {
     await expect(archiveInfo(repo.target, "a/b", repo.opts)).rejects.toMatchObject({ kind: "archive-not-found" });

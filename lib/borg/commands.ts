@@ -161,14 +161,20 @@ function flatten(a: ArchiveDetails): DetailedArchive {
 
 /** Sort oldest first; borg already does (--sort-by timestamp), this keeps it true for ties and future versions. */
 function oldestFirst<T extends { start: number }>(items: T[]): T[] {
-  return items.map((a, i) => ({ a, i })).sort((x, y) => x.a.start - y.a.start || x.i - y.i).map(({ a }) => a);
+  return items
+    .map((a, i) => ({ a, i }))
+    .sort((x, y) => x.a.start - y.a.start || x.i - y.i)
+    .map(({ a }) => a);
 }
 
 // --- reads ------------------------------------------------------------------------------------------
 
 /** All archives of a repo, oldest first (`borg list --json`). */
 export async function listArchives(target: BorgTarget, opts: BorgCallOptions = {}): Promise<ArchiveList> {
-  const run = await runBorg({ args: ["list", "--json", ...READ_FLAGS, "--", repoArg(target.location)], secrets: target.secrets, location: target.location }, opts);
+  const run = await runBorg(
+    { args: ["list", "--json", ...READ_FLAGS, "--", repoArg(target.location)], secrets: target.secrets, location: target.location },
+    opts,
+  );
   const out = parseBorgJson(run.stdout, listArchivesOutputSchema, "borg list");
   return {
     repositoryId: out.repository.id,
@@ -191,7 +197,10 @@ export async function newestArchive(target: BorgTarget, opts: BorgCallOptions = 
 
 /** Repository-wide figures (`borg info --json REPO`). Syncs the dashboard's borg cache first if the repo changed. */
 export async function repoInfo(target: BorgTarget, opts: BorgCallOptions = {}): Promise<RepoInfo> {
-  const run = await runBorg({ args: ["info", "--json", ...READ_FLAGS, "--", repoArg(target.location)], secrets: target.secrets, location: target.location }, opts);
+  const run = await runBorg(
+    { args: ["info", "--json", ...READ_FLAGS, "--", repoArg(target.location)], secrets: target.secrets, location: target.location },
+    opts,
+  );
   const out = parseBorgJson(run.stdout, repoInfoOutputSchema, "borg info");
   return {
     repositoryId: out.repository.id,
@@ -223,11 +232,7 @@ export async function archiveInfo(target: BorgTarget, archiveName: string, opts:
  * Repository figures plus details of the newest `last` archives, in one borg call
  * (`borg info --json --last N REPO`), oldest first. BorgReader.archivesInfo.
  */
-export async function archivesInfo(
-  target: BorgTarget,
-  last: number,
-  opts: BorgCallOptions = {},
-): Promise<{ stats: RepoStats; archives: DetailedArchive[] }> {
+export async function archivesInfo(target: BorgTarget, last: number, opts: BorgCallOptions = {}): Promise<{ stats: RepoStats; archives: DetailedArchive[] }> {
   if (!Number.isInteger(last) || last < 1) throw new RangeError(`last must be a positive integer, got ${last}`);
   const run = await runBorg(
     { args: ["info", "--json", `--last=${last}`, ...READ_FLAGS, "--", repoArg(target.location)], secrets: target.secrets, location: target.location },
@@ -289,14 +294,7 @@ export async function* listContents(target: BorgTarget, archiveName: string, opt
 
 // --- writes (tests, the demo seeder, restore features) ------------------------------------------------
 
-export type EncryptionMode =
-  | "none"
-  | "authenticated"
-  | "authenticated-blake2"
-  | "repokey"
-  | "repokey-blake2"
-  | "keyfile"
-  | "keyfile-blake2";
+export type EncryptionMode = "none" | "authenticated" | "authenticated-blake2" | "repokey" | "repokey-blake2" | "keyfile" | "keyfile-blake2";
 
 export interface InitRepoOptions {
   encryption: EncryptionMode;

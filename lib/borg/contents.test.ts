@@ -18,7 +18,17 @@ describe("ContentsRecordSplitter", () => {
     const items = s.push(Buffer.concat([file, link, hard]));
     s.end();
     expect(items).toHaveLength(3);
-    expect(items[0]).toMatchObject({ type: "-", mode: "-rw-r--r--", uid: 1000, gid: 1000, user: "alice", group: "staff", size: 42, linkTarget: null, hardlinkTarget: null });
+    expect(items[0]).toMatchObject({
+      type: "-",
+      mode: "-rw-r--r--",
+      uid: 1000,
+      gid: 1000,
+      user: "alice",
+      group: "staff",
+      size: 42,
+      linkTarget: null,
+      hardlinkTarget: null,
+    });
     expect(items[0]!.mtime).toBe(Date.UTC(2024, 0, 2, 3, 4, 5, 123));
     expect(items[0]!.pathBytes.toString("hex")).toBe("610aff");
     expect(items[0]!.path).toBe("a\n\ufffd");

@@ -100,7 +100,16 @@ function toInt(data: Buffer, start: number, end: number, name: string): number {
 }
 
 /** Field positions in CONTENTS_FIELDS. */
-const TYPE = 0, MODE = 1, UID = 2, GID = 3, USER = 4, GROUP = 5, SIZE = 6, ISOMTIME = 7, BPATH = 8, SOURCE = 9;
+const TYPE = 0,
+  MODE = 1,
+  UID = 2,
+  GID = 3,
+  USER = 4,
+  GROUP = 5,
+  SIZE = 6,
+  ISOMTIME = 7,
+  BPATH = 8,
+  SOURCE = 9;
 
 /**
  * The item whose fields end at `ends` (each field starts right after the previous one's NUL).

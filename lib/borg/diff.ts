@@ -36,7 +36,13 @@ const rawChangeSchema = z.union([
   z.object({ type: z.string().regex(/^(added|removed) (directory|link|fifo|chrdev|blkdev)$/) }),
   z.object({ type: z.literal("changed link") }),
   z.object({ type: z.literal("mode"), old_mode: z.string(), new_mode: z.string() }),
-  z.object({ type: z.literal("owner"), old_user: z.string().nullable(), old_group: z.string().nullable(), new_user: z.string().nullable(), new_group: z.string().nullable() }),
+  z.object({
+    type: z.literal("owner"),
+    old_user: z.string().nullable(),
+    old_group: z.string().nullable(),
+    new_user: z.string().nullable(),
+    new_group: z.string().nullable(),
+  }),
   z.object({ type: z.literal("ctime"), old_ctime: stamp, new_ctime: stamp }),
   z.object({ type: z.literal("mtime"), old_mtime: stamp, new_mtime: stamp }),
   // A change type a later borg may add: kept, shown by name.
@@ -79,7 +85,13 @@ function toChange(raw: z.infer<typeof rawChangeSchema>): DiffChange {
     case "mode":
       return { type: "mode", oldMode: r.old_mode as string, newMode: r.new_mode as string };
     case "owner":
-      return { type: "owner", oldUser: r.old_user as string | null, oldGroup: r.old_group as string | null, newUser: r.new_user as string | null, newGroup: r.new_group as string | null };
+      return {
+        type: "owner",
+        oldUser: r.old_user as string | null,
+        oldGroup: r.old_group as string | null,
+        newUser: r.new_user as string | null,
+        newGroup: r.new_group as string | null,
+      };
     case "ctime":
     case "mtime":
       return { type: r.type, old: (r[`old_${r.type}`] as string | null | undefined) ?? null, new: (r[`new_${r.type}`] as string | null | undefined) ?? null };
@@ -99,7 +111,11 @@ export function parseDiffLine(line: string): DiffEntry {
   }
   const parsed = rawLineSchema.safeParse(value);
   if (!parsed.success) {
-    throw new BorgError({ kind: "other", userMessage: `borg diff printed an entry we do not understand: ${parsed.error.issues[0]?.message ?? "invalid"}.`, borgMessage: line.slice(0, 200) });
+    throw new BorgError({
+      kind: "other",
+      userMessage: `borg diff printed an entry we do not understand: ${parsed.error.issues[0]?.message ?? "invalid"}.`,
+      borgMessage: line.slice(0, 200),
+    });
   }
   // borg 1.2 prints "modified" with 0 B added / 0 B removed for a file whose chunks are all the same
   // (only its metadata changed): not a content change, so it is left out.
@@ -166,7 +182,12 @@ export interface DiffArchivesOptions extends BorgCallOptions {
  * Stream the differences between two archives of one repo, older `from` first, newer `to` second, in
  * borg's order. Breaking out of the loop, the AbortSignal or the timeout stop borg.
  */
-export async function* diffArchives(target: BorgTarget, fromArchive: string, toArchive: string, opts: DiffArchivesOptions = {}): AsyncGenerator<DiffEntry, void, undefined> {
+export async function* diffArchives(
+  target: BorgTarget,
+  fromArchive: string,
+  toArchive: string,
+  opts: DiffArchivesOptions = {},
+): AsyncGenerator<DiffEntry, void, undefined> {
   const prefixes = (opts.paths ?? []).map(normalizePrefix);
   for (const p of prefixes) {
     if (p.includes(0)) throw new BorgError({ kind: "other", userMessage: "A path filter contains a NUL byte." });

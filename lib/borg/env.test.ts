@@ -69,7 +69,15 @@ describe("buildBorgEnv", () => {
   it("sets the fixed environment and inherits no BORG_* from the dashboard", async () => {
     const { env } = await buildBorgEnv({
       baseDir: "/var/lib/fleet/borg",
-      parentEnv: { PATH: "/usr/bin", HOME: "/root", BORG_REPO: "/evil", BORG_PASSPHRASE: "parent-secret", BORG_EXIT_CODES: "modern", PYTHONIOENCODING: "latin1", TZ: "Europe/Berlin" },
+      parentEnv: {
+        PATH: "/usr/bin",
+        HOME: "/root",
+        BORG_REPO: "/evil",
+        BORG_PASSPHRASE: "parent-secret",
+        BORG_EXIT_CODES: "modern",
+        PYTHONIOENCODING: "latin1",
+        TZ: "Europe/Berlin",
+      },
     });
     expect(env).toMatchObject({
       PATH: "/usr/bin",

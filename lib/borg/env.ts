@@ -133,7 +133,8 @@ export function shlexQuote(word: string): string {
  * double-quote paths with whitespace so the file named is the file used.
  */
 function sshFileValue(file: string): string {
-  if (/["\n\r]/.test(file)) throw new BorgError({ kind: "other", userMessage: `SSH file path ${JSON.stringify(file)} contains a quote or newline, which ssh cannot take.` });
+  if (/["\n\r]/.test(file))
+    throw new BorgError({ kind: "other", userMessage: `SSH file path ${JSON.stringify(file)} contains a quote or newline, which ssh cannot take.` });
   const escaped = file.replace(/%/g, "%%");
   return /\s/.test(escaped) ? `"${escaped}"` : escaped;
 }

@@ -157,7 +157,10 @@ describe("classifyBorgFailure edge cases", () => {
   it("LockFailed (cannot create the lock at all) is not 'busy'", () => {
     const err = classifyBorgFailure({
       exitCode: 2,
-      stderr: log({ msgid: "LockFailed", message: "Failed to create/acquire the lock /srv/borg/x/lock.exclusive ([Errno 13] Permission denied: '/srv/borg/x/lock.exclusive.abc.tmp')." }),
+      stderr: log({
+        msgid: "LockFailed",
+        message: "Failed to create/acquire the lock /srv/borg/x/lock.exclusive ([Errno 13] Permission denied: '/srv/borg/x/lock.exclusive.abc.tmp').",
+      }),
     });
     expect(err.kind).toBe("other");
     expect(err.userMessage).toMatch(/Permission denied/);
@@ -166,7 +169,7 @@ describe("classifyBorgFailure edge cases", () => {
   it("a Local Exception keeps its first line, not the traceback", () => {
     const stderr = [
       log({ msgid: "Exception", message: "Local Exception" }),
-      log({ message: "Traceback (most recent call last):\n  File \"x.py\", line 1\nValueError: boom" }),
+      log({ message: 'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: boom' }),
     ].join("\n");
     const err = classifyBorgFailure({ exitCode: 2, stderr });
     expect(err.kind).toBe("other");

@@ -15,15 +15,7 @@ import { parseBorgStderr, type BorgStderrEntry } from "./stderr";
 
 /** Kinds of borg failure the UI can explain. Filled in by lib/borg (classification from --log-json msgids). */
 export type BorgErrorKind =
-  | "busy"
-  | "wrong-passphrase"
-  | "repo-not-found"
-  | "archive-not-found"
-  | "connection-failed"
-  | "path-not-allowed"
-  | "timeout"
-  | "cancelled"
-  | "other";
+  "busy" | "wrong-passphrase" | "repo-not-found" | "archive-not-found" | "connection-failed" | "path-not-allowed" | "timeout" | "cancelled" | "other";
 
 export interface BorgErrorInit {
   kind: BorgErrorKind;
@@ -153,7 +145,8 @@ const MSGID_RULES: Record<string, Rule> = {
   "RemoteRepository.RPCServerOutdated": { kind: "connection-failed", user: (c) => `borg on the storage server for ${c.where} is too old.` },
   PathNotAllowed: {
     kind: "path-not-allowed",
-    user: (c) => `The storage server refused access to ${c.where}: the SSH key is restricted to other paths (borg serve --restrict-to-path / --restrict-to-repository).`,
+    user: (c) =>
+      `The storage server refused access to ${c.where}: the SSH key is restricted to other paths (borg serve --restrict-to-path / --restrict-to-repository).`,
   },
   // cache.py and security checks: borg refuses on purpose; explain why instead of "failed".
   "Cache.CacheInitAbortedError": {
@@ -164,7 +157,8 @@ const MSGID_RULES: Record<string, Rule> = {
   "Cache.RepositoryAccessAborted": { kind: "other", user: (c) => `borg refused to access ${c.where} (it answered a safety question with "no").` },
   "Cache.EncryptionMethodMismatch": {
     kind: "other",
-    user: (c) => `The encryption of ${c.where} differs from what the dashboard saw before. This can mean the repository was replaced; check it before trusting it.`,
+    user: (c) =>
+      `The encryption of ${c.where} differs from what the dashboard saw before. This can mean the repository was replaced; check it before trusting it.`,
   },
   "Cache.RepositoryReplay": {
     kind: "other",
@@ -195,7 +189,10 @@ const SSH_PROBLEMS: Array<[RegExp, string]> = [
   [/Connection refused/i, "connection refused (is sshd running on that port?)"],
   [/Connection timed out|Operation timed out/i, "the connection timed out"],
   [/No route to host|Network is unreachable/i, "the host is unreachable"],
-  [/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i, "the server's host key is not in the configured known_hosts file (or it changed)"],
+  [
+    /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i,
+    "the server's host key is not in the configured known_hosts file (or it changed)",
+  ],
   [/Permission denied \(|Too many authentication failures/i, "the server did not accept the SSH key"],
   [/Connection (closed|reset) by .* port|kex_exchange_identification/i, "the server closed the connection"],
   [/command not found|borg: not found|No such file or directory.*borg/i, "borg is not installed on the server (or not in PATH)"],
@@ -347,7 +344,12 @@ function lockFailedReason(message: string): string {
 }
 
 function firstLine(s: string): string {
-  return s.split("\n").find((l) => l.trim().length > 0)?.trim() ?? s;
+  return (
+    s
+      .split("\n")
+      .find((l) => l.trim().length > 0)
+      ?.trim() ?? s
+  );
 }
 
 function lastLine(s: string): string | null {

@@ -137,7 +137,12 @@ describe("exportTar", () => {
 
 describe("statArchivePaths", () => {
   it("finds exactly the named items (with type and size) and leaves out missing ones", async () => {
-    const items = await statArchivePaths(repo.target, "host-2026-01-01", [LATIN1_NAME, Buffer.from("docs"), Buffer.from(BIG_NAME), Buffer.from("nope/missing")], repo.opts);
+    const items = await statArchivePaths(
+      repo.target,
+      "host-2026-01-01",
+      [LATIN1_NAME, Buffer.from("docs"), Buffer.from(BIG_NAME), Buffer.from("nope/missing")],
+      repo.opts,
+    );
     const byKey = new Map(items.map((i) => [i.pathBytes.toString("latin1"), i]));
     expect([...byKey.keys()].sort()).toEqual([pathKey(LATIN1_NAME), "docs", BIG_NAME].sort());
     expect(byKey.get("docs")!.type).toBe("d");

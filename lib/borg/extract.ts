@@ -100,9 +100,15 @@ export async function scanExtract(
         const p = stripped.toString("latin1");
         const problem = archivePathProblem(stripped);
         const viaLink = symlinkAncestor(p, symlinks);
-        const hardlinkVia = item.hardlinkTarget ? symlinkAncestor(stripPath(Buffer.from(item.hardlinkTarget, "utf8"), strip).toString("latin1"), symlinks) : null;
+        const hardlinkVia = item.hardlinkTarget
+          ? symlinkAncestor(stripPath(Buffer.from(item.hardlinkTarget, "utf8"), strip).toString("latin1"), symlinks)
+          : null;
         if (problem) scan.unsafe = { path: item.path, reason: problem };
-        else if (viaLink !== null) scan.unsafe = { path: item.path, reason: `it lies below the symlink ${Buffer.from(viaLink, "latin1").toString("utf8")} in the archive, which borg would follow` };
+        else if (viaLink !== null)
+          scan.unsafe = {
+            path: item.path,
+            reason: `it lies below the symlink ${Buffer.from(viaLink, "latin1").toString("utf8")} in the archive, which borg would follow`,
+          };
         else if (hardlinkVia !== null) scan.unsafe = { path: item.path, reason: "it is a hard link to a file below a symlink in the archive" };
         if (item.type === "l") symlinks.add(p);
         scan.items += 1;

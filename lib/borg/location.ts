@@ -31,7 +31,11 @@ export function localPath(location: string): string | null {
 export function normalizeLocation(location: string): string {
   if (location.length === 0) throw new BorgError({ kind: "repo-not-found", userMessage: "No repository location was given." });
   if (location.includes("\0")) throw new BorgError({ kind: "repo-not-found", userMessage: "The repository location contains a NUL byte." });
-  if (location.includes("::")) throw new BorgError({ kind: "repo-not-found", userMessage: `The repository location ${location} contains "::", which borg reads as an archive separator.` });
+  if (location.includes("::"))
+    throw new BorgError({
+      kind: "repo-not-found",
+      userMessage: `The repository location ${location} contains "::", which borg reads as an archive separator.`,
+    });
   return isLocalLocation(location) ? localPath(location)! : location;
 }
 

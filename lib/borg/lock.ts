@@ -98,4 +98,3 @@ export async function localRepoTransaction(repoPath: string): Promise<number | n
     return null;
   }
 }
-

@@ -94,7 +94,9 @@ describe("failures are classified", () => {
   });
 
   it("a passcommand that fails: its words and its stderr stay out of the error", async () => {
-    const err = await caught(listArchives({ location: repo.location, secrets: { passcommand: "sh -c 'echo hunter2-secret >&2; exit 3' hunter2-arg" } }, repo.opts));
+    const err = await caught(
+      listArchives({ location: repo.location, secrets: { passcommand: "sh -c 'echo hunter2-secret >&2; exit 3' hunter2-arg" } }, repo.opts),
+    );
     expect(err).toMatchObject({ kind: "wrong-passphrase", msgid: "PasscommandFailure" });
     expect(err.borgMessage).toMatch(/exited with status 3/);
     const all = JSON.stringify(err) + err.message + String(err.stack);
@@ -108,7 +110,10 @@ describe("failures are classified", () => {
   });
 
   it("missing repository, and a directory that is not one", async () => {
-    expect(await caught(listArchives({ location: path.join(repo.root, "nope") }, repo.opts))).toMatchObject({ kind: "repo-not-found", msgid: "Repository.DoesNotExist" });
+    expect(await caught(listArchives({ location: path.join(repo.root, "nope") }, repo.opts))).toMatchObject({
+      kind: "repo-not-found",
+      msgid: "Repository.DoesNotExist",
+    });
     expect(await caught(repoInfo({ location: repo.root }, repo.opts))).toMatchObject({ kind: "repo-not-found", msgid: "Repository.InvalidRepository" });
   });
 
@@ -281,7 +286,13 @@ describe("timeouts and cancellation stop borg and everything it started", () => 
   it("createArchive is cancellable too", async () => {
     const controller = new AbortController();
     const { passcommand, marker } = slowPasscommand();
-    const call = createArchive({ location: repo.location, secrets: { passcommand } }, "never", ["."], { cwd: repo.root }, { ...repo.opts, signal: controller.signal });
+    const call = createArchive(
+      { location: repo.location, secrets: { passcommand } },
+      "never",
+      ["."],
+      { cwd: repo.root },
+      { ...repo.opts, signal: controller.signal },
+    );
     expect(await eventually(async () => (await processesMentioning(marker)).length > 0)).toBe(true);
     controller.abort();
     expect((await caught(call)).kind).toBe("cancelled");

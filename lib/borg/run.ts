@@ -131,7 +131,13 @@ class ProgressLineFilter {
   push(chunk: Buffer): Buffer {
     const lines = (this.partial + chunk.toString("utf8")).split("\n");
     this.partial = lines.pop() ?? "";
-    return Buffer.from(lines.filter((line) => !this.deliver(line)).map((l) => `${l}\n`).join(""), "utf8");
+    return Buffer.from(
+      lines
+        .filter((line) => !this.deliver(line))
+        .map((l) => `${l}\n`)
+        .join(""),
+      "utf8",
+    );
   }
   end(): Buffer {
     const rest = this.partial;
@@ -352,7 +358,11 @@ export async function runBorg(inv: BorgInvocation, opts: BorgCallOptions = {}): 
 }
 
 /** Parse borg's JSON stdout with a zod schema; a mismatch is a clear error, not a crash later. */
-export function parseBorgJson<T>(stdout: Buffer, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, what: string): T {
+export function parseBorgJson<T>(
+  stdout: Buffer,
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } },
+  what: string,
+): T {
   let value: unknown;
   try {
     value = JSON.parse(stdout.toString("utf8"));
@@ -362,7 +372,11 @@ export function parseBorgJson<T>(stdout: Buffer, schema: { safeParse(v: unknown)
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = formatIssues(parsed.error, { limit: 3 }).join("; ");
-    throw new BorgError({ kind: "other", userMessage: `borg's output for ${what} did not have the expected shape (a borg version this dashboard does not know?).`, borgMessage: issues });
+    throw new BorgError({
+      kind: "other",
+      userMessage: `borg's output for ${what} did not have the expected shape (a borg version this dashboard does not know?).`,
+      borgMessage: issues,
+    });
   }
   return parsed.data;
 }

@@ -13,8 +13,7 @@ import {
 import { formatBorgTimestampArg, parseBorgTimestamp } from "./time";
 
 const FIXTURES = path.resolve(__dirname, "../../test/fixtures/borg");
-const stdoutOf = (name: string): unknown =>
-  JSON.parse((JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), "utf8")) as { stdout: string }).stdout);
+const stdoutOf = (name: string): unknown => JSON.parse((JSON.parse(readFileSync(path.join(FIXTURES, `${name}.json`), "utf8")) as { stdout: string }).stdout);
 
 describe("parseBorgTimestamp (borg's naive local time, produced with TZ=UTC)", () => {
   it("reads the naive form as UTC", () => {
@@ -132,12 +131,32 @@ describe("schemas accept real borg 1.2.4 JSON", () => {
       size: 0,
     });
     expect(item.mtime).toBe(Date.UTC(2026, 10, 26, 6, 52, 33, 246));
-    expect(borgProgressLineSchema.parse({ type: "progress_percent", operation: 1, msgid: "extract", finished: false, message: " 5%", current: 5, total: 100, time: 1 }).type).toBe(
-      "progress_percent",
+    expect(
+      borgProgressLineSchema.parse({
+        type: "progress_percent",
+        operation: 1,
+        msgid: "extract",
+        finished: false,
+        message: " 5%",
+        current: 5,
+        total: 100,
+        time: 1,
+      }).type,
+    ).toBe("progress_percent");
+    expect(
+      borgProgressLineSchema.parse({
+        type: "archive_progress",
+        original_size: 1,
+        compressed_size: 1,
+        deduplicated_size: 1,
+        nfiles: 1,
+        path: "x",
+        time: 1,
+        finished: false,
+      }).type,
+    ).toBe("archive_progress");
+    expect(borgProgressLineSchema.parse({ type: "progress_message", operation: 2, msgid: "cache.begin_transaction", finished: true, time: 1 }).type).toBe(
+      "progress_message",
     );
-    expect(borgProgressLineSchema.parse({ type: "archive_progress", original_size: 1, compressed_size: 1, deduplicated_size: 1, nfiles: 1, path: "x", time: 1, finished: false }).type).toBe(
-      "archive_progress",
-    );
-    expect(borgProgressLineSchema.parse({ type: "progress_message", operation: 2, msgid: "cache.begin_transaction", finished: true, time: 1 }).type).toBe("progress_message");
   });
 });

@@ -134,14 +134,30 @@ export const borgLogLineSchema = z.object({
   type: z.literal("log_message"),
   levelname: z.string(),
   message: z.string(),
-  msgid: z.string().nullable().optional().transform((v) => v ?? undefined),
+  msgid: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined),
   name: z.string().optional(),
   time: z.number().optional(),
 });
 
 export const borgQuestionLineSchema = z.object({
-  type: z.enum(["question_prompt", "question_prompt_retry", "question_invalid_answer", "question_accepted_default", "question_accepted_true", "question_accepted_false", "question_env_answer"]),
-  msgid: z.string().nullable().optional().transform((v) => v ?? undefined),
+  type: z.enum([
+    "question_prompt",
+    "question_prompt_retry",
+    "question_invalid_answer",
+    "question_accepted_default",
+    "question_accepted_true",
+    "question_accepted_false",
+    "question_env_answer",
+  ]),
+  msgid: z
+    .string()
+    .nullable()
+    .optional()
+    .transform((v) => v ?? undefined),
   message: z.string().optional(),
 });
 

@@ -51,7 +51,5 @@ export function parseBorgStderr(stderr: string): BorgStderrEntry[] {
 
 /** Warnings borg logged (exit code 1 means "finished, with warnings"; these say which). */
 export function borgWarnings(entries: BorgStderrEntry[]): string[] {
-  return entries
-    .filter((e): e is Extract<BorgStderrEntry, { kind: "log" }> => e.kind === "log" && e.levelname === "WARNING")
-    .map((e) => e.message);
+  return entries.filter((e): e is Extract<BorgStderrEntry, { kind: "log" }> => e.kind === "log" && e.levelname === "WARNING").map((e) => e.message);
 }

@@ -37,7 +37,8 @@ function parseCommonTimestamp(text: string): number | null {
   const minute = digits(text, 14, 2);
   const second = digits(text, 17, 2);
   const micros = digits(text, 20, 6);
-  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || micros < 0) return null;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || micros < 0)
+    return null;
   if (day > DAYS_IN_MONTH[month - 1]! || (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)))) return null;
   return Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(micros / 1000));
 }

@@ -121,10 +121,7 @@ export class Collector implements FleetProvider {
     for (const id of [...this.states.keys()]) if (!this.targets.has(id)) this.states.delete(id);
     metricsStateChanged();
 
-    const [results] = await Promise.all([
-      Promise.all(targets.map((t) => this.collectRepo(t.id))),
-      this.collectSites(),
-    ]);
+    const [results] = await Promise.all([Promise.all(targets.map((t) => this.collectRepo(t.id))), this.collectSites()]);
     const durationMs = this.now() - startedAt;
     this.lastCycleDurationMs = durationMs;
     metricsStateChanged();
@@ -285,7 +282,11 @@ export class Collector implements FleetProvider {
       const fresh = info.archives.filter((a) => !cache.has(a.id)).map(toCached);
       cacheArchives(this.db, target.id, fresh, this.now());
       for (const a of fresh) cache.set(a.archiveId, a);
-      forgetArchivesExcept(this.db, target.id, archives.map((a) => a.id));
+      forgetArchivesExcept(
+        this.db,
+        target.id,
+        archives.map((a) => a.id),
+      );
     }
     const summaries: ArchiveSummary[] = archives.map((a) => {
       const cached = cache.get(a.id);

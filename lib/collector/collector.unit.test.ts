@@ -62,7 +62,15 @@ class FakeBorg implements BorgReader {
       stats: { totalSize: 1000, totalCsize: 800, uniqueCsize: 300 },
       archives: this.list(t.location)
         .slice(-last)
-        .map((a): DetailedArchive => ({ ...a, end: a.start + 60_000, durationSeconds: 60, originalSize: 100, compressedSize: 80, deduplicatedSize: 30, nfiles: 5 })),
+        .map((a): DetailedArchive => ({
+          ...a,
+          end: a.start + 60_000,
+          durationSeconds: 60,
+          originalSize: 100,
+          compressedSize: 80,
+          deduplicatedSize: 30,
+          nfiles: 5,
+        })),
     }));
   repoStats = (t: { location: string }) => this.track("stats", t.location, () => ({ totalSize: 0, totalCsize: 0, uniqueCsize: 0 }));
   isRepoLockedLocally = async (p: string) => this.locked.has(path.basename(p));
@@ -104,7 +112,13 @@ describe("Collector", () => {
     expect(web01.lastArchive).toMatchObject({ name: "a3", end: NOW - 2 * 3600_000 + 60_000 });
     expect(web01.sizes).toEqual({ originalBytes: 1000, compressedBytes: 800, deduplicatedBytes: 300 });
     expect(web01.diskUsageBytes).toBeGreaterThan(0);
-    expect(repoStatus(state.repos.find((r) => r.host === "web-02")!, NOW, state.staleAfterSeconds)).toBe("never");
+    expect(
+      repoStatus(
+        state.repos.find((r) => r.host === "web-02")!,
+        NOW,
+        state.staleAfterSeconds,
+      ),
+    ).toBe("never");
   });
 
   it("runs the expensive info only when the newest archive changed", async () => {
@@ -122,7 +136,12 @@ describe("Collector", () => {
     await c.runCycle();
     expect(borg.calls.filter((x) => x.endsWith("web-01"))).toEqual(["newest web-01", "list web-01", "info web-01"]);
     // Only the one new archive needed stats: --last 1.
-    expect(c.getState().repos.find((r) => r.host === "web-01")!.archives.every((a) => a.stats !== null)).toBe(true);
+    expect(
+      c
+        .getState()
+        .repos.find((r) => r.host === "web-01")!
+        .archives.every((a) => a.stats !== null),
+    ).toBe(true);
   });
 
   it("never runs two borg processes on one repo and respects the concurrency limit", async () => {
@@ -155,7 +174,12 @@ describe("Collector", () => {
     const borg = new FakeBorg();
     borg.listArchives = async (t) => {
       if (t.location.endsWith("web-01")) throw Object.assign(new Error("lock"), { kind: "busy", userMessage: "locked" });
-      if (t.location.endsWith("web-02")) throw Object.assign(new Error("pw"), { kind: "wrong-passphrase", userMessage: "The passphrase is wrong.", borgMessage: "passphrase supplied is incorrect" });
+      if (t.location.endsWith("web-02"))
+        throw Object.assign(new Error("pw"), {
+          kind: "wrong-passphrase",
+          userMessage: "The passphrase is wrong.",
+          borgMessage: "passphrase supplied is incorrect",
+        });
       return { archives: [], encryption: "repokey" };
     };
     const c = new Collector({ config: config(), db: openMemoryDatabase(), borg, now: () => NOW });
@@ -164,14 +188,24 @@ describe("Collector", () => {
     const byHost = Object.fromEntries(c.getState().repos.map((r) => [r.host, r]));
     expect(byHost["web-01"]!.busy).toBe(true);
     expect(byHost["web-01"]!.lastError).toBeNull();
-    expect(byHost["web-02"]!.lastError).toMatchObject({ kind: "wrong-passphrase", message: "The passphrase is wrong.", detail: "passphrase supplied is incorrect" });
+    expect(byHost["web-02"]!.lastError).toMatchObject({
+      kind: "wrong-passphrase",
+      message: "The passphrase is wrong.",
+      detail: "passphrase supplied is incorrect",
+    });
   });
 
   it("reads again when a backup committed under a failed lock-free read, and reports a failure when nothing changed", async () => {
     const borg = new FakeBorg();
-    const transactions = new Map([["web-01", 7], ["web-02", 7]]);
+    const transactions = new Map([
+      ["web-01", 7],
+      ["web-02", 7],
+    ]);
     borg.localRepoTransaction = async (p: string) => transactions.get(path.basename(p)) ?? null;
-    const failures = new Map([["web-01", 1], ["web-02", 2]]);
+    const failures = new Map([
+      ["web-01", 1],
+      ["web-02", 2],
+    ]);
     borg.listArchives = async (t) => {
       const host = path.basename(t.location);
       const left = failures.get(host) ?? 0;

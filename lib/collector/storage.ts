@@ -45,8 +45,7 @@ export async function readSiteCapacity(
 export function markSharedFilesystems(sites: Array<SiteState & { device: number | null }>): SiteState[] {
   return sites.map(({ device, ...site }) => ({
     ...site,
-    sharesFilesystemWith:
-      device === null ? [] : sites.filter((other) => other.name !== site.name && other.device === device).map((o) => o.name),
+    sharesFilesystemWith: device === null ? [] : sites.filter((other) => other.name !== site.name && other.device === device).map((o) => o.name),
   }));
 }
 

@@ -145,9 +145,7 @@ describe("archive index, restore and retention settings", () => {
   });
 
   it("names a bad size", () => {
-    expect(problemsOf("sites: [{name: a, root: /x}]\narchiveIndex: {diskBudget: lots}")).toEqual([
-      expect.stringMatching(/archiveIndex\.diskBudget.*"2GiB"/),
-    ]);
+    expect(problemsOf("sites: [{name: a, root: /x}]\narchiveIndex: {diskBudget: lots}")).toEqual([expect.stringMatching(/archiveIndex\.diskBudget.*"2GiB"/)]);
     expect(parseByteSize("2GiB")).toBe(2 * 1024 ** 3);
     expect(parseByteSize("1.5 kB")).toBe(1500);
     expect(parseByteSize("3 XB")).toBeNull();

@@ -10,37 +10,31 @@ import { parseDurationSeconds } from "./duration";
 import { parseByteSize } from "./size";
 
 const duration = (what: string) =>
-  z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      const seconds = parseDurationSeconds(value);
-      if (seconds === null) {
-        ctx.addIssue({ code: "custom", message: `expected ${what} as seconds or a duration like "90s", "5m", "36h", "1.5d"` });
-        return z.NEVER;
-      }
-      return seconds;
-    });
+  z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const seconds = parseDurationSeconds(value);
+    if (seconds === null) {
+      ctx.addIssue({ code: "custom", message: `expected ${what} as seconds or a duration like "90s", "5m", "36h", "1.5d"` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
 
 const byteSize = (what: string) =>
-  z
-    .union([z.number(), z.string()])
-    .transform((value, ctx) => {
-      const bytes = parseByteSize(value);
-      if (bytes === null) {
-        ctx.addIssue({ code: "custom", message: `expected ${what} as bytes or a size like "500MB", "2GiB"` });
-        return z.NEVER;
-      }
-      return bytes;
-    });
+  z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const bytes = parseByteSize(value);
+    if (bytes === null) {
+      ctx.addIssue({ code: "custom", message: `expected ${what} as bytes or a size like "500MB", "2GiB"` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
 
 /** Host names end up in URLs, metric labels and file paths: keep them to DNS-like characters. */
 export const hostNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$/, "expected a host name (letters, digits, '.', '_', '-'; not starting with a symbol)");
 
-export const siteNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a site name (lower-case letters, digits, '_', '-')");
+export const siteNameSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "expected a site name (lower-case letters, digits, '_', '-')");
 
 /** How borg gets the repo passphrase and key. All optional: an unencrypted repo needs none. */
 const secretsSchema = z
@@ -63,12 +57,13 @@ const secretsSchema = z
 
 export type Secrets = z.infer<typeof secretsSchema>;
 
-const sshUrl = z
-  .string()
-  .regex(/^ssh:\/\/[^\s/]+(:\d+)?\/.*$/, 'expected an ssh:// URL such as "ssh://borg@backup.example.com:22/srv/borg"');
+const sshUrl = z.string().regex(/^ssh:\/\/[^\s/]+(:\d+)?\/.*$/, 'expected an ssh:// URL such as "ssh://borg@backup.example.com:22/srv/borg"');
 
 /** A local path; relative paths are resolved against the config file's directory. */
-const localPath = z.string().min(1).refine((p) => !p.includes("://"), "expected a local path (use remote: for ssh:// URLs)");
+const localPath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.includes("://"), "expected a local path (use remote: for ssh:// URLs)");
 
 const siteSchema = z
   .object({
@@ -159,14 +154,18 @@ export const ssoSchema = z
     /** Local users (CLI, /admin/users) may still sign in with a password. */
     allowPasswordLogin: z.boolean().default(true),
     /** Where "Sign out" sends an SSO user: the proxy owns the session (oauth2-proxy: /oauth2/sign_out). */
-    logoutUrl: z.string().min(1).max(2000).refine((v) => v.startsWith("/") || /^https?:\/\//.test(v), "expected an http(s) URL or a path").optional(),
+    logoutUrl: z
+      .string()
+      .min(1)
+      .max(2000)
+      .refine((v) => v.startsWith("/") || /^https?:\/\//.test(v), "expected an http(s) URL or a path")
+      .optional(),
     /** An SSO user's sign-in is written to the audit log when first seen, then again after this long. */
     auditSignInEvery: duration("an interval").default(900),
   })
   .strict()
   .superRefine((sso, ctx) => {
-    if (sso.enabled && sso.groups.length === 0)
-      ctx.addIssue({ code: "custom", path: ["groups"], message: "SSO is enabled: map at least one group to a role" });
+    if (sso.enabled && sso.groups.length === 0) ctx.addIssue({ code: "custom", path: ["groups"], message: "SSO is enabled: map at least one group to a role" });
     if (sso.userHeader.toLowerCase() === sso.groupsHeader.toLowerCase())
       ctx.addIssue({ code: "custom", path: ["groupsHeader"], message: "the user and groups headers must differ" });
     for (const name of [sso.userHeader, sso.groupsHeader]) {
@@ -255,9 +254,7 @@ export const configSchema = z
     retention: z
       .object({
         default: retentionPolicySchema.prefault({}),
-        hosts: z
-          .array(z.object({ match: z.string().min(1), policy: retentionPolicySchema.prefault({}) }).strict())
-          .default([]),
+        hosts: z.array(z.object({ match: z.string().min(1), policy: retentionPolicySchema.prefault({}) }).strict()).default([]),
       })
       .strict()
       .prefault({}),

@@ -71,9 +71,7 @@ export function archiveTimes(db: Db, repos: readonly Pick<SeenRepo, "id" | "host
   const newestBefore = db
     .prepare(`SELECT host, ${at} FROM archives_seen WHERE repo_id = ? AND start_ms < ? AND ${at} < ? ORDER BY start_ms DESC LIMIT 1`)
     .raw();
-  const firstAfter = db
-    .prepare(`SELECT host, ${at} FROM archives_seen WHERE repo_id = ? AND start_ms >= ? ORDER BY start_ms LIMIT 1`)
-    .raw();
+  const firstAfter = db.prepare(`SELECT host, ${at} FROM archives_seen WHERE repo_id = ? AND start_ms >= ? ORDER BY start_ms LIMIT 1`).raw();
   for (const repo of repos) {
     for (const row of [newestBefore.get(repo.id, fromMs, fromMs), firstAfter.get(repo.id, toMs)] as ([string, number] | undefined)[]) {
       if (row) times.push({ host: row[0], at: row[1] });

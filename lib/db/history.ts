@@ -75,15 +75,7 @@ export function recordRepoSample(db: Db, repoId: string, sample: RepoSample & { 
     `INSERT OR REPLACE INTO repo_samples
        (repo_id, at, disk_usage_bytes, deduplicated_bytes, original_bytes, compressed_bytes, archive_count)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    repoId,
-    sample.at,
-    sample.diskUsageBytes,
-    sample.deduplicatedBytes,
-    sample.originalBytes,
-    sample.compressedBytes ?? null,
-    sample.archiveCount,
-  );
+  ).run(repoId, sample.at, sample.diskUsageBytes, sample.deduplicatedBytes, sample.originalBytes, sample.compressedBytes ?? null, sample.archiveCount);
   if (!last || sample.at >= last.at) {
     const { at, diskUsageBytes, deduplicatedBytes, originalBytes, archiveCount } = sample;
     newest.set(repoId, { at, diskUsageBytes, deduplicatedBytes, originalBytes, archiveCount });
@@ -94,7 +86,7 @@ export function recordRepoSample(db: Db, repoId: string, sample: RepoSample & { 
 export function repoHistory(db: Db, repoId: string, sinceMs: number): RepoSample[] {
   return db
     .prepare(
-    `SELECT at, disk_usage_bytes AS diskUsageBytes, deduplicated_bytes AS deduplicatedBytes,
+      `SELECT at, disk_usage_bytes AS diskUsageBytes, deduplicated_bytes AS deduplicatedBytes,
               original_bytes AS originalBytes, archive_count AS archiveCount
          FROM repo_samples WHERE repo_id = ? AND at >= ? ORDER BY at`,
     )
@@ -102,7 +94,9 @@ export function repoHistory(db: Db, repoId: string, sinceMs: number): RepoSample
 }
 
 export function recordSiteSample(db: Db, site: string, sample: SiteSample): boolean {
-  const last = statement(db, `SELECT at, size_bytes AS sizeBytes, free_bytes AS freeBytes FROM site_samples WHERE site = ? ORDER BY at DESC LIMIT 1`).get(site) as SiteSample | undefined;
+  const last = statement(db, `SELECT at, size_bytes AS sizeBytes, free_bytes AS freeBytes FROM site_samples WHERE site = ? ORDER BY at DESC LIMIT 1`).get(
+    site,
+  ) as SiteSample | undefined;
   // Free space moves by a few KiB all the time; keep a row per 0.1 % change or per heartbeat.
   const threshold = Math.max(1, (sample.sizeBytes ?? 0) * 0.001);
   if (

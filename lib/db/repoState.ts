@@ -3,11 +3,7 @@ import type { Db } from "./index";
 import type { RepoState } from "@/lib/fleet/types";
 
 export function saveRepoState(db: Db, state: RepoState, now: number): void {
-  db.prepare(`INSERT OR REPLACE INTO repo_state (repo_id, state_json, updated_at) VALUES (?, ?, ?)`).run(
-    state.id,
-    JSON.stringify(state),
-    now,
-  );
+  db.prepare(`INSERT OR REPLACE INTO repo_state (repo_id, state_json, updated_at) VALUES (?, ?, ?)`).run(state.id, JSON.stringify(state), now);
 }
 
 export function loadRepoStates(db: Db): Map<string, RepoState> {

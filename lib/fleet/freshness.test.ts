@@ -74,7 +74,7 @@ describe("per-host freshness thresholds", () => {
   });
 
   it("rejects a malformed rule with the path to it", () => {
-    const bad = CONFIG.replace('staleAfter: 12h }', "staleAfter: soon }");
+    const bad = CONFIG.replace("staleAfter: 12h }", "staleAfter: soon }");
     expect(() => parseConfig(bad, "/etc/borg-fleet/fleet.yml")).toThrow(ConfigError);
     expect(() => parseConfig(bad, "/etc/borg-fleet/fleet.yml")).toThrow(/freshness\.hosts\[2\]\.staleAfter/);
     expect(() => parseConfig(CONFIG.replace('"db-?"', '"db/(x)"'), "/etc/borg-fleet/fleet.yml")).toThrow(/host glob pattern/);

@@ -35,7 +35,9 @@ export function repoThreshold(policy: FreshnessPolicy, repo: RepoRef): RepoThres
   const reported = repo.reportedStaleAfterSeconds;
   if (typeof reported === "number" && Number.isFinite(reported) && reported > 0) return { seconds: reported, source: { kind: "reported" } };
   const rule = policy.staleAfterHosts?.find((r) => globMatch(r.match, repo.host));
-  return rule ? { seconds: rule.staleAfterSeconds, source: { kind: "host", match: rule.match } } : { seconds: policy.staleAfterSeconds, source: { kind: "default" } };
+  return rule
+    ? { seconds: rule.staleAfterSeconds, source: { kind: "host", match: rule.match } }
+    : { seconds: policy.staleAfterSeconds, source: { kind: "default" } };
 }
 
 /** Seconds after which this repo's newest archive is stale. */

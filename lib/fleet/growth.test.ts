@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  archiveSeries,
-  DAY_MS,
-  dataGrowthRate,
-  formatGrowthRate,
-  leastSquaresPerDay,
-  repoGrowthRate,
-  seriesGrowthRate,
-} from "./growth";
+import { archiveSeries, DAY_MS, dataGrowthRate, formatGrowthRate, leastSquaresPerDay, repoGrowthRate, seriesGrowthRate } from "./growth";
 import type { ArchiveSummary, RepoSample } from "./types";
 
 const NOW = Date.UTC(2026, 10, 26, 7, 0, 0);
@@ -23,9 +15,7 @@ function archive(daysAgo: number, original: number | null, files = 100): Archive
     start,
     end: start + 60_000,
     stats:
-      original === null
-        ? null
-        : { originalBytes: original, compressedBytes: Math.round(original / 2), deduplicatedBytes: 1000, files, durationSeconds: 60 },
+      original === null ? null : { originalBytes: original, compressedBytes: Math.round(original / 2), deduplicatedBytes: 1000, files, durationSeconds: 60 },
   };
 }
 
@@ -170,7 +160,15 @@ describe("seriesGrowthRate", () => {
   it("is null for fewer than 2 points, and when all points share one time", () => {
     expect(seriesGrowthRate([], NOW)).toBeNull();
     expect(seriesGrowthRate([{ at: NOW, value: 1 }], NOW)).toBeNull();
-    expect(seriesGrowthRate([{ at: NOW, value: 1 }, { at: NOW, value: 3 }], NOW)).toBeNull();
+    expect(
+      seriesGrowthRate(
+        [
+          { at: NOW, value: 1 },
+          { at: NOW, value: 3 },
+        ],
+        NOW,
+      ),
+    ).toBeNull();
   });
 });
 

@@ -82,11 +82,7 @@ export function leastSquaresPerDay(xs: readonly number[], ys: readonly number[])
   return num / den;
 }
 
-function fit(
-  points: readonly { at: number; value: number }[],
-  basis: GrowthRate["basis"],
-  windowDays: number,
-): GrowthRate | null {
+function fit(points: readonly { at: number; value: number }[], basis: GrowthRate["basis"], windowDays: number): GrowthRate | null {
   const slope = leastSquaresPerDay(
     points.map((p) => p.at),
     points.map((p) => p.value),
@@ -106,11 +102,7 @@ function fit(
  * before `now`; over the whole series when the window holds fewer than 2 points (or they all share
  * one time). Null when fewer than 2 points are known at all.
  */
-export function seriesGrowthRate(
-  series: readonly { at: number; value: number }[],
-  now: number,
-  windowDays = GROWTH_WINDOW_DAYS,
-): GrowthRate | null {
+export function seriesGrowthRate(series: readonly { at: number; value: number }[], now: number, windowDays = GROWTH_WINDOW_DAYS): GrowthRate | null {
   if (series.length < 2) return null;
   const since = now - windowDays * DAY_MS;
   const recent = series.filter((p) => p.at >= since);
@@ -126,11 +118,7 @@ export function seriesGrowthRate(
  * Growth of the host's data (original size of its archives) in bytes per day; see seriesGrowthRate.
  * Takes the repo's archives, or points from archiveSeries when the caller has them already.
  */
-export function dataGrowthRate(
-  archives: readonly ArchiveSummary[] | readonly ArchivePoint[],
-  now: number,
-  windowDays = GROWTH_WINDOW_DAYS,
-): GrowthRate | null {
+export function dataGrowthRate(archives: readonly ArchiveSummary[] | readonly ArchivePoint[], now: number, windowDays = GROWTH_WINDOW_DAYS): GrowthRate | null {
   const points = isPoints(archives) ? archives : archiveSeries(archives);
   if (points.length < 2) return null;
   return seriesGrowthRate(

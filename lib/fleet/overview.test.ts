@@ -39,7 +39,17 @@ describe("buildRows", () => {
     );
     const { rows, counts } = buildRows(state, NOW);
     expect(counts).toEqual({ fresh: 1, stale: 1, never: 1, busy: 1, error: 1, pending: 0 });
-    expect(rows[0]).toEqual({ id: "onsite/web1", host: "web1", site: "onsite", status: "fresh", lastAt: NOW - HOUR, disk: 11 * GiB, dedup: 10 * GiB, archives: 5, growth: null });
+    expect(rows[0]).toEqual({
+      id: "onsite/web1",
+      host: "web1",
+      site: "onsite",
+      status: "fresh",
+      lastAt: NOW - HOUR,
+      disk: 11 * GiB,
+      dedup: 10 * GiB,
+      archives: 5,
+      growth: null,
+    });
     // Without an end time the start stands for the newest archive.
     expect(rows[1]).toMatchObject({ status: "stale", lastAt: NOW - 3 * DAY });
     expect(rows[2]).toMatchObject({ status: "busy", disk: null, dedup: null });
@@ -58,7 +68,8 @@ describe("buildSiteSummaries", () => {
   it("sums the site's repos and forecasts when it fills from its free-space history", () => {
     const db = openMemoryDatabase();
     // Losing 10 GiB a day over the forecast window: 400 GiB free lasts 40 days.
-    for (let d = FORECAST_WINDOW_DAYS; d >= 0; d--) recordSiteSample(db, "onsite", { at: NOW - d * DAY, sizeBytes: 1000 * GiB, freeBytes: 400 * GiB + d * 10 * GiB });
+    for (let d = FORECAST_WINDOW_DAYS; d >= 0; d--)
+      recordSiteSample(db, "onsite", { at: NOW - d * DAY, sizeBytes: 1000 * GiB, freeBytes: 400 * GiB + d * 10 * GiB });
     setFleetProvider({ getState: () => fleet([], []), getRepoHistory: () => [], getSiteHistory: (name, since) => siteHistory(db, name, since) });
 
     const state = fleet(

@@ -102,7 +102,8 @@ export class PrometheusClient {
         cache: "no-store",
       });
     } catch (err) {
-      const reason = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `no answer within ${this.timeoutMs} ms` : "connection failed";
+      const reason =
+        err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError") ? `no answer within ${this.timeoutMs} ms` : "connection failed";
       throw new PrometheusError(`Prometheus at ${this.displayUrl}: ${reason}`);
     }
     let json: unknown;

@@ -39,7 +39,13 @@ function repo(host: string, site: string, overrides: Partial<RepoState> = {}): R
     site,
     location: `/srv/${site}/${host}`,
     local: true,
-    lastArchive: { name: `${host}-1`, id: "a".repeat(64), start: end - 95_500, end, stats: { originalBytes: 1, compressedBytes: 1, deduplicatedBytes: 1, files: 1, durationSeconds: 95.5 } },
+    lastArchive: {
+      name: `${host}-1`,
+      id: "a".repeat(64),
+      start: end - 95_500,
+      end,
+      stats: { originalBytes: 1, compressedBytes: 1, deduplicatedBytes: 1, files: 1, durationSeconds: 95.5 },
+    },
     archiveCount: 17,
     archives: [],
     sizes: { originalBytes: 9_000_000_001, compressedBytes: 4_000_000_003, deduplicatedBytes: 1_234_567_891 },
@@ -74,7 +80,12 @@ const COLLECTOR_STATE: FleetState = {
     repo("db-01", "onsite", { busy: true }),
     repo("db-01", "offsite", { sizes: { originalBytes: 5, compressedBytes: 4, deduplicatedBytes: 3 }, diskUsageBytes: 777 }),
     repo("jira", "onsite", { lastArchive: { name: "jira-old", id: "b".repeat(64), start: NOW - 72 * HOUR - 60_000, end: NOW - 72 * HOUR, stats: null } }),
-    repo("build-02", "onsite", { lastArchive: null, archiveCount: 0, sizes: { originalBytes: 0, compressedBytes: 0, deduplicatedBytes: 0 }, diskUsageBytes: 40_000 }),
+    repo("build-02", "onsite", {
+      lastArchive: null,
+      archiveCount: 0,
+      sizes: { originalBytes: 0, compressedBytes: 0, deduplicatedBytes: 0 },
+      diskUsageBytes: 40_000,
+    }),
     repo("monitor", "onsite", {
       lastArchive: null,
       archiveCount: null,
@@ -163,7 +174,12 @@ beforeAll(async () => {
   );
   prometheus = spawn(
     "prometheus",
-    [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
+    [
+      `--config.file=${path.join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      "--log.level=warn",
+    ],
     { stdio: "ignore" },
   );
   // Wait until both jobs have been scraped.
@@ -255,7 +271,12 @@ describe("PrometheusSource against real Prometheus", () => {
     expect(threshold("onsite/jira")).toBe(129600);
     // Only a textfile collector reports client9: no threshold, the config decides (1.5 days).
     expect(threshold("far/client9")).toBeNull();
-    expect(staleAfterSecondsFor(state, state.repos.find((r) => r.id === "far/client9")!)).toBe(129600);
+    expect(
+      staleAfterSecondsFor(
+        state,
+        state.repos.find((r) => r.id === "far/client9")!,
+      ),
+    ).toBe(129600);
   });
 
   it("carries the same last-archive times (to the millisecond), counts and sizes", () => {
@@ -329,7 +350,14 @@ describe("PrometheusSource against real Prometheus", () => {
     try {
       const text = await getRegistry().metrics();
       // (borg_collect_duration_seconds has no labels: prom-client always exports it, as 0 here.)
-      for (const family of ["borg_last_archive_timestamp_seconds", "borg_repo_up", "borg_repo_archives", "borg_repo_deduplicated_size_bytes", "borg_storage_size_bytes", "borg_storage_free_bytes"]) {
+      for (const family of [
+        "borg_last_archive_timestamp_seconds",
+        "borg_repo_up",
+        "borg_repo_archives",
+        "borg_repo_deduplicated_size_bytes",
+        "borg_storage_size_bytes",
+        "borg_storage_free_bytes",
+      ]) {
         expect(text, family).not.toMatch(new RegExp(`^${family}[{ ]`, "m"));
       }
       expect(text).toContain('borg_fleet_source_info{source="prometheus"} 1');

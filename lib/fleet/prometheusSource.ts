@@ -47,8 +47,7 @@ const REPO_QUERIES = {
   readDuration: "max by (host, site) (borg_collect_repo_duration_seconds)",
   // The threshold the repo's collector decided (BorgMissingBackup reads the same series). Dashboards
   // in Prometheus mode (this one included) re-export what they read: their echo is left out.
-  threshold:
-    'min by (host, site) (borg_stale_threshold_seconds unless on(job, instance) borg_fleet_source_info{source="prometheus"})',
+  threshold: 'min by (host, site) (borg_stale_threshold_seconds unless on(job, instance) borg_fleet_source_info{source="prometheus"})',
 } as const;
 
 /** Storage capacity as a storage-side collector exports it (raw series: instance tells filesystems apart). */
@@ -140,7 +139,12 @@ export class PrometheusSource implements FleetProvider {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? ((level, message) => console[level === "info" ? "log" : level](`[prometheus-source] ${message}`));
     this.sites = this.config.sites.map((s) => this.emptySite(s.name));
-    this.loop = new PeriodicTask(() => this.tick(), this.intervalMs, () => {}, this.now);
+    this.loop = new PeriodicTask(
+      () => this.tick(),
+      this.intervalMs,
+      () => {},
+      this.now,
+    );
   }
 
   /** The error of the last refresh, if it failed (Prometheus unreachable, a query refused). */
@@ -474,7 +478,8 @@ export class PrometheusSource implements FleetProvider {
           for (const point of series.points) {
             if (!Number.isFinite(point.value)) continue;
             let sample = byTime.get(point.at);
-            if (!sample) byTime.set(point.at, (sample = { at: point.at, diskUsageBytes: null, deduplicatedBytes: null, originalBytes: null, archiveCount: null }));
+            if (!sample)
+              byTime.set(point.at, (sample = { at: point.at, diskUsageBytes: null, deduplicatedBytes: null, originalBytes: null, archiveCount: null }));
             sample[field[name]] = point.value;
           }
         }

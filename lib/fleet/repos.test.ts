@@ -50,7 +50,14 @@ describe("local or remote", () => {
 
   it("a repo configured at a file:// location is local; one at the remote default is not", () => {
     const site = { name: "onsite", remote: "ssh://borg@backup/srv/borg", discover: true };
-    const byHand: FleetConfig = { ...config, sites: [site], repos: [{ host: "db1", site: "onsite", location: "file:///srv/borg/db1" }, { host: "db2", site: "onsite" }] };
+    const byHand: FleetConfig = {
+      ...config,
+      sites: [site],
+      repos: [
+        { host: "db1", site: "onsite", location: "file:///srv/borg/db1" },
+        { host: "db2", site: "onsite" },
+      ],
+    };
     expect(configuredRepo(byHand, site, "db1")).toMatchObject({ id: "onsite/db1", location: "file:///srv/borg/db1", local: true });
     expect(configuredRepo(byHand, site, "db2")).toMatchObject({ location: "ssh://borg@backup/srv/borg/db2", local: false });
     expect(configuredRepo(byHand, site, "db3")).toBeNull();
@@ -100,7 +107,11 @@ describe("discovery", () => {
       secrets: { passcommand: "echo site", passphraseFile: undefined, keyFile: "/etc/borg/global-key" },
     });
     expect(repos.find((r) => r.id === "offsite/web1")).toMatchObject({ location: "ssh://borg@backup.example.com:22/srv/borg/web1", local: false });
-    expect(repos.find((r) => r.id === "offsite/repo")).toMatchObject({ location: "/mnt/borg/repo", local: true, secrets: { passphraseFile: "/etc/borg/repo-pass" } });
+    expect(repos.find((r) => r.id === "offsite/repo")).toMatchObject({
+      location: "/mnt/borg/repo",
+      local: true,
+      secrets: { passphraseFile: "/etc/borg/repo-pass" },
+    });
   });
 
   it("warns about an unreadable site root and carries on", async () => {

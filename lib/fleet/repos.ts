@@ -147,7 +147,14 @@ export async function hostRepoTargets(config: FleetConfig, host: string): Promis
     if (!site.root || !site.discover) continue;
     const dir = path.join(site.root, host);
     // The host name is DNS-like (no "/" or ".." component), so dir stays inside the site root.
-    if (!(await fs.stat(dir).then((s) => s.isDirectory(), () => false)) || !(await isBorgRepoDir(dir))) continue;
+    if (
+      !(await fs.stat(dir).then(
+        (s) => s.isDirectory(),
+        () => false,
+      )) ||
+      !(await isBorgRepoDir(dir))
+    )
+      continue;
     found.push(discoveredRepo(config, site, host, dir));
   }
   return found;

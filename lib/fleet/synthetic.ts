@@ -38,10 +38,27 @@ const GiB = MiB * 1024;
 const TiB = GiB * 1024;
 
 const ROLES = [
-  "web", "db", "mail", "build", "git", "app", "cache", "proxy", "mon", "ci",
-  "files", "auth", "dns", "queue", "search", "vpn", "wiki", "chat", "repo", "log",
+  "web",
+  "db",
+  "mail",
+  "build",
+  "git",
+  "app",
+  "cache",
+  "proxy",
+  "mon",
+  "ci",
+  "files",
+  "auth",
+  "dns",
+  "queue",
+  "search",
+  "vpn",
+  "wiki",
+  "chat",
+  "repo",
+  "log",
 ] as const;
-
 
 function mix(a: number, b: number): number {
   return (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x7f4a7c15, 0xc2b2ae35)) >>> 0;
@@ -100,7 +117,7 @@ export function gfsKeptDays(newestDay: number, firstDay: number, daily = 7, week
   const isKept = (d: number) => kept.includes(d);
   for (let d = newestDay; d >= firstDay && kept.length < daily; d--) kept.push(d);
   let weeks = 0;
-  for (let end = newestDay; end >= firstDay && weeks < weekly; ) {
+  for (let end = newestDay; end >= firstDay && weeks < weekly;) {
     if (!isKept(end)) {
       kept.push(end);
       weeks++;
@@ -108,7 +125,7 @@ export function gfsKeptDays(newestDay: number, firstDay: number, daily = 7, week
     end = isoWeekEnd(end) - 7;
   }
   let months = 0;
-  for (let end = newestDay; end >= firstDay && months < monthly; ) {
+  for (let end = newestDay; end >= firstDay && months < monthly;) {
     if (!isKept(end)) {
       kept.push(end);
       months++;
@@ -216,8 +233,7 @@ function buildRepo(
       const gap = older === undefined ? 1 : day - older;
       // Chunks only this archive references: what changed since the older neighbour that is still kept
       // (more for archives whose neighbours were pruned), and a share of everything for the oldest one.
-      const uniqueBytes =
-        older === undefined ? compressedBytes * 0.15 : compressedBytes * changePerDay * Math.sqrt(Math.min(gap, 30)) * (0.6 + arand() * 0.8);
+      const uniqueBytes = older === undefined ? compressedBytes * 0.15 : compressedBytes * changePerDay * Math.sqrt(Math.min(gap, 30)) * (0.6 + arand() * 0.8);
       // borg records times to the microsecond; whole seconds are plenty here.
       const start = Math.floor((day * DAY_MS + backupHour * HOUR_MS + arand() * 300_000) / 1000) * 1000;
       // Unchanged files are skipped by borg's files cache: time goes to changed bytes and stat() calls.
@@ -235,9 +251,7 @@ function buildRepo(
           id: archiveId(prng(mix(archiveSeed, day))),
           start,
           end: start + durationSeconds * 1000,
-          stats: statsCached
-            ? { originalBytes, compressedBytes, deduplicatedBytes: Math.round(uniqueBytes), files: fileCount, durationSeconds }
-            : null,
+          stats: statsCached ? { originalBytes, compressedBytes, deduplicatedBytes: Math.round(uniqueBytes), files: fileCount, durationSeconds } : null,
         });
     }
     if (days.length) unique += compressed / days.length; // the chunks all archives share
@@ -251,9 +265,7 @@ function buildRepo(
   const lastArchive = totals.list[0] ?? null;
   const attemptAt = now - 60_000 - Math.floor(rand() * 240_000);
   const hasData = special !== "error";
-  const sizes = hasData
-    ? { originalBytes: originalTotal, compressedBytes: Math.round(compressedTotal), deduplicatedBytes: Math.round(uniqueBytes) }
-    : null;
+  const sizes = hasData ? { originalBytes: originalTotal, compressedBytes: Math.round(compressedTotal), deduplicatedBytes: Math.round(uniqueBytes) } : null;
   const emptyRepoBytes = 40 * KiB + Math.floor(rand() * 20 * KiB);
   const diskUsageBytes = local ? (days.length ? Math.round(uniqueBytes * (overhead + rand() * 0.05)) : emptyRepoBytes) : null;
 
@@ -329,10 +341,8 @@ function repoHistory(model: RepoModel, now: number): RepoSample[] {
     const dedup = model.dedupNow === null ? null : Math.round(model.dedupNow * factor * noise);
     // Pruned chunks stay on disk until the weekly `borg compact` (Sundays): on-disk drifts up, then drops.
     const sinceCompact = (((Math.floor(at / DAY_MS) + 4) % 7) + (at % DAY_MS) / DAY_MS) / 7;
-    const disk =
-      model.diskNow === null ? null : dedup === null ? model.diskNow : Math.round(dedup * (model.overhead + sinceCompact * 0.08));
-    const count =
-      model.archiveCountNow === null ? null : young ? Math.min(model.archiveCountNow, Math.max(1, Math.ceil(ageDays))) : model.archiveCountNow;
+    const disk = model.diskNow === null ? null : dedup === null ? model.diskNow : Math.round(dedup * (model.overhead + sinceCompact * 0.08));
+    const count = model.archiveCountNow === null ? null : young ? Math.min(model.archiveCountNow, Math.max(1, Math.ceil(ageDays))) : model.archiveCountNow;
     return {
       at,
       diskUsageBytes: disk,
@@ -428,7 +438,8 @@ export function createSyntheticFleet(options: SyntheticFleetOptions): FleetProvi
       const model = models.get(repo.id)!;
       // Walk back from now: each sample is one growth step (6 h) smaller than the next one.
       const perStep = Math.exp(-model.growthPerDay * step);
-      let bytes = (repo.diskUsageBytes ?? (repo.sizes?.deduplicatedBytes ?? 0) * 1.08) * Math.exp(-model.growthPerDay * ((now - times[times.length - 1]!) / DAY_MS));
+      let bytes =
+        (repo.diskUsageBytes ?? (repo.sizes?.deduplicatedBytes ?? 0) * 1.08) * Math.exp(-model.growthPerDay * ((now - times[times.length - 1]!) / DAY_MS));
       for (let k = times.length - 1; k >= 0 && times[k]! >= model.createdAt; k--) {
         used[k]! += bytes;
         bytes *= perStep;

@@ -29,7 +29,7 @@ beforeEach(() => {
 describe("/metrics cache", () => {
   it("serves the same bytes until the state changes, then the new figures", async () => {
     const first = await stateExposition();
-    expect(first.toString()).toContain("borg_stale_threshold_seconds{host=\"web-01\",site=\"onsite\"} 100");
+    expect(first.toString()).toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 100');
 
     // The state moves on without the signal: the cached bytes are what a scrape gets.
     state = fleet(200);
@@ -38,14 +38,14 @@ describe("/metrics cache", () => {
 
     metricsStateChanged();
     const third = await stateExposition();
-    expect(third.toString()).toContain("borg_stale_threshold_seconds{host=\"web-01\",site=\"onsite\"} 200");
-    expect(third.toString()).not.toContain("borg_stale_threshold_seconds{host=\"web-01\",site=\"onsite\"} 100");
+    expect(third.toString()).toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 200');
+    expect(third.toString()).not.toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 100');
     expect(await stateExposition()).toBe(third);
   });
 
   it("appends the process's own metrics, rendered fresh on every scrape", async () => {
     const body = Buffer.from(await metricsBody()).toString();
-    expect(body).toContain("borg_stale_threshold_seconds{host=\"web-01\",site=\"onsite\"} 100");
+    expect(body).toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 100');
     expect(body).toMatch(/^process_cpu_user_seconds_total /m);
     expect(body.indexOf("borg_stale_threshold_seconds")).toBeLessThan(body.indexOf("process_cpu_user_seconds_total"));
   });
@@ -53,7 +53,7 @@ describe("/metrics cache", () => {
   it("is invalidated by a new fleet provider and by a run report", async () => {
     const before = metricsStateGeneration();
     setFleetProvider({ getState: () => fleet(300), getRepoHistory: () => [], getSiteHistory: () => [] });
-    expect((await stateExposition()).toString()).toContain("borg_stale_threshold_seconds{host=\"web-01\",site=\"onsite\"} 300");
+    expect((await stateExposition()).toString()).toContain('borg_stale_threshold_seconds{host="web-01",site="onsite"} 300');
 
     const store = new PingStore(openMemoryDatabase());
     setPingStore(store);

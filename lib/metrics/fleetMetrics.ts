@@ -17,7 +17,6 @@ import type { FleetState, RepoState, SiteState } from "@/lib/fleet/types";
 import { getPingStore } from "@/lib/ping/store";
 import { hostDashboardUrl } from "@/lib/publicUrl";
 
-
 interface RepoGaugeSpec {
   name: string;
   help: string;
@@ -234,9 +233,7 @@ export function registerFleetMetrics(registry: Registry): void {
     "1 if the host's last reported backup run (borg-backup.sh, /ping) succeeded, 0 if it failed. Absent until a run reports its end.",
     (run) => (run.status === "success" ? 1 : 0),
   );
-  runGauge(
-    "borg_backup_last_run_timestamp_seconds",
-    "When the host's last reported backup run ended, Unix seconds.",
-    (run) => (run.endedAt === null ? null : run.endedAt / 1000),
+  runGauge("borg_backup_last_run_timestamp_seconds", "When the host's last reported backup run ended, Unix seconds.", (run) =>
+    run.endedAt === null ? null : run.endedAt / 1000,
   );
 }

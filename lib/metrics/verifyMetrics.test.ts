@@ -26,7 +26,10 @@ beforeAll(() => {
   setFleetProvider({
     getState: () =>
       ({
-        repos: [{ host: "web-01", site: "onsite" }, { host: "laptop-1", site: "onsite" }],
+        repos: [
+          { host: "web-01", site: "onsite" },
+          { host: "laptop-1", site: "onsite" },
+        ],
         sites: [],
         staleAfterSeconds: 129600,
         source: "collector",

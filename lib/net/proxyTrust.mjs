@@ -99,7 +99,11 @@ export function clientAddressFrom(peer, forwardedFor, isTrusted) {
   const peerAddress = normalizeAddress(peer);
   if (peerAddress === null) return null;
   if (!isTrusted(peerAddress) || !forwardedFor) return peerAddress;
-  const hops = forwardedFor.split(",").map((h) => h.trim()).filter(Boolean).slice(-32);
+  const hops = forwardedFor
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean)
+    .slice(-32);
   let candidate = peerAddress;
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalizeAddress(hops[i]);

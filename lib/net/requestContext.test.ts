@@ -42,7 +42,14 @@ describe("requestContextOf, client talking to the dashboard directly (no trusted
 
   it("treats a request without the wrapper's peer header as from nobody trusted, address unknown", () => {
     const bare = requestContextOf(headers(FORGED), PROXIES);
-    expect(bare).toEqual({ peer: null, viaTrustedProxy: false, clientAddress: null, scheme: "http", host: "dash.example:3000", origin: "http://dash.example:3000" });
+    expect(bare).toEqual({
+      peer: null,
+      viaTrustedProxy: false,
+      clientAddress: null,
+      scheme: "http",
+      host: "dash.example:3000",
+      origin: "http://dash.example:3000",
+    });
   });
 
   it("refuses the SSO headers", () => {
@@ -69,7 +76,10 @@ describe("requestContextOf, through a trusted proxy", () => {
   });
 
   it("takes the nearest proxy's value when a proxy appended to a client's header", () => {
-    const appended = requestContextOf(headers({ [PEER_HEADER]: "127.0.0.1", "X-Forwarded-Proto": "https, http", "X-Forwarded-Host": "evil.example, dash.example" }), PROXIES);
+    const appended = requestContextOf(
+      headers({ [PEER_HEADER]: "127.0.0.1", "X-Forwarded-Proto": "https, http", "X-Forwarded-Host": "evil.example, dash.example" }),
+      PROXIES,
+    );
     expect(appended.scheme).toBe("http");
     expect(appended.host).toBe("dash.example");
   });

@@ -96,7 +96,9 @@ export class PingStore {
   hostForToken(token: string): string | null {
     if (!TOKEN_PATTERN.test(token)) return null;
     const hash = hashToken(token);
-    const row = this.db.prepare<[string], { host: string; token_sha256: string }>(`SELECT host, token_sha256 FROM ping_tokens WHERE token_sha256 = ?`).get(hash);
+    const row = this.db
+      .prepare<[string], { host: string; token_sha256: string }>(`SELECT host, token_sha256 FROM ping_tokens WHERE token_sha256 = ?`)
+      .get(hash);
     if (!row) return null;
     return timingSafeEqual(Buffer.from(row.token_sha256, "hex"), Buffer.from(hash, "hex")) ? row.host : null;
   }
@@ -117,14 +119,24 @@ export class PingStore {
       let id: number;
       if (event.kind === "start") {
         // A run still "running" when the next one starts never reported its end.
-        this.db.prepare(`UPDATE backup_runs SET status = 'failure', log = log || ? WHERE host = ? AND status = 'running'`).run("\n(no end report: the run was interrupted or its report was lost)", host);
-        id = Number(this.db.prepare(`INSERT INTO backup_runs (host, started_at, status, log, log_truncated) VALUES (?, ?, 'running', ?, ?)`).run(host, now, log, logTruncated ? 1 : 0).lastInsertRowid);
+        this.db
+          .prepare(`UPDATE backup_runs SET status = 'failure', log = log || ? WHERE host = ? AND status = 'running'`)
+          .run("\n(no end report: the run was interrupted or its report was lost)", host);
+        id = Number(
+          this.db
+            .prepare(`INSERT INTO backup_runs (host, started_at, status, log, log_truncated) VALUES (?, ?, 'running', ?, ?)`)
+            .run(host, now, log, logTruncated ? 1 : 0).lastInsertRowid,
+        );
       } else if (event.kind === "log") {
         if (open) {
           this.db.prepare(`UPDATE backup_runs SET log = ?, log_truncated = ? WHERE id = ?`).run(log, logTruncated ? 1 : 0, open.id);
           id = open.id;
         } else {
-          id = Number(this.db.prepare(`INSERT INTO backup_runs (host, started_at, status, log, log_truncated) VALUES (?, ?, 'running', ?, ?)`).run(host, now, log, logTruncated ? 1 : 0).lastInsertRowid);
+          id = Number(
+            this.db
+              .prepare(`INSERT INTO backup_runs (host, started_at, status, log, log_truncated) VALUES (?, ?, 'running', ?, ?)`)
+              .run(host, now, log, logTruncated ? 1 : 0).lastInsertRowid,
+          );
         }
       } else {
         const status = event.exitStatus === 0 ? "success" : "failure";

@@ -6,7 +6,17 @@
  */
 import type { ComplianceReport } from "./compliance";
 
-const CSV_HEADER = ["host", "date", "archives", "archive_made", "check_passed_that_week", "drill_passed_that_week", "within_threshold", "threshold_seconds", "rpo_compliance"] as const;
+const CSV_HEADER = [
+  "host",
+  "date",
+  "archives",
+  "archive_made",
+  "check_passed_that_week",
+  "drill_passed_that_week",
+  "within_threshold",
+  "threshold_seconds",
+  "rpo_compliance",
+] as const;
 
 export function csvCell(value: string | number | boolean | null): string {
   let text = value === null ? "" : typeof value === "boolean" ? (value ? "yes" : "no") : String(value);
@@ -25,7 +35,17 @@ export function reportCsv(report: ComplianceReport): string {
     const rpo = host.rpoCompliance === null ? null : host.rpoCompliance.toFixed(4);
     host.days.forEach((day, i) => {
       lines.push(
-        csvLine([host.host, report.dayKeys[i]!, day.archives, day.archives > 0, day.checkPassed, day.drillPassed, day.withinThreshold, host.thresholdSeconds, rpo]),
+        csvLine([
+          host.host,
+          report.dayKeys[i]!,
+          day.archives,
+          day.archives > 0,
+          day.checkPassed,
+          day.drillPassed,
+          day.withinThreshold,
+          host.thresholdSeconds,
+          rpo,
+        ]),
       );
     });
   }

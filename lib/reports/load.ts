@@ -45,15 +45,13 @@ export function complianceReportFor(state: FleetState, source: ReportSource, mon
   const drillRows = source.passedDrills(hosts, weeksFrom, weeksTo);
   const checks = byHost(checkRows);
   const drills = byHost(drillRows);
-  const histories = hosts.map(
-    (host): HostHistory => ({
-      host,
-      thresholdSeconds: thresholds.get(host)!,
-      archives: archives.get(host) ?? [],
-      checksOk: checks.get(host) ?? [],
-      drillsOk: drills.get(host) ?? [],
-    }),
-  );
+  const histories = hosts.map((host): HostHistory => ({
+    host,
+    thresholdSeconds: thresholds.get(host)!,
+    archives: archives.get(host) ?? [],
+    checksOk: checks.get(host) ?? [],
+    drillsOk: drills.get(host) ?? [],
+  }));
   return { report: buildComplianceReport(histories, month, now), checksRecorded: checkRows !== null, drillsRecorded: drillRows !== null };
 }
 

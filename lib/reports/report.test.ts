@@ -25,7 +25,8 @@ describe("the month", () => {
   it("?month= is validated; missing means the current month", () => {
     expect(parseMonthParam(undefined, day(5))?.key).toBe("2026-12");
     expect(parseMonthParam("2026-11", day(5))?.key).toBe("2026-11");
-    for (const bad of ["2026-13", "2026-1", "26-11", "2026-11-01", "x", "1999-12", ["2026-11", "2026-10"]]) expect(parseMonthParam(bad, day(5)), String(bad)).toBeNull();
+    for (const bad of ["2026-13", "2026-1", "26-11", "2026-11-01", "x", "1999-12", ["2026-11", "2026-10"]])
+      expect(parseMonthParam(bad, day(5)), String(bad)).toBeNull();
   });
 
   it("weeks start on Monday (UTC)", () => {
@@ -40,11 +41,7 @@ describe("the grid and RPO compliance", () => {
   // A daily host with a 1.5-day threshold: archives at 02:00 on days 1-10 and 15-20, none 11-14.
   const archives = [Date.UTC(2026, 10, 30, 2), ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 18, 19, 20].map((d) => day(d, 2))];
   const now = day(20, 12);
-  const report = buildComplianceReport(
-    [{ host: "web-01", thresholdSeconds: 129600, archives, checksOk: [day(8, 5)], drillsOk: [day(16, 3)] }],
-    DEC,
-    now,
-  );
+  const report = buildComplianceReport([{ host: "web-01", thresholdSeconds: 129600, archives, checksOk: [day(8, 5)], drillsOk: [day(16, 3)] }], DEC, now);
   const web = report.hosts[0]!;
 
   it("marks the days archives were made, and the weeks a check or drill passed", () => {
@@ -163,9 +160,29 @@ describe("from the database, scoped to the fleet state", () => {
     // The month before: its last archive is followed by the one of 1 December, so no gap stays open.
     const nov = complianceReportFor(fleetOf([readRepo("web-01", day(4, 12), 0.5)]), sqliteReportSource(db), monthOf("2026-11"), day(4, 12));
     expect(nov.report.hosts[0]!.gaps.filter((g) => g.to === null)).toEqual([]);
-    db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run("onsite/web-01", "web-01", "onsite", "repository", day(2), day(2) + 1000, "ok", "");
-    db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run("onsite/web-01", "web-01", "onsite", "archives", day(9), day(9) + 1000, "failed", "corrupt");
-    db.prepare("INSERT INTO drill_runs (repo_id, host, site, archive, started_at, ended_at, outcome, files, bytes, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").run("onsite/web-01", "web-01", "onsite", "web-01-3", day(3), day(3) + 1000, "ok", 3, 100, "");
+    db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
+      "onsite/web-01",
+      "web-01",
+      "onsite",
+      "repository",
+      day(2),
+      day(2) + 1000,
+      "ok",
+      "",
+    );
+    db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(
+      "onsite/web-01",
+      "web-01",
+      "onsite",
+      "archives",
+      day(9),
+      day(9) + 1000,
+      "failed",
+      "corrupt",
+    );
+    db.prepare(
+      "INSERT INTO drill_runs (repo_id, host, site, archive, started_at, ended_at, outcome, files, bytes, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ).run("onsite/web-01", "web-01", "onsite", "web-01-3", day(3), day(3) + 1000, "ok", 3, 100, "");
 
     // The user sees web-01 only: "secret" is out of scope, so not in the fleet state handed in.
     const state = fleetOf([readRepo("web-01", day(4, 12), 0.5)]);

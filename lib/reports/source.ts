@@ -28,7 +28,9 @@ function passedRuns(db: Db, table: "check_runs" | "drill_runs", hosts: readonly 
   if (!tableExists(db, table)) return null;
   const wanted = new Set(hosts);
   const rows = db
-    .prepare(`SELECT host, COALESCE(ended_at, started_at) AS at FROM ${table} WHERE outcome = 'ok' AND COALESCE(ended_at, started_at) >= ? AND COALESCE(ended_at, started_at) < ?`)
+    .prepare(
+      `SELECT host, COALESCE(ended_at, started_at) AS at FROM ${table} WHERE outcome = 'ok' AND COALESCE(ended_at, started_at) >= ? AND COALESCE(ended_at, started_at) < ?`,
+    )
     .all(from, to) as HostTime[];
   return rows.filter((r) => wanted.has(r.host));
 }

@@ -20,7 +20,7 @@ describe("archiveDirName", () => {
   });
 
   it("puts every job under <root>/<host>/<archive>/<id> and refuses bad hosts", () => {
-    expect(jobDestination("/r", "web1", "../../etc", 7)).toBe("/r/web1/%2E.%2F..%2Fetc/7") // one component: "/" is encoded;
+    expect(jobDestination("/r", "web1", "../../etc", 7)).toBe("/r/web1/%2E.%2F..%2Fetc/7"); // one component: "/" is encoded;
     expect(() => jobDestination("/r", "../x", "a", 1)).toThrow();
     expect(() => jobDestination("/r", "a/b", "a", 1)).toThrow();
   });
@@ -48,7 +48,9 @@ describe("rsyncCommand", () => {
     expect(rsyncCommand({ destination: "/r/web1/a/1", host: "web1", stripComponents: 0, displayPaths: ["etc/motd"] }).command).toBe(
       "rsync -aHAX --numeric-ids --info=progress2 /r/web1/a/1/ root@web1:/",
     );
-    expect(rsyncCommand({ destination: "/r/web1/a/2", host: "web1", stripComponents: 2, displayPaths: ["var/www/a", "var/www/b"] }).command).toMatch(/root@web1:\/var\/www\/$/);
+    expect(rsyncCommand({ destination: "/r/web1/a/2", host: "web1", stripComponents: 2, displayPaths: ["var/www/a", "var/www/b"] }).command).toMatch(
+      /root@web1:\/var\/www\/$/,
+    );
     const unknown = rsyncCommand({ destination: "/r/web1/a/3", host: "web1", stripComponents: 1, displayPaths: ["etc/a", "var/b"] });
     expect(unknown).toMatchObject({ targetKnown: false });
     expect(unknown.command).toContain("/PATH/ON/HOST/");

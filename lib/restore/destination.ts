@@ -24,7 +24,8 @@ export function archiveDirName(archive: string): string {
 
 /** The job's directory (not created). */
 export function jobDestination(root: string, host: string, archive: string, jobId: number): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host) || host.includes("..")) throw new Error(`Invalid host name for a restore destination: ${JSON.stringify(host)}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host) || host.includes(".."))
+    throw new Error(`Invalid host name for a restore destination: ${JSON.stringify(host)}`);
   if (!Number.isInteger(jobId) || jobId <= 0) throw new Error(`Invalid job id ${jobId}`);
   return path.join(path.resolve(root), host, archiveDirName(archive), String(jobId));
 }
@@ -38,13 +39,15 @@ class DestinationError extends Error {}
 export async function prepareDestination(root: string, destination: string): Promise<void> {
   const absRoot = path.resolve(root);
   const rel = path.relative(absRoot, path.resolve(destination));
-  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) throw new DestinationError(`The destination ${destination} is not inside the restore root ${absRoot}.`);
+  if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel))
+    throw new DestinationError(`The destination ${destination} is not inside the restore root ${absRoot}.`);
   await fs.mkdir(absRoot, { recursive: true, mode: 0o700 });
   await fs.mkdir(path.dirname(destination), { recursive: true, mode: 0o700 });
   try {
     await fs.mkdir(destination, { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new DestinationError(`The destination ${destination} exists already; a job directory is never reused.`);
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      throw new DestinationError(`The destination ${destination} exists already; a job directory is never reused.`);
     throw err;
   }
   const [realRoot, realDest] = await Promise.all([fs.realpath(absRoot), fs.realpath(destination)]);
@@ -65,7 +68,10 @@ export function shellQuote(word: string): string {
  * the job directory maps to "/" on the host. With strip-components the stripped leading directories
  * are the target when all selected paths share them; otherwise the target is left for the operator.
  */
-export function rsyncCommand(job: { destination: string; host: string; stripComponents: number; displayPaths: string[] }): { command: string; targetKnown: boolean } {
+export function rsyncCommand(job: { destination: string; host: string; stripComponents: number; displayPaths: string[] }): {
+  command: string;
+  targetKnown: boolean;
+} {
   let target: string | null = "/";
   if (job.stripComponents > 0) {
     const prefixes = new Set(job.displayPaths.map((p) => p.split("/").slice(0, job.stripComponents).join("/")));

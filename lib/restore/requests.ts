@@ -55,7 +55,16 @@ export function submitRestore(opened: OpenedRestore, address: string): Promise<S
   const { ref, principal, input } = opened;
   return submitTo(opened, (runner) =>
     runner.submit(
-      { host: ref.host, site: ref.site, repoId: ref.repoId, archive: ref.archive.name, archiveId: ref.archive.id, stripComponents: input.stripComponents ?? 0, requestedBy: principal.username, address },
+      {
+        host: ref.host,
+        site: ref.site,
+        repoId: ref.repoId,
+        archive: ref.archive.name,
+        archiveId: ref.archive.id,
+        stripComponents: input.stripComponents ?? 0,
+        requestedBy: principal.username,
+        address,
+      },
       sourceOf(opened),
     ),
   );
@@ -67,7 +76,13 @@ export function submitRetry(opened: OpenedRestore, oldId: number, address: strin
 }
 
 /** The raw request a stored job was made from, to open again for a retry. */
-export const storedRequest = (job: RestoreJob) => ({ host: job.host, site: job.site, archive: job.archive, paths: job.paths, stripComponents: job.stripComponents });
+export const storedRequest = (job: RestoreJob) => ({
+  host: job.host,
+  site: job.site,
+  archive: job.archive,
+  paths: job.paths,
+  stripComponents: job.stripComponents,
+});
 
 /** Cancels a job the caller was allowed to act on: the job as it ends up, or why not. */
 export async function cancelJob(jobId: number, username: string, address: string): Promise<Submitted> {

@@ -38,7 +38,6 @@ import {
 } from "./store";
 import { processGlobal } from "@/lib/processGlobal";
 
-
 export interface RestoreRunnerOptions {
   db: Db;
   config: FleetConfig;
@@ -112,9 +111,19 @@ export class RestoreRunner {
   retry(id: number, source: RestoreSource, requestedBy: string | null, address: string | null = null): RestoreJob {
     const old = getJob(this.db, id);
     if (!old) throw new RestoreError(`Restore job ${id} does not exist.`);
-    if (!RETRYABLE_STATES.has(old.state)) throw new RestoreError(`Restore job ${id} is ${old.state}; only failed, cancelled or interrupted jobs can be retried.`);
+    if (!RETRYABLE_STATES.has(old.state))
+      throw new RestoreError(`Restore job ${id} is ${old.state}; only failed, cancelled or interrupted jobs can be retried.`);
     return this.submit(
-      { host: old.host, site: old.site, repoId: old.repoId, archive: old.archive, archiveId: old.archiveId, stripComponents: old.stripComponents, requestedBy, address },
+      {
+        host: old.host,
+        site: old.site,
+        repoId: old.repoId,
+        archive: old.archive,
+        archiveId: old.archiveId,
+        stripComponents: old.stripComponents,
+        requestedBy,
+        address,
+      },
       source,
       old.id,
     );
@@ -213,7 +222,10 @@ export class RestoreRunner {
       if (signal.aborted) throw new CancelledBeforeBorg();
     };
     try {
-      log("info", `Restoring ${job.paths.length} path${job.paths.length === 1 ? "" : "s"} from ${job.host}::${job.archive} (${job.site}) into ${job.destination}.`);
+      log(
+        "info",
+        `Restoring ${job.paths.length} path${job.paths.length === 1 ? "" : "s"} from ${job.host}::${job.archive} (${job.site}) into ${job.destination}.`,
+      );
       const { target, paths } = await this.sourceOf(job);
       checkCancelled();
       await prepareDestination(this.root, job.destination);
@@ -222,9 +234,15 @@ export class RestoreRunner {
       checkCancelled();
 
       log("info", "Checking the selection (what borg will extract, and that nothing leads outside the job directory).");
-      const scan = await scanExtract(target, job.archive, { patternsFile, stripComponents: job.stripComponents }, { ...this.borgOpts, signal, timeoutMs: remaining() });
+      const scan = await scanExtract(
+        target,
+        job.archive,
+        { patternsFile, stripComponents: job.stripComponents },
+        { ...this.borgOpts, signal, timeoutMs: remaining() },
+      );
       if (scan.items === 0) throw new RestoreError("None of the selected paths is in the archive (or strip components removed all of them).");
-      if (scan.unsafe) throw new RestoreError(`Refused: ${scan.unsafe.path} would be written outside the job directory (${scan.unsafe.reason}). Nothing was restored.`);
+      if (scan.unsafe)
+        throw new RestoreError(`Refused: ${scan.unsafe.path} would be written outside the job directory (${scan.unsafe.reason}). Nothing was restored.`);
       updateProgress(db, job.id, { phase: "extracting", bytesTotal: scan.bytes, itemsTotal: scan.items, percent: 0 });
       log("info", `${scan.items} item${scan.items === 1 ? "" : "s"}, ${formatBytes(scan.bytes)} to restore.`);
 
@@ -235,7 +253,15 @@ export class RestoreRunner {
         if (now - lastWrite < this.progressIntervalMs && p.phase === lastPhase) return;
         lastWrite = now;
         lastPhase = p.phase;
-        updateProgress(db, job.id, { phase: p.phase, percent: p.percent, currentFile: p.currentFile, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal || undefined, speed: p.speed, etaSeconds: p.etaSeconds });
+        updateProgress(db, job.id, {
+          phase: p.phase,
+          percent: p.percent,
+          currentFile: p.currentFile,
+          bytesDone: p.bytesDone,
+          bytesTotal: p.bytesTotal || undefined,
+          speed: p.speed,
+          etaSeconds: p.etaSeconds,
+        });
       };
       const result = await extractArchive(
         target,
@@ -245,7 +271,10 @@ export class RestoreRunner {
       );
       for (const w of result.warnings.slice(0, 50)) log("warning", w);
       const noSpace = result.warnings.find((w) => /No space left on device|Errno 28|Disk quota exceeded/i.test(w));
-      if (noSpace) throw new RestoreError(`No space left on device in the restore root (${this.root}): the restore is incomplete. Free space or restore fewer paths, then retry.`);
+      if (noSpace)
+        throw new RestoreError(
+          `No space left on device in the restore root (${this.root}): the restore is incomplete. Free space or restore fewer paths, then retry.`,
+        );
       updateProgress(db, job.id, { phase: "finished", percent: 100, bytesDone: scan.bytes });
       const warned = result.warnings.length > 0 ? ` with ${result.warnings.length} warning${result.warnings.length === 1 ? "" : "s"} (see the log)` : "";
       finishJob(db, job.id, { state: "succeeded", reason: `restore job ${job.id} succeeded${warned}` });
@@ -274,7 +303,8 @@ class CancelledBeforeBorg extends Error {}
 function describeFailure(err: unknown, root: string): string {
   if (isBorgError(err)) {
     const text = `${err.userMessage} ${err.borgMessage ?? ""}`;
-    if (/No space left on device|Errno 28/i.test(text)) return `No space left on device in the restore root (${root}): the restore is incomplete. Free space or restore fewer paths, then retry.`;
+    if (/No space left on device|Errno 28/i.test(text))
+      return `No space left on device in the restore root (${root}): the restore is incomplete. Free space or restore fewer paths, then retry.`;
     if (err.kind === "timeout") return `The restore did not finish within the configured restore.timeout and was stopped. ${err.userMessage}`;
     return err.borgMessage && !err.userMessage.includes(err.borgMessage) ? `${err.userMessage} (borg: ${err.borgMessage})` : err.userMessage;
   }
@@ -311,7 +341,13 @@ async function killOrphanExtract(pid: number, patternsFile: string): Promise<boo
   signalGroup("SIGTERM");
   for (let i = 0; i < 50; i++) {
     await new Promise((r) => setTimeout(r, 100));
-    if (!(await readFile(`/proc/${pid}/stat`, "latin1").then((s) => !/\) Z /.test(s), () => false))) return true;
+    if (
+      !(await readFile(`/proc/${pid}/stat`, "latin1").then(
+        (s) => !/\) Z /.test(s),
+        () => false,
+      ))
+    )
+      return true;
   }
   signalGroup("SIGKILL");
   return true;
@@ -337,5 +373,3 @@ export async function startRestoreRunner(db: Db, config: FleetConfig): Promise<R
   setRestoreRunner(runner);
   return runner;
 }
-
-;

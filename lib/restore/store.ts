@@ -136,7 +136,18 @@ export function insertJob(db: Db, job: NewRestoreJob, now = Date.now()): Restore
         `INSERT INTO restore_jobs (host, site, repo_id, archive, archive_id, paths_json, strip_components, destination, state, requested_by, retry_of, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, '', 'queued', ?, ?, ?)`,
       )
-      .run(job.host, job.site, job.repoId, job.archive, job.archiveId, JSON.stringify(job.paths), job.stripComponents, job.requestedBy, job.retryOf ?? null, now);
+      .run(
+        job.host,
+        job.site,
+        job.repoId,
+        job.archive,
+        job.archiveId,
+        JSON.stringify(job.paths),
+        job.stripComponents,
+        job.requestedBy,
+        job.retryOf ?? null,
+        now,
+      );
     const id = Number(info.lastInsertRowid);
     db.prepare("UPDATE restore_jobs SET destination = ? WHERE id = ?").run(job.destinationFor(id), id);
     audit(
@@ -203,7 +214,9 @@ export function jobsInState(db: Db, states: readonly RestoreState[]): RestoreJob
 
 /** queued -> running; false when the job is no longer queued (cancelled meanwhile). */
 export function markRunning(db: Db, id: number, now = Date.now()): boolean {
-  return db.prepare("UPDATE restore_jobs SET state = 'running', started_at = ?, phase = 'preparing' WHERE id = ? AND state = 'queued'").run(now, id).changes === 1;
+  return (
+    db.prepare("UPDATE restore_jobs SET state = 'running', started_at = ?, phase = 'preparing' WHERE id = ? AND state = 'queued'").run(now, id).changes === 1
+  );
 }
 
 export function setPid(db: Db, id: number, pid: number | null): void {
@@ -218,7 +231,17 @@ export function updateProgress(db: Db, id: number, p: ProgressFields): void {
        phase = COALESCE(?, phase), percent = COALESCE(?, percent), current_file = ?, bytes_done = COALESCE(?, bytes_done),
        bytes_total = COALESCE(?, bytes_total), speed = ?, eta_seconds = ?, items_total = COALESCE(?, items_total)
      WHERE id = ? AND state = 'running'`,
-  ).run(p.phase ?? null, p.percent ?? null, p.currentFile ?? null, p.bytesDone ?? null, p.bytesTotal ?? null, p.speed ?? null, p.etaSeconds ?? null, p.itemsTotal ?? null, id);
+  ).run(
+    p.phase ?? null,
+    p.percent ?? null,
+    p.currentFile ?? null,
+    p.bytesDone ?? null,
+    p.bytesTotal ?? null,
+    p.speed ?? null,
+    p.etaSeconds ?? null,
+    p.itemsTotal ?? null,
+    id,
+  );
 }
 
 /**
@@ -234,12 +257,9 @@ export function finishJob(
   return db.transaction(() => {
     const job = getJob(db, id);
     if (!job || FINAL_STATES.has(job.state)) return false;
-    db.prepare("UPDATE restore_jobs SET state = ?, finished_at = ?, error = ?, pid = NULL, speed = NULL, eta_seconds = NULL, current_file = NULL WHERE id = ?").run(
-      outcome.state,
-      now,
-      outcome.error ?? null,
-      id,
-    );
+    db.prepare(
+      "UPDATE restore_jobs SET state = ?, finished_at = ?, error = ?, pid = NULL, speed = NULL, eta_seconds = NULL, current_file = NULL WHERE id = ?",
+    ).run(outcome.state, now, outcome.error ?? null, id);
     audit(
       db,
       {
@@ -254,7 +274,13 @@ export function finishJob(
       },
       now,
     );
-    appendLog(db, id, outcome.state === "succeeded" || outcome.state === "cancelled" ? "info" : "error", outcome.error ? `${outcome.reason}: ${outcome.error}` : outcome.reason, now);
+    appendLog(
+      db,
+      id,
+      outcome.state === "succeeded" || outcome.state === "cancelled" ? "info" : "error",
+      outcome.error ? `${outcome.reason}: ${outcome.error}` : outcome.reason,
+      now,
+    );
     return true;
   })();
 }

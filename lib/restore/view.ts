@@ -27,9 +27,13 @@ export function toJobView(job: RestoreJob, db?: Db): RestoreJobView {
     ...shownFields,
     paths: shown.slice(0, MAX_LISTED_PATHS),
     pathParams: db && job.paths.length <= MAX_AGAIN_PATHS ? job.paths : null,
-    rsync: job.state === "succeeded" ? rsyncCommand({ destination: job.destination, host: job.host, stripComponents: job.stripComponents, displayPaths: shown }) : null,
+    rsync:
+      job.state === "succeeded"
+        ? rsyncCommand({ destination: job.destination, host: job.host, stripComponents: job.stripComponents, displayPaths: shown })
+        : null,
     ...(db ? { log: jobLog(db, job.id) } : {}),
-  };}
+  };
+}
 
 /** The restore jobs the principal may see (policy: restoreJobVisible), newest first, as shown. */
 export function visibleJobViews(db: Db, principal: Principal, limit = 200): RestoreJobView[] {

@@ -43,7 +43,7 @@ describe("isoWeek / periodKey (strftime %G-%V, %Y-%m, %Y-%m-%d in UTC)", () => {
   });
 
   const python = "/usr/bin/python3";
-  it.skipIf(SKIP_OUTSIDE_CI && (!fs.existsSync(python)))("agrees with Python's strftime on 1,500 consecutive days", () => {
+  it.skipIf(SKIP_OUTSIDE_CI && !fs.existsSync(python))("agrees with Python's strftime on 1,500 consecutive days", () => {
     const start = Date.UTC(2023, 0, 1, 12);
     const days = Array.from({ length: 1500 }, (_, i) => new Date(start + i * DAY_MS));
     const script = `import sys, datetime\nfor line in sys.stdin:\n    t = datetime.datetime.utcfromtimestamp(int(line))\n    print(t.strftime('%G-%V %Y-%m %Y-%m-%d'))\n`;
@@ -117,10 +117,12 @@ describe("prune (borg's prune_split)", () => {
 
   it("is stable: pruning the retained archives again keeps all of them", () => {
     const retained = retainedHistory(history);
-    expect(kept(
-      retained.map((ts) => ({ ts })),
-      SEED_POLICY,
-    ).map((x) => x.ts)).toEqual(retained);
+    expect(
+      kept(
+        retained.map((ts) => ({ ts })),
+        SEED_POLICY,
+      ).map((x) => x.ts),
+    ).toEqual(retained);
   });
 
   it("builds borg's arguments in rule order", () => {

@@ -101,7 +101,16 @@ describe("retentionPreview", () => {
   });
 
   it("agrees with prune() on the kept set", () => {
-    const kept = prune(archives.map((a) => ({ ...a, ts: new Date(a.start) })), policy).filter((d) => d.keep).map((d) => d.item.name);
-    expect(retentionPreview(archives, policy).rows.filter((r) => r.keep).map((r) => r.archive.name)).toEqual(kept);
+    const kept = prune(
+      archives.map((a) => ({ ...a, ts: new Date(a.start) })),
+      policy,
+    )
+      .filter((d) => d.keep)
+      .map((d) => d.item.name);
+    expect(
+      retentionPreview(archives, policy)
+        .rows.filter((r) => r.keep)
+        .map((r) => r.archive.name),
+    ).toEqual(kept);
   });
 });

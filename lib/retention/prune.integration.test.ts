@@ -79,7 +79,7 @@ function isoYearEnds(firstYear: number, lastYear: number): number[] {
 
 /** n random instants in a window of `days` days. */
 function random(from: string, days: number, n: number): number[] {
-  return Array.from({ length: n }, () => utc(from) + Math.floor(rand() * days * DAY / 1000) * 1000);
+  return Array.from({ length: n }, () => utc(from) + Math.floor((rand() * days * DAY) / 1000) * 1000);
 }
 
 /** Distinct seconds (borg sorts equal times by its own manifest order; schedules avoid ties). */
@@ -102,8 +102,14 @@ const SCHEDULES: Schedule[] = [
   { label: "several a day across Dec 31 -> Jan 1", stamps: severalPerDay("2025-12-24T00:00:00", 16) },
   { label: "hourly-ish across New Year 2027 (Jan 1 in 2026-W53)", stamps: hourlyish("2026-12-30T00:00:00", 80) },
   { label: "around every ISO-year end 2019-2028 (W53 in 2020 and 2026)", stamps: isoYearEnds(2019, 2028) },
-  { label: "weekly for 3 years, Sunday/Monday edges", stamps: Array.from({ length: 160 }, (_, i) => utc("2023-01-01T23:59:59") + i * 7 * DAY + (i % 2 ? 1000 : 0)) },
-  { label: "month ends: last and first second of every month 2025-2026", stamps: Array.from({ length: 24 }, (_, m) => [Date.UTC(2025, m, 1) - 1000, Date.UTC(2025, m, 1)]).flat() },
+  {
+    label: "weekly for 3 years, Sunday/Monday edges",
+    stamps: Array.from({ length: 160 }, (_, i) => utc("2023-01-01T23:59:59") + i * 7 * DAY + (i % 2 ? 1000 : 0)),
+  },
+  {
+    label: "month ends: last and first second of every month 2025-2026",
+    stamps: Array.from({ length: 24 }, (_, m) => [Date.UTC(2025, m, 1) - 1000, Date.UTC(2025, m, 1)]).flat(),
+  },
   { label: "random over 6 years", stamps: random("2020-06-01T00:00:00", 6 * 365, 180) },
   { label: "random over 40 days", stamps: random("2026-10-01T00:00:00", 40, 120) },
   { label: "a short history (rules run out: [oldest])", stamps: dailyWithGaps("2026-11-10T00:00:00", 9) },
@@ -158,7 +164,11 @@ describeBorg(`retention maths = borg prune --dry-run --list (seed ${SEED})`, () 
         // A name with a space and a bracket: the output parser must not depend on names.
         const archives = stamps.map((t, i) => ({ name: `s${s}-${i} [x]${checkpointAt.has(i) ? ".checkpoint" : ""}`, ts: new Date(t) }));
         await initPlainRepo(repo, env);
-        await createManyArchives(repo, archives.map((a) => [a.name, a.ts] as const), env);
+        await createManyArchives(
+          repo,
+          archives.map((a) => [a.name, a.ts] as const),
+          env,
+        );
         named.set(schedule, { repo, env, archives });
       }),
     );
@@ -177,7 +187,11 @@ describeBorg(`retention maths = borg prune --dry-run --list (seed ${SEED})`, () 
   it.concurrent.for(SCHEDULES.map((s) => [s.label, s] as const))("%s", { timeout: 300_000 }, async ([, schedule], { expect }) => {
     const { repo, env, archives } = named.get(schedule)!;
     const glob = `s${SCHEDULES.indexOf(schedule)}-*`;
-    const results = await borgPruneDryRunMany(repo, POLICIES.map((policy) => ({ args: pruneArgs(policy), glob })), env);
+    const results = await borgPruneDryRunMany(
+      repo,
+      POLICIES.map((policy) => ({ args: pruneArgs(policy), glob })),
+      env,
+    );
     for (const [i, policy] of POLICIES.entries()) {
       const context = `seed ${SEED} (RETENTION_SEED=${SEED} replays it), schedule "${schedule.label}", policy ${JSON.stringify(policy)}`;
       expect(verdicts(archives, policy), context).toEqual(Object.fromEntries(results[i]!));

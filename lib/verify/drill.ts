@@ -104,7 +104,11 @@ async function hashStream(stream: AsyncIterable<Buffer>, sample: readonly Sample
 }
 
 /** Chooses the sample from the archive listing (one `borg list`). */
-export async function chooseSample(target: BorgTarget, archive: string, options: Pick<DrillOptions, "maxBytes" | "maxFiles" | "random"> & BorgCallOptions): Promise<SampledFile[]> {
+export async function chooseSample(
+  target: BorgTarget,
+  archive: string,
+  options: Pick<DrillOptions, "maxBytes" | "maxFiles" | "random"> & BorgCallOptions,
+): Promise<SampledFile[]> {
   const selector = new SampleSelector({ maxBytes: options.maxBytes, maxFiles: options.maxFiles }, options.random);
   const { maxBytes: _b, maxFiles: _f, random: _r, ...opts } = options;
   for await (const item of listContents(target, archive, opts)) {
@@ -169,7 +173,10 @@ export async function runDrill(target: BorgTarget, archive: string, options: Dri
   await mkdir(options.scratchDir, { mode: 0o700 });
   try {
     const sample = await chooseSample(target, archive, options);
-    options.onSample?.(sample.length, sample.reduce((n, f) => n + f.size, 0));
+    options.onSample?.(
+      sample.length,
+      sample.reduce((n, f) => n + f.size, 0),
+    );
     if (sample.length === 0) return { files: 0, bytes: 0, mismatched: [], missing: [], mismatchedCount: 0, missingCount: 0, sample };
     const report = await restoreAndCompare(target, archive, sample, options);
     return { ...report, sample };

@@ -4,7 +4,20 @@ import { prng } from "@/lib/random";
 import { isDatabaseDump, SampleSelector } from "./sample";
 
 function item(path: string, size: number, mtime: number, type = "-"): ArchiveItem {
-  return { path, pathBytes: Buffer.from(path), type, mode: `${type}rw-r--r--`, user: "u", group: "g", uid: 0, gid: 0, size, mtime, linkTarget: null, hardlinkTarget: null };
+  return {
+    path,
+    pathBytes: Buffer.from(path),
+    type,
+    mode: `${type}rw-r--r--`,
+    user: "u",
+    group: "g",
+    uid: 0,
+    gid: 0,
+    size,
+    mtime,
+    linkTarget: null,
+    hardlinkTarget: null,
+  };
 }
 
 describe("restore drill sample", () => {

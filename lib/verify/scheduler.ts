@@ -94,7 +94,11 @@ export class MaintenanceScheduler {
     this.now = deps.now ?? Date.now;
     this.log = deps.log ?? ((level, message) => console[level === "info" ? "log" : level](`[verify] ${message}`));
     this.baseDir = deps.baseDir ?? path.join(deps.config.dataDir, "borg");
-    this.periodic = new PeriodicTask(() => this.tick(), deps.tickMs ?? 60_000, (err) => this.log("error", `scheduling failed: ${String(err)}`));
+    this.periodic = new PeriodicTask(
+      () => this.tick(),
+      deps.tickMs ?? 60_000,
+      (err) => this.log("error", `scheduling failed: ${String(err)}`),
+    );
   }
 
   /** Clean up after a previous process, then schedule. */
@@ -323,4 +327,3 @@ export function setMaintenanceScheduler(scheduler: MaintenanceScheduler | undefi
 export function getMaintenanceScheduler(): MaintenanceScheduler | undefined {
   return current.get();
 }
-

@@ -9,7 +9,6 @@ import type { Db } from "@/lib/db";
 
 export type RunOutcome = "running" | "ok" | "failed" | "interrupted" | "cancelled" | "timeout";
 
-
 export interface RepoRef {
   repoId: string;
   host: string;
@@ -195,7 +194,17 @@ export function finishDrillRun(
 ): void {
   db.prepare(
     "UPDATE drill_runs SET outcome = ?, files = ?, bytes = ?, mismatched = ?, missing = ?, details_json = ?, message = ?, ended_at = ? WHERE id = ?",
-  ).run(outcome, result.files, result.bytes, result.mismatched, result.missing, result.details ? JSON.stringify(result.details) : null, clipMessage(message), now, id);
+  ).run(
+    outcome,
+    result.files,
+    result.bytes,
+    result.mismatched,
+    result.missing,
+    result.details ? JSON.stringify(result.details) : null,
+    clipMessage(message),
+    now,
+    id,
+  );
   metricsStateChanged(); // borg_restore_drill_last_* (see finishCheckRun)
 }
 
@@ -222,9 +231,9 @@ export function latestDrillVerdicts(db: Db): Array<{ verdict: DrillRun; lastSucc
       .all() as DrillRow[]
   ).map(toDrillRun);
   const successes = new Map(
-    (db.prepare("SELECT repo_id, MAX(ended_at) AS at FROM drill_runs WHERE outcome = 'ok' GROUP BY repo_id").all() as Array<{ repo_id: string; at: number }>).map(
-      (r) => [r.repo_id, r.at],
-    ),
+    (
+      db.prepare("SELECT repo_id, MAX(ended_at) AS at FROM drill_runs WHERE outcome = 'ok' GROUP BY repo_id").all() as Array<{ repo_id: string; at: number }>
+    ).map((r) => [r.repo_id, r.at]),
   );
   return verdicts.map((verdict) => ({ verdict, lastSuccessAt: successes.get(verdict.repoId) ?? null }));
 }
@@ -239,9 +248,9 @@ export function drillRunsOfHost(db: Db, host: string, limit = 20): DrillRun[] {
  */
 export function markInterrupted(db: Db, now = Date.now()): { checks: number; drills: number; scratchDirs: string[] } {
   return db.transaction(() => {
-    const scratchDirs = (db.prepare("SELECT scratch_dir FROM drill_runs WHERE outcome = 'running' AND scratch_dir IS NOT NULL").all() as Array<{ scratch_dir: string }>).map(
-      (r) => r.scratch_dir,
-    );
+    const scratchDirs = (
+      db.prepare("SELECT scratch_dir FROM drill_runs WHERE outcome = 'running' AND scratch_dir IS NOT NULL").all() as Array<{ scratch_dir: string }>
+    ).map((r) => r.scratch_dir);
     const message = "The dashboard stopped while this ran.";
     const checks = db.prepare("UPDATE check_runs SET outcome = 'interrupted', ended_at = ?, message = ? WHERE outcome = 'running'").run(now, message).changes;
     const drills = db.prepare("UPDATE drill_runs SET outcome = 'interrupted', ended_at = ?, message = ? WHERE outcome = 'running'").run(now, message).changes;

@@ -204,9 +204,13 @@ describe("restore drills", () => {
 
   it("a drill killed half way leaves its scratch copy to the next start, which removes it and marks the run interrupted", async () => {
     const dataDir = await tempDir();
-    const child = spawn(path.join(process.cwd(), "node_modules/.bin/tsx"), ["test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      path.join(process.cwd(), "node_modules/.bin/tsx"),
+      ["test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     const tree = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout.on("data", (chunk: Buffer) => {

@@ -14,7 +14,11 @@ export interface ApiBenchResult {
 export async function benchApi(root: string, hosts = 1000, requests = 60): Promise<ApiBenchResult> {
   const dataDir = path.join(root, ".bench", "api-data");
   const { token } = await prepareBenchDatabase(dataDir);
-  const server = await startServer(root, 3198, { BORG_FLEET_SYNTHETIC: String(hosts), BORG_FLEET_SYNTHETIC_DATA_DIR: dataDir, BORG_FLEET_CONFIG: "/nonexistent" });
+  const server = await startServer(root, 3198, {
+    BORG_FLEET_SYNTHETIC: String(hosts),
+    BORG_FLEET_SYNTHETIC_DATA_DIR: dataDir,
+    BORG_FLEET_CONFIG: "/nonexistent",
+  });
   const init = { headers: { authorization: `Bearer ${token}` } };
   try {
     const result: ApiBenchResult = { hosts, pages: [] };
@@ -26,7 +30,9 @@ export async function benchApi(root: string, hosts = 1000, requests = 60): Promi
       const times = await timeRequests(url, requests, 5, init);
       const page = { query: query || "(default page: 100)", items, bytes: body.length, medianMs: median(times), p95Ms: percentile(times, 95) };
       result.pages.push(page);
-      console.log(`  /api/v1/hosts ${page.query.padEnd(24)} ${String(items).padStart(4)} hosts, ${(page.bytes / 1024).toFixed(0)} KiB: median ${ms(page.medianMs)}, p95 ${ms(page.p95Ms)} (target p95 ≤ 50 ms)`);
+      console.log(
+        `  /api/v1/hosts ${page.query.padEnd(24)} ${String(items).padStart(4)} hosts, ${(page.bytes / 1024).toFixed(0)} KiB: median ${ms(page.medianMs)}, p95 ${ms(page.p95Ms)} (target p95 ≤ 50 ms)`,
+      );
     }
     return result;
   } finally {

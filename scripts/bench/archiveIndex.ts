@@ -35,7 +35,9 @@ function timeCommand(cmd: string, args: string[], env: Record<string, string>): 
     child.stdout.on("data", (d: Buffer) => (bytes += d.length));
     child.stderr.on("data", (d: Buffer) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve({ ms: performance.now() - t0, bytes }) : reject(new Error(`${cmd} exited ${code}: ${stderr.slice(0, 500)}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve({ ms: performance.now() - t0, bytes }) : reject(new Error(`${cmd} exited ${code}: ${stderr.slice(0, 500)}`)),
+    );
   });
 }
 
@@ -57,10 +59,14 @@ interface WorkerResult {
 
 function runWorker(root: string, entries: number, indexDir: string): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules", ".bin", "tsx"), [path.join(root, "scripts", "bench", "archiveIndexWorker.ts"), root, String(entries), indexDir], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      path.join(root, "node_modules", ".bin", "tsx"),
+      [path.join(root, "scripts", "bench", "archiveIndexWorker.ts"), root, String(entries), indexDir],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("close", (code) => {
@@ -138,8 +144,12 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
       `${(built.completeMs / ours.ms).toFixed(2)}× borg alone in the index's format`,
   );
   console.log(`  search index ready (built after):  ${s(built.searchReadyMs)} (search scans names until then)`);
-  console.log(`  indexing process RSS:             idle ${(built.idleRss / MB).toFixed(0)} MiB, peak ${(built.peakRss / MB).toFixed(0)} MiB (+${((built.peakRss - built.idleRss) / MB).toFixed(0)} MiB over idle; VmHWM ${(built.vmHwm / MB).toFixed(0)} MiB)`);
-  console.log(`  event-loop delay while indexing:  p99 ${ms(built.loopDelayP99Ms)}, max ${ms(built.loopDelayMaxMs)} (an idle control process meanwhile: p99 ${ms(controlDelay.p99)}, max ${ms(controlDelay.max)})`);
+  console.log(
+    `  indexing process RSS:             idle ${(built.idleRss / MB).toFixed(0)} MiB, peak ${(built.peakRss / MB).toFixed(0)} MiB (+${((built.peakRss - built.idleRss) / MB).toFixed(0)} MiB over idle; VmHWM ${(built.vmHwm / MB).toFixed(0)} MiB)`,
+  );
+  console.log(
+    `  event-loop delay while indexing:  p99 ${ms(built.loopDelayP99Ms)}, max ${ms(built.loopDelayMaxMs)} (an idle control process meanwhile: p99 ${ms(controlDelay.p99)}, max ${ms(controlDelay.max)})`,
+  );
   console.log(`  GC while indexing:                ${built.gc.count} pauses, ${ms(built.gc.totalMs)} in total, longest ${ms(built.gc.maxMs)}`);
   console.log(`  index size on disk:               ${(built.indexBytes / MB).toFixed(1)} MiB`);
 
@@ -147,7 +157,7 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
   const dirs = reader.db.prepare("SELECT path FROM entries WHERE type = 'd' AND path IS NOT NULL").pluck().all() as Buffer[];
   const big = Buffer.from("bench/big");
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const viewTimes: number[] = [];
   for (let i = 0; i < 200; i++) {
     const dirPath = dirs[Math.floor(random() * dirs.length)]!;
@@ -170,7 +180,9 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
   const queries = ["file-0999", "f0042", "-7.txt", "D0123", "big", "file-", "no-such-name", "f9999", "0", "x.dat"];
   const searchTimes: number[] = [];
   for (let round = 0; round < 3; round++) for (const q of queries) searchTimes.push(timed(() => reader.search(q, 500)));
-  console.log(`  name search (${queries.length} queries × 3):     p50 ${ms(percentile(searchTimes, 50))}, p95 ${ms(percentile(searchTimes, 95))} (target ≤ 200 ms)`);
+  console.log(
+    `  name search (${queries.length} queries × 3):     p50 ${ms(percentile(searchTimes, 50))}, p95 ${ms(percentile(searchTimes, 95))} (target ≤ 200 ms)`,
+  );
   reader.close();
 
   return {

@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   gcObserver.observe({ entryTypes: ["gc"] });
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
-  const ref = { repoId: "bench/bench", host: "bench", site: "bench", target: bench.target, archive: { name: archive.name, id: archive.id, start: archive.start } };
+  const ref = {
+    repoId: "bench/bench",
+    host: "bench",
+    site: "bench",
+    target: bench.target,
+    archive: { name: archive.name, id: archive.id, start: archive.start },
+  };
   const t0 = performance.now();
   indexes.open(ref);
   let firstDirMs: number | null = null;

@@ -101,7 +101,9 @@ export async function benchCollector(root: string, count = 120): Promise<Collect
     const result = { repos: count, concurrency, sequentialMs, cycleMs, targetMs, unchangedCycleMs, borgCallsPerRepo: 2 };
     console.log(`collector (${count} real repos, 2 archives each, cold borg cache, concurrency ${concurrency}):`);
     console.log(`  same borg commands one after another: ${s(sequentialMs)} (${(sequentialMs / count / 2).toFixed(0)} ms per borg call)`);
-    console.log(`  one collector cycle:                  ${s(cycleMs)} (target ≤ ${s(targetMs)} = sequential / ${concurrency} × 1.2) ${cycleMs <= targetMs ? "MET" : "MISSED"}`);
+    console.log(
+      `  one collector cycle:                  ${s(cycleMs)} (target ≤ ${s(targetMs)} = sequential / ${concurrency} × 1.2) ${cycleMs <= targetMs ? "MET" : "MISSED"}`,
+    );
     console.log(`  next cycle, nothing changed:          ${s(unchangedCycleMs)} (one \`borg list --last 1\` per repo)`);
     return result;
   } finally {

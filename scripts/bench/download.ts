@@ -234,7 +234,10 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
       const sampler = setInterval(() => {
         const tree = processTree(server.child.pid!);
         samples.push(tree.server.reduce((sum, pid) => sum + rssMiB(pid), 0));
-        borgMax = Math.max(borgMax, tree.borg.reduce((sum, pid) => sum + rssMiB(pid), 0));
+        borgMax = Math.max(
+          borgMax,
+          tree.borg.reduce((sum, pid) => sum + rssMiB(pid), 0),
+        );
       }, 100);
       const cpu0 = cpuSeconds(serverPids());
       const got = await httpDownload(url, cookie).finally(() => clearInterval(sampler));
@@ -275,7 +278,12 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
       borgGoneAfterDisconnectMs: goneMs,
     };
     const mib = (n: number) => `${n.toFixed(0)} MiB`;
-    console.log(`  load average at the end  ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (the machine is shared)`);
+    console.log(
+      `  load average at the end  ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")} (the machine is shared)`,
+    );
     console.log(`  tar size                ${(tarBytes / 2 ** 30).toFixed(2)} GiB (${result.files} files), best of ${rounds} alternating rounds`);
     console.log(`  raw borg export-tar     ${s(rawMs)}, ${result.rawMBps.toFixed(0)} MiB/s (to /dev/null; all: ${rawTimes.map(s).join(", ")})`);
     console.log(

@@ -64,7 +64,9 @@ export async function benchHistory(repos = 1000, days = 365): Promise<HistoryBen
     const start = Date.UTC(2025, 0, 1);
     const cycles = Math.floor((days * DAY_MS) / INTERVAL_MS);
     const ids = Array.from({ length: repos }, (_, i) => `${SITES[i % SITES.length]}/host-${String(i + 1).padStart(4, "0")}`);
-    console.log(`History: ${repos} repos, ${days} days of collector cycles every ${INTERVAL_MS / 1000} s (${cycles.toLocaleString("en")} cycles), pruning every ${HISTORY_PRUNE_INTERVAL_MS / 60_000} min with retention ${DEFAULT_HISTORY_RETENTION_MS / DAY_MS} d`);
+    console.log(
+      `History: ${repos} repos, ${days} days of collector cycles every ${INTERVAL_MS / 1000} s (${cycles.toLocaleString("en")} cycles), pruning every ${HISTORY_PRUNE_INTERVAL_MS / 60_000} min with retention ${DEFAULT_HISTORY_RETENTION_MS / DAY_MS} d`,
+    );
     let rowsWritten = 0;
     let bytesPerRowBeforeThinning = 0;
     let lastPruneAt = start;
@@ -92,7 +94,9 @@ export async function benchHistory(repos = 1000, days = 365): Promise<HistoryBen
         const rows = (db.prepare("SELECT (SELECT count(*) FROM repo_samples) + (SELECT count(*) FROM site_samples) AS n").get() as { n: number }).n;
         // Before the first thinning (day 35) every row written is still there: the size of one row.
         if (day === 30 * DAY_MS) bytesPerRowBeforeThinning = fileSize(file) / rows;
-        console.log(`  day ${String(Math.round(day / DAY_MS)).padStart(3)}: ${mb(fileSize(file))}, ${rows.toLocaleString("en")} rows (last prune ${lastPruneMs.toFixed(0)} ms, ${s(Date.now() - wallStart)} so far)`);
+        console.log(
+          `  day ${String(Math.round(day / DAY_MS)).padStart(3)}: ${mb(fileSize(file))}, ${rows.toLocaleString("en")} rows (last prune ${lastPruneMs.toFixed(0)} ms, ${s(Date.now() - wallStart)} so far)`,
+        );
       }
     }
     db.pragma("wal_checkpoint(TRUNCATE)");

@@ -53,7 +53,12 @@ async function main(): Promise<void> {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
     loadavg: os.loadavg(),
   };
-  console.log(`borg-fleet benchmarks on ${results.machine}, load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  console.log(
+    `borg-fleet benchmarks on ${results.machine}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}\n`,
+  );
   for (const bench of BENCHES) {
     if (wanted.size > 0 && !wanted.has(bench.name)) continue;
     if (bench.needsBuild) await ensureBuilt();

@@ -21,7 +21,11 @@ export async function benchRender(root: string, hosts = 1000, requests = 40): Pr
   const dataDir = path.join(root, ".bench", "render-data");
   const { cookie } = await prepareBenchDatabase(dataDir);
   const signedIn = { headers: { cookie } };
-  const server = await startServer(root, 3199, { BORG_FLEET_SYNTHETIC: String(hosts), BORG_FLEET_SYNTHETIC_DATA_DIR: dataDir, BORG_FLEET_CONFIG: "/nonexistent" });
+  const server = await startServer(root, 3199, {
+    BORG_FLEET_SYNTHETIC: String(hosts),
+    BORG_FLEET_SYNTHETIC_DATA_DIR: dataDir,
+    BORG_FLEET_CONFIG: "/nonexistent",
+  });
   try {
     const overview = await timeRequests(`${server.url}/`, requests, 5, signedIn);
     const metrics = await timeRequests(`${server.url}/metrics`, requests);
@@ -41,8 +45,12 @@ export async function benchRender(root: string, hosts = 1000, requests = 40): Pr
       hostPageMedianMs: median(hostPage),
     };
     console.log(`render (${hosts} synthetic hosts, ${requests} sequential requests after 5 warm-up):`);
-    console.log(`  /         median ${ms(result.overviewMedianMs)}, p95 ${ms(result.overviewP95Ms)}, ${(result.overviewBytes / 1024).toFixed(0)} KiB HTML (target ≤ 150 ms)`);
-    console.log(`  /metrics  median ${ms(result.metricsMedianMs)}, p95 ${ms(result.metricsP95Ms)}, ${result.metricsSeries} borg_* series (target ≤ 30 ms; cached between state changes)`);
+    console.log(
+      `  /         median ${ms(result.overviewMedianMs)}, p95 ${ms(result.overviewP95Ms)}, ${(result.overviewBytes / 1024).toFixed(0)} KiB HTML (target ≤ 150 ms)`,
+    );
+    console.log(
+      `  /metrics  median ${ms(result.metricsMedianMs)}, p95 ${ms(result.metricsP95Ms)}, ${result.metricsSeries} borg_* series (target ≤ 30 ms; cached between state changes)`,
+    );
     console.log(`  /hosts/x  median ${ms(result.hostPageMedianMs)}`);
     return result;
   } finally {

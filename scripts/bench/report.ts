@@ -63,8 +63,12 @@ export async function benchReport(hosts = 1000, runs = 15): Promise<ReportBenchR
   // A nightly archive per repo from 40 days before the month to its end; every 13th host misses a
   // stretch of days, so the report has gaps to list. Weekly checks and drills.
   let rows = 0;
-  const check = db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, 'repository', ?, ?, ?, '')");
-  const drill = db.prepare("INSERT INTO drill_runs (repo_id, host, site, archive, started_at, ended_at, outcome, files, bytes, message) VALUES (?, ?, ?, 'a', ?, ?, ?, 10, 1000, '')");
+  const check = db.prepare(
+    "INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES (?, ?, ?, 'repository', ?, ?, ?, '')",
+  );
+  const drill = db.prepare(
+    "INSERT INTO drill_runs (repo_id, host, site, archive, started_at, ended_at, outcome, files, bytes, message) VALUES (?, ?, ?, 'a', ?, ?, ?, 10, 1000, '')",
+  );
   db.transaction(() => {
     state.repos.forEach((repo, i) => {
       const archives = [];
@@ -84,7 +88,13 @@ export async function benchReport(hosts = 1000, runs = 15): Promise<ReportBenchR
   })();
 
   const source = sqliteReportSource(db);
-  const raw = timed(() => db.prepare("SELECT host, COALESCE(end_ms, start_ms) AS at FROM archives_seen WHERE start_ms < ? AND COALESCE(end_ms, start_ms) >= ?").all(month.end, month.start).length, runs);
+  const raw = timed(
+    () =>
+      db
+        .prepare("SELECT host, COALESCE(end_ms, start_ms) AS at FROM archives_seen WHERE start_ms < ? AND COALESCE(end_ms, start_ms) >= ?")
+        .all(month.end, month.start).length,
+    runs,
+  );
   const data = timed(() => complianceReportFor(state, source, month, now), runs);
   const render = timed(() => renderToString(createElement(ComplianceGrid, { report: data.last.report })), runs);
   const page = timed(() => renderToString(createElement(ComplianceGrid, { report: complianceReportFor(state, source, month, now).report })), runs);
@@ -103,7 +113,9 @@ export async function benchReport(hosts = 1000, runs = 15): Promise<ReportBenchR
     csvRows: csv.last.split("\r\n").length - 2,
     loadAverage: os.loadavg().map((l) => Number(l.toFixed(2))),
   };
-  console.log(`report (${result.hosts} synthetic hosts, ${result.repos} repos, ${result.days} days of ${month.key}, ${result.archiveRows} archives recorded; ${runs} runs after 3 warm-up):`);
+  console.log(
+    `report (${result.hosts} synthetic hosts, ${result.repos} repos, ${result.days} days of ${month.key}, ${result.archiveRows} archives recorded; ${runs} runs after 3 warm-up):`,
+  );
   console.log(`  raw SQL scan of the month's archives   median ${ms(result.rawScanMedianMs)}`);
   console.log(`  data (queries + grid, RPO, gaps)       median ${ms(result.dataMedianMs)}`);
   console.log(`  grid rendered to HTML                  median ${ms(result.renderMedianMs)}, ${(result.htmlBytes / 1024).toFixed(0)} KiB`);

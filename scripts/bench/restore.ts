@@ -78,18 +78,25 @@ function rawExtract(f: Fixture, cwd: string): Promise<number> {
 
 async function ourExtract(f: Fixture, restoreRootDir: string): Promise<{ ms: number; destination: string }> {
   const db = openMemoryDatabase();
-  const config = configSchema.parse({ dataDir: f.dir, sites: [{ name: "bench", root: f.dir, discover: false }], restore: { root: restoreRootDir, concurrency: 1 } });
+  const config = configSchema.parse({
+    dataDir: f.dir,
+    sites: [{ name: "bench", root: f.dir, discover: false }],
+    restore: { root: restoreRootDir, concurrency: 1 },
+  });
   const runner = new RestoreRunner({ db, config, borg: f.opts });
   const started = performance.now();
-  const job = runner.submit({
-    host: "bench",
-    site: "bench",
-    repoId: "bench/bench",
-    archive: ARCHIVE,
-    archiveId: "-",
-    stripComponents: 0,
-    requestedBy: "bench",
-  }, { target: f.target, paths: [Buffer.from("data")] });
+  const job = runner.submit(
+    {
+      host: "bench",
+      site: "bench",
+      repoId: "bench/bench",
+      archive: ARCHIVE,
+      archiveId: "-",
+      stripComponents: 0,
+      requestedBy: "bench",
+    },
+    { target: f.target, paths: [Buffer.from("data")] },
+  );
   await runner.whenIdle();
   const ms = performance.now() - started;
   const done = getJob(db, job.id)!;

@@ -31,7 +31,11 @@ interface Repo {
   passphrase?: string;
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Raw borg as an operator would type it. */
@@ -102,14 +106,26 @@ async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number;
   const bytes = sample.reduce((n, f) => n + f.size, 0);
   fs.mkdirSync(scratchRoot, { recursive: true });
   const patternsFile = path.join(scratchRoot, "raw.patterns");
-  fs.writeFileSync(patternsFile, selectionPatterns(sample.map((f) => f.pathBytes), "exact"));
+  fs.writeFileSync(
+    patternsFile,
+    selectionPatterns(
+      sample.map((f) => f.pathBytes),
+      "exact",
+    ),
+  );
   let n = 0;
   const r = await alternate(
     runs,
     () =>
       timed(async () => {
-        const report = await runDrill(repo.target, repo.archive, { ...repo.opts, ...limits, random: random(), scratchDir: path.join(scratchRoot, `ours-${n++}`) });
-        if (report.mismatchedCount + report.missingCount > 0 || report.files !== sample.length) throw new Error(`drill failed: ${JSON.stringify(report).slice(0, 300)}`);
+        const report = await runDrill(repo.target, repo.archive, {
+          ...repo.opts,
+          ...limits,
+          random: random(),
+          scratchDir: path.join(scratchRoot, `ours-${n++}`),
+        });
+        if (report.mismatchedCount + report.missingCount > 0 || report.files !== sample.length)
+          throw new Error(`drill failed: ${JSON.stringify(report).slice(0, 300)}`);
       }),
     async () => {
       const dir = path.join(scratchRoot, `raw-${n++}`);
@@ -132,7 +148,12 @@ async function drillFixture(root: string, mb: number): Promise<Repo> {
   const dir = path.join(root, ".bench", "verify", `${mb}mb`);
   const passphrase = "bench verify passphrase";
   const passphraseFile = path.join(dir, "passphrase");
-  const repo: Repo = { target: { location: path.join(dir, "repo"), secrets: { passphraseFile } }, opts: { baseDir: path.join(dir, "borg-base"), timeoutMs: 3_600_000 }, archive: "bench-drill", passphrase };
+  const repo: Repo = {
+    target: { location: path.join(dir, "repo"), secrets: { passphraseFile } },
+    opts: { baseDir: path.join(dir, "borg-base"), timeoutMs: 3_600_000 },
+    archive: "bench-drill",
+    passphrase,
+  };
   if (fs.existsSync(path.join(dir, "ready"))) return repo;
   console.log(`  building the cached drill archive (${mb} MiB of random data) in ${dir} …`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -165,7 +186,13 @@ export async function benchVerify(root: string): Promise<Record<string, unknown>
   const bigRepo: Repo = { target: big.target, opts: big.opts, archive: big.archive };
   console.log(`  archive with ${big.entries.toLocaleString("en")} entries`);
   const checks = await benchChecks(bigRepo, runs);
-  const drillBig = await benchDrill(`on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`, bigRepo, { maxBytes: 256 * 2 ** 20, maxFiles: 500 }, runs, path.join(scratch, "big"));
+  const drillBig = await benchDrill(
+    `on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`,
+    bigRepo,
+    { maxBytes: 256 * 2 ** 20, maxFiles: 500 },
+    runs,
+    path.join(scratch, "big"),
+  );
   const drillRepo = await drillFixture(root, drillMb);
   const drill1g = await benchDrill(`of a ${drillMb} MiB sample`, drillRepo, { maxBytes: drillMb * 2 ** 20 + 1, maxFiles: 500 }, runs, path.join(scratch, "1g"));
   console.log(`  target for the ${drillMb} MiB drill: ≤ 1.1× raw extract`);

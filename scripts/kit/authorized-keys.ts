@@ -20,7 +20,9 @@ import { diffLines, InventoryError, inventorySchema, renderAuthorizedKeys } from
 import { writeFileAtomic } from "@/lib/kit/atomicWrite";
 
 function usage(message: string): never {
-  process.stderr.write(`authorized-keys: ${message}\nusage: npm run authorized-keys -- --inventory FILE (--out FILE | --print) [--root DIR] [--append-only] [--dry-run]\n`);
+  process.stderr.write(
+    `authorized-keys: ${message}\nusage: npm run authorized-keys -- --inventory FILE (--out FILE | --print) [--root DIR] [--append-only] [--dry-run]\n`,
+  );
   process.exit(2);
 }
 
@@ -53,7 +55,8 @@ function main(): number {
   }
   const parsed = inventorySchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) process.stderr.write(`authorized-keys: ${values.inventory}: ${issue.path.join(".") || "(root)"}: ${issue.message}\n`);
+    for (const issue of parsed.error.issues)
+      process.stderr.write(`authorized-keys: ${values.inventory}: ${issue.path.join(".") || "(root)"}: ${issue.message}\n`);
     return 1;
   }
   let text: string;

@@ -38,7 +38,9 @@ function main(): number {
   const store = new PingStore(openDatabase(dataDir));
   if (command === "list") {
     for (const t of store.listTokens()) {
-      process.stdout.write(`${t.host}\tcreated ${new Date(t.createdAt).toISOString()}\tlast used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : "never"}\n`);
+      process.stdout.write(
+        `${t.host}\tcreated ${new Date(t.createdAt).toISOString()}\tlast used ${t.lastUsedAt ? new Date(t.lastUsedAt).toISOString() : "never"}\n`,
+      );
     }
     return 0;
   }
@@ -51,7 +53,9 @@ function main(): number {
   }
   const token = store.createToken(host);
   process.stdout.write(`${token}\n`);
-  process.stderr.write(`ping-token: new token for ${host} (any earlier one no longer works). On the host, in /etc/borg-backup.env:\n  PING_URL="<dashboard url>/ping/${token}"\n`);
+  process.stderr.write(
+    `ping-token: new token for ${host} (any earlier one no longer works). On the host, in /etc/borg-backup.env:\n  PING_URL="<dashboard url>/ping/${token}"\n`,
+  );
   return 0;
 }
 

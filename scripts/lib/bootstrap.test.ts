@@ -6,7 +6,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 // Plain .mjs modules (they run before node_modules exists): typed by hand here.
 type InstallModule = { nodeModulesStaleReason(root: string): string | null };
-type BuildModule = { buildInputsHash(root: string, extraIgnores?: string[]): string; buildIsFresh(root: string, hash?: string): boolean; BUILD_HASH_FILE: string };
+type BuildModule = {
+  buildInputsHash(root: string, extraIgnores?: string[]): string;
+  buildIsFresh(root: string, hash?: string): boolean;
+  BUILD_HASH_FILE: string;
+};
 const load = <T>(file: string) => import(/* @vite-ignore */ path.join(__dirname, file)) as Promise<T>;
 
 let root: string;
@@ -33,7 +37,8 @@ describe("nodeModulesStaleReason", () => {
       "node_modules/@next/swc-darwin-arm64": { version: "16.4.6", optional: true, os: ["darwin"] },
     },
   };
-  const installed = (packages: Record<string, unknown>) => write("node_modules/.package-lock.json", JSON.stringify({ name: "x", lockfileVersion: 3, packages }));
+  const installed = (packages: Record<string, unknown>) =>
+    write("node_modules/.package-lock.json", JSON.stringify({ name: "x", lockfileVersion: 3, packages }));
   const bins = () => {
     write("node_modules/.bin/next", "");
     write("node_modules/.bin/tsx", "");

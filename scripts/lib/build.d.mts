@@ -4,7 +4,4 @@ export declare function buildInputsHash(root: string, extraIgnores?: string[]): 
 export declare function readBuildHash(root: string): string | null;
 export declare function hasBuild(root: string): boolean;
 export declare function buildIsFresh(root: string, hash?: string): boolean;
-export declare function nextBuild(
-  root: string,
-  options?: { scope?: string; extraIgnores?: string[]; env?: Record<string, string> },
-): Promise<boolean>;
+export declare function nextBuild(root: string, options?: { scope?: string; extraIgnores?: string[]; env?: Record<string, string> }): Promise<boolean>;

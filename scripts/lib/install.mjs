@@ -103,8 +103,7 @@ export function nodeModulesStaleReason(root) {
       if (entry.optional) continue;
       return `${key.slice("node_modules/".length)} is not installed`;
     }
-    if (installed.version !== entry.version)
-      return `${key.slice("node_modules/".length)} is ${installed.version}, package-lock.json wants ${entry.version}`;
+    if (installed.version !== entry.version) return `${key.slice("node_modules/".length)} is ${installed.version}, package-lock.json wants ${entry.version}`;
   }
   for (const key of Object.keys(hidden.packages)) {
     if (key.startsWith("node_modules/") && !lock.packages[key]) return `${key.slice("node_modules/".length)} is installed but not in package-lock.json`;

@@ -89,7 +89,10 @@ export function writeStackConfig({ root, etcDir, dashboardPort, ports, quick = f
     prom = replaceOnce(prom, "evaluation_interval: 60s", "evaluation_interval: 5s", what);
   }
   const promFile = path.join(etcDir, "prometheus.yml");
-  fs.writeFileSync(promFile, `# Generated from prometheus/prometheus.yml by scripts/lib/stack.mjs: only addresses${quick ? " and intervals" : ""} differ.\n${prom}`);
+  fs.writeFileSync(
+    promFile,
+    `# Generated from prometheus/prometheus.yml by scripts/lib/stack.mjs: only addresses${quick ? " and intervals" : ""} differ.\n${prom}`,
+  );
 
   let am = fs.readFileSync(path.join(shipped, "alertmanager.yml"), "utf8");
   const amWhat = "prometheus/alertmanager.yml";
@@ -99,7 +102,10 @@ export function writeStackConfig({ root, etcDir, dashboardPort, ports, quick = f
   am = replaceOnce(am, "auth_password_file: secrets/smtp_password", `auth_password_file: ${path.join(shipped, "secrets", "smtp_password")}`, amWhat);
   if (quick) am = replaceOnce(am, "group_wait: 30s", "group_wait: 1s", amWhat);
   const amFile = path.join(etcDir, "alertmanager.yml");
-  fs.writeFileSync(amFile, `# Generated from prometheus/alertmanager.yml by scripts/lib/stack.mjs: only addresses${quick ? " and group_wait" : ""} differ.\n${am}`);
+  fs.writeFileSync(
+    amFile,
+    `# Generated from prometheus/alertmanager.yml by scripts/lib/stack.mjs: only addresses${quick ? " and group_wait" : ""} differ.\n${am}`,
+  );
   return { prometheusConfig: promFile, alertmanagerConfig: amFile, targets };
 }
 
@@ -139,7 +145,9 @@ export async function startStack({ root, monitoringDir, dashboardPort, ports = D
     alertmanager: which("prometheus-alertmanager"),
     nodeExporter: which("prometheus-node-exporter"),
   };
-  const missing = Object.entries(bins).filter(([, b]) => !b).map(([n]) => n);
+  const missing = Object.entries(bins)
+    .filter(([, b]) => !b)
+    .map(([n]) => n);
   if (missing.length) throw new Error(`not installed: ${missing.join(", ")} (Debian packages prometheus, prometheus-alertmanager, prometheus-node-exporter)`);
 
   const etcDir = path.join(monitoringDir, "etc");

@@ -12,7 +12,14 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
 
 type StackModule = {
-  writeStackConfig(o: { root: string; etcDir: string; dashboardPort: number; ports: { prometheus: number; alertmanager: number; nodeExporter: number }; quick?: boolean; tokenFile: string }): {
+  writeStackConfig(o: {
+    root: string;
+    etcDir: string;
+    dashboardPort: number;
+    ports: { prometheus: number; alertmanager: number; nodeExporter: number };
+    quick?: boolean;
+    tokenFile: string;
+  }): {
     prometheusConfig: string;
     alertmanagerConfig: string;
     targets: string;

@@ -22,7 +22,13 @@ describe("demo fleet", () => {
     expect(ageDays(newest)).toBeGreaterThan(4.5);
     expect(ageDays(newest)).toBeLessThan(5.6);
     const days = new Set(fullHistory(host("web-02"), now).map((t) => t.toISOString().slice(0, 10)));
-    expect([13, 14, 15, 16, 17].map((d) => days.has(new Date(Date.UTC(2026, 10, 26 - d)).toISOString().slice(0, 10)))).toEqual([true, false, false, false, true]);
+    expect([13, 14, 15, 16, 17].map((d) => days.has(new Date(Date.UTC(2026, 10, 26 - d)).toISOString().slice(0, 10)))).toEqual([
+      true,
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 
   it("has at least 8 hosts with DNS-like names, some on both sites", () => {
@@ -110,7 +116,15 @@ describe("source trees", () => {
     const hard = path.join(tmp, "home", "alice", "Downloads", "hard names");
     const names = fs.readdirSync(hard, { encoding: "buffer" });
     const printable = names.map((n) => n.toString("utf8"));
-    for (const expected of ["tab\there.txt", "line\nbreak.txt", "-rf", "it's a \"quoted\" name.txt", "café ☕ 日本語 résumé.txt", "trailing space ", "link to report"]) {
+    for (const expected of [
+      "tab\there.txt",
+      "line\nbreak.txt",
+      "-rf",
+      'it\'s a "quoted" name.txt',
+      "café ☕ 日本語 résumé.txt",
+      "trailing space ",
+      "link to report",
+    ]) {
       expect(printable).toContain(expected);
     }
     expect(names.some((n) => n.includes(0xe9) && !Buffer.from(n.toString("utf8")).equals(n))).toBe(true);

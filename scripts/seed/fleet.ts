@@ -156,7 +156,9 @@ export const HOSTS: HostProfile[] = [
     rootFs: "ext4",
     users: ["jira"],
     growing: [{ path: "var/backups/postgres/jira.sql.gz", baseBytes: 200 * KB, bytesPerDay: 3 * KB }],
-    drops: [{ kind: "attachment", dir: "var/atlassian/application-data/jira/data/attachments", baseCount: 40, perDay: 1.2, minBytes: 5 * KB, maxBytes: 45 * KB }],
+    drops: [
+      { kind: "attachment", dir: "var/atlassian/application-data/jira/data/attachments", baseCount: 40, perDay: 1.2, minBytes: 5 * KB, maxBytes: 45 * KB },
+    ],
   },
   {
     name: "monitor",

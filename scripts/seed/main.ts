@@ -120,7 +120,14 @@ function readMarker(dir: string): Marker | null {
 
 function writeMarker(dir: string, marker: Marker) {
   const file = path.join(dir, MARKER);
-  fs.writeFileSync(`${file}.tmp`, JSON.stringify(mapPaths(marker, (p) => path.relative(dir, p)), null, 2) + "\n");
+  fs.writeFileSync(
+    `${file}.tmp`,
+    JSON.stringify(
+      mapPaths(marker, (p) => path.relative(dir, p)),
+      null,
+      2,
+    ) + "\n",
+  );
   fs.renameSync(`${file}.tmp`, file);
 }
 
@@ -146,7 +153,6 @@ function clearDemoDir(dir: string) {
   }
   for (const name of entries) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
 }
-
 
 /** Scratch space for the hosts' source trees: RAM (/dev/shm) when there is one, else the temp dir. */
 function scratchDir(): string {
@@ -249,7 +255,13 @@ async function seedHost(dir: string, host: HostProfile, now: Date, borgOpts: Bor
         for (const [i, repo] of repos.entries()) {
           if (!perRepo[i]!.has(ts.getTime())) continue;
           const target: BorgTarget = { location: repo.location, secrets: { passphraseFile: repo.passphraseFile } };
-          const created = await createArchive(target, name, sourcePaths(entries), { cwd: tmp, timestamp: ts, compression: COMPRESSION }, { ...borgOpts, signal });
+          const created = await createArchive(
+            target,
+            name,
+            sourcePaths(entries),
+            { cwd: tmp, timestamp: ts, compression: COMPRESSION },
+            { ...borgOpts, signal },
+          );
           repo.archives.push({ name, time: ts.toISOString() });
           repo.originalSize = created.repoStats.totalSize;
           repo.deduplicatedSize = created.repoStats.uniqueCsize;
@@ -391,7 +403,14 @@ function printSummary(marker: Marker, now: Date) {
       const newest = repo.archives.at(-1);
       archives += repo.archives.length;
       disk += repo.diskUsage;
-      const note = host.special === "stale" ? "stale" : host.special === "never" ? "never backed up" : host.special === "wrong-passphrase" ? "fleet.yml has an old passphrase" : "";
+      const note =
+        host.special === "stale"
+          ? "stale"
+          : host.special === "never"
+            ? "never backed up"
+            : host.special === "wrong-passphrase"
+              ? "fleet.yml has an old passphrase"
+              : "";
       rows.push([
         host.name,
         repo.site,
@@ -408,7 +427,12 @@ function printSummary(marker: Marker, now: Date) {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const right = new Set([2, 4, 5, 6, 7]);
   for (const row of rows) {
-    process.stdout.write(`  ${row.map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd()}\n`);
+    process.stdout.write(
+      `  ${row
+        .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+        .join("  ")
+        .trimEnd()}\n`,
+    );
   }
   process.stdout.write(`  ${HOSTS.length} hosts, ${rows.length - 1} repos, ${archives} archives, ${human(disk)} on disk\n`);
 }
@@ -422,7 +446,9 @@ async function seedOrReuse(opts: Options, found: Marker | null, borgOpts: BorgCa
       if (await topUp(opts.dir, marker, opts.now, opts.jobs, borgOpts, signal)) writeMarker(opts.dir, marker);
     } catch (err) {
       if (signal.aborted) throw err;
-      throw new Error(`${err instanceof Error ? err.message : String(err)}\n(adding fresh archives to the reused demo failed; start over with: npm run demo -- --reseed)`);
+      throw new Error(
+        `${err instanceof Error ? err.message : String(err)}\n(adding fresh archives to the reused demo failed; start over with: npm run demo -- --reseed)`,
+      );
     }
     return marker;
   }

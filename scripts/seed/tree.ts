@@ -256,7 +256,16 @@ function authorizedKeys(rand: () => number): string {
 
 function bashHistory(host: HostProfile, days: number): string {
   const rand = prng(`${host.name}:history`);
-  const cmds = ["systemctl status borg-backup.timer", "journalctl -u borg-backup -n 50", "df -h", "apt update && apt upgrade", "borg list", "htop", "ls -la /var/backups", "uptime"];
+  const cmds = [
+    "systemctl status borg-backup.timer",
+    "journalctl -u borg-backup -n 50",
+    "df -h",
+    "apt update && apt upgrade",
+    "borg list",
+    "htop",
+    "ls -la /var/backups",
+    "uptime",
+  ];
   const n = 20 + Math.floor(days * 0.8);
   return Array.from({ length: n }, () => pick(rand, cmds)).join("\n") + "\n";
 }
@@ -278,7 +287,14 @@ function logs(host: HostProfile, at: Date): TreeEntry[] {
   for (let i = 2; i <= 4; i++) {
     const day = iso(new Date(at.getTime() - i * DAY_MS));
     const seedText = () => zlib.gzipSync(dayText(i), { level: 6 });
-    out.push({ kind: "file", path: `var/log/syslog.${i}.gz`, fingerprint: `gz:${host.name}:${day}`, content: seedText, mtime: new Date(at.getTime() - (i - 1) * DAY_MS), mode: 0o640 });
+    out.push({
+      kind: "file",
+      path: `var/log/syslog.${i}.gz`,
+      fingerprint: `gz:${host.name}:${day}`,
+      content: seedText,
+      mtime: new Date(at.getTime() - (i - 1) * DAY_MS),
+      mode: 0o640,
+    });
   }
   return out;
 }
@@ -309,14 +325,26 @@ function roleFiles(host: HostProfile, origin: Date, installed: Date, at: Date, d
     }
     case "db":
       out.push(
-        text("etc/postgresql/15/main/postgresql.conf", "listen_addresses = 'localhost,10.0.0.21'\nmax_connections = 200\nshared_buffers = 4GB\nwal_level = replica\n", installed),
+        text(
+          "etc/postgresql/15/main/postgresql.conf",
+          "listen_addresses = 'localhost,10.0.0.21'\nmax_connections = 200\nshared_buffers = 4GB\nwal_level = replica\n",
+          installed,
+        ),
         text("etc/postgresql/15/main/pg_hba.conf", "local all postgres peer\nhost app app 10.0.0.0/24 scram-sha-256\n", installed, 0o640),
-        text("var/backups/postgres/globals.sql", "--\n-- PostgreSQL database cluster dump\n--\nCREATE ROLE app;\nALTER ROLE app WITH LOGIN;\nCREATE ROLE readonly;\n", at),
+        text(
+          "var/backups/postgres/globals.sql",
+          "--\n-- PostgreSQL database cluster dump\n--\nCREATE ROLE app;\nALTER ROLE app WITH LOGIN;\nCREATE ROLE readonly;\n",
+          at,
+        ),
       );
       break;
     case "mail":
       out.push(
-        text("etc/postfix/main.cf", `myhostname = mail.${DOMAIN}\nmydestination = ${DOMAIN}, localhost\nhome_mailbox = Maildir/\nsmtpd_tls_security_level = may\n`, installed),
+        text(
+          "etc/postfix/main.cf",
+          `myhostname = mail.${DOMAIN}\nmydestination = ${DOMAIN}, localhost\nhome_mailbox = Maildir/\nsmtpd_tls_security_level = may\n`,
+          installed,
+        ),
         text("etc/dovecot/dovecot.conf", "protocols = imap lmtp\nmail_location = maildir:~/Maildir\nssl = required\n", installed),
         text("etc/aliases", "postmaster: root\nroot: alice\n", installed),
       );
@@ -332,7 +360,9 @@ function roleFiles(host: HostProfile, origin: Date, installed: Date, at: Date, d
           text(`${base}/refs/heads/main`, `${hex(prng(`${host.name}:${repo}:${Math.floor(days)}`), 40)}\n`, new Date(at.getTime() - 5 * HOUR)),
         );
       }
-      out.push(text("etc/gitea/app.ini", `APP_NAME = Git\nRUN_USER = git\n[server]\nDOMAIN = git.${DOMAIN}\n[database]\nDB_TYPE = postgres\n`, installed, 0o640));
+      out.push(
+        text("etc/gitea/app.ini", `APP_NAME = Git\nRUN_USER = git\n[server]\nDOMAIN = git.${DOMAIN}\n[database]\nDB_TYPE = postgres\n`, installed, 0o640),
+      );
       break;
     case "jira":
       out.push(
@@ -346,13 +376,21 @@ function roleFiles(host: HostProfile, origin: Date, installed: Date, at: Date, d
       break;
     case "monitor":
       out.push(
-        text("etc/prometheus/prometheus.yml", `global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [${HOST_TARGETS}]\n`, installed),
+        text(
+          "etc/prometheus/prometheus.yml",
+          `global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: [${HOST_TARGETS}]\n`,
+          installed,
+        ),
         text(
           "etc/prometheus/rules/borg.yml",
           "groups:\n  - name: borg\n    rules:\n      - alert: BorgMissingBackup\n        expr: time() - borg_last_archive_timestamp_seconds > 86400 * 1.5\n        for: 2m\n",
           installed,
         ),
-        text("etc/prometheus/alertmanager.yml", "route:\n  receiver: ops\nreceivers:\n  - name: ops\n    email_configs:\n      - to: ops@example.com\n", installed),
+        text(
+          "etc/prometheus/alertmanager.yml",
+          "route:\n  receiver: ops\nreceivers:\n  - name: ops\n    email_configs:\n      - to: ops@example.com\n",
+          installed,
+        ),
       );
       break;
     case "build":
@@ -396,7 +434,9 @@ function accessLog(host: HostProfile, at: Date): string {
   const lines: string[] = [];
   for (let i = 0; i < 80; i++) {
     const t = new Date(at.getTime() - DAY_MS + (i / 80) * DAY_MS);
-    lines.push(`10.0.${intBetween(rand, 0, 9)}.${intBetween(rand, 2, 254)} - - [${t.toISOString()}] "GET ${pick(rand, paths)} HTTP/2.0" ${pick(rand, [200, 200, 200, 304, 404])} ${intBetween(rand, 200, 9000)}`);
+    lines.push(
+      `10.0.${intBetween(rand, 0, 9)}.${intBetween(rand, 2, 254)} - - [${t.toISOString()}] "GET ${pick(rand, paths)} HTTP/2.0" ${pick(rand, [200, 200, 200, 304, 404])} ${intBetween(rand, 200, 9000)}`,
+    );
   }
   return lines.join("\n") + "\n";
 }
@@ -418,21 +458,33 @@ function drops(host: HostProfile, s: DropSeries, origin: Date, at: Date, days: n
     switch (s.kind) {
       case "upload": {
         const ext = pick(rand, ["jpg", "jpg", "png", "webp", "pdf"]);
-        out.push(random(`${s.dir}/${created.toISOString().slice(0, 4)}/${created.toISOString().slice(5, 7)}/${hex(rand, 12)}.${ext}`, seed, size, created, 0o644));
+        out.push(
+          random(`${s.dir}/${created.toISOString().slice(0, 4)}/${created.toISOString().slice(5, 7)}/${hex(rand, 12)}.${ext}`, seed, size, created, 0o644),
+        );
         break;
       }
       case "mail": {
         const user = host.users[k % host.users.length]!;
         const dir = s.dir.replace("{user}", user);
         const name = `${Math.floor(created.getTime() / 1000)}.M${intBetween(rand, 100000, 999999)}P${intBetween(rand, 1000, 30000)}.mail.${DOMAIN},S=${size}:2,S`;
-        out.push({ kind: "file", path: `${dir}/${name}`, fingerprint: `mail:${seed}`, content: () => mailMessage(user, created, size, seed), mtime: created, mode: 0o600 });
+        out.push({
+          kind: "file",
+          path: `${dir}/${name}`,
+          fingerprint: `mail:${seed}`,
+          content: () => mailMessage(user, created, size, seed),
+          mtime: created,
+          mode: 0o600,
+        });
         break;
       }
       case "pack": {
         const repo = GIT_REPOS[k % GIT_REPOS.length]!;
         const sha = hex(rand, 40);
         const base = `${s.dir}/${repo}.git/objects/pack/pack-${sha}`;
-        out.push(random(`${base}.pack`, seed, size, created, 0o444), random(`${base}.idx`, `${seed}:idx`, Math.max(1024, Math.floor(size / 40)), created, 0o444));
+        out.push(
+          random(`${base}.pack`, seed, size, created, 0o444),
+          random(`${base}.idx`, `${seed}:idx`, Math.max(1024, Math.floor(size / 40)), created, 0o444),
+        );
         break;
       }
       case "attachment": {
@@ -446,7 +498,11 @@ function drops(host: HostProfile, s: DropSeries, origin: Date, at: Date, days: n
         out.push(
           random(`${dir}/chunks/000001`, seed, size, created, 0o644),
           random(`${dir}/index`, `${seed}:index`, Math.floor(size / 12), created, 0o644),
-          text(`${dir}/meta.json`, JSON.stringify({ ulid, minTime: created.getTime() - 2 * HOUR, maxTime: created.getTime(), version: 1 }, null, 2) + "\n", created),
+          text(
+            `${dir}/meta.json`,
+            JSON.stringify({ ulid, minTime: created.getTime() - 2 * HOUR, maxTime: created.getTime(), version: 1 }, null, 2) + "\n",
+            created,
+          ),
           text(`${dir}/tombstones`, "", created),
         );
         break;
@@ -533,7 +589,7 @@ function awkward(dir: string, installed: Date): TreeEntry[] {
     "line\nbreak.txt",
     "-rf",
     "--help",
-    "it's a \"quoted\" name.txt",
+    'it\'s a "quoted" name.txt',
     "café ☕ 日本語 résumé.txt",
     "emoji 🎉 party.txt",
     "back\\slash.txt",
@@ -550,7 +606,13 @@ function awkward(dir: string, installed: Date): TreeEntry[] {
   out.push(
     text(`${dir}/empty.txt`, "", installed),
     // ISO-8859-1 "café-latin1.txt": not valid UTF-8.
-    { kind: "file", path: { dir, name: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2d, 0x6c, 0x61, 0x74, 0x69, 0x6e, 0x31, 0x2e, 0x74, 0x78, 0x74]) }, fingerprint: "latin1", content: () => "written on an old Windows share\n", mtime: installed },
+    {
+      kind: "file",
+      path: { dir, name: Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2d, 0x6c, 0x61, 0x74, 0x69, 0x6e, 0x31, 0x2e, 0x74, 0x78, 0x74]) },
+      fingerprint: "latin1",
+      content: () => "written on an old Windows share\n",
+      mtime: installed,
+    },
     { kind: "symlink", path: `${dir}/link to report`, target: "Quarterly report (final) v2.pdf", mtime: installed },
     { kind: "symlink", path: `${dir}/dangling link`, target: "/nonexistent/target", mtime: installed },
     { kind: "dir", path: `${dir}/empty dir` },

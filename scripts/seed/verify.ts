@@ -55,7 +55,14 @@ export function seedVerifyScenarios(dir: string, now: Date, log: (message: strin
     if (seeded.n === 0) {
       const at = now.getTime() - 20 * DAY - 40_000;
       const id = startDrillRun(db, repo, null, at);
-      finishDrillRun(db, id, "ok", { files: 42, bytes: 3_145_728, mismatched: 0, missing: 0, details: { mismatched: [], missing: [] } }, "Seeded by the demo: the last drill that passed, 20 days ago.", at + 40_000);
+      finishDrillRun(
+        db,
+        id,
+        "ok",
+        { files: 42, bytes: 3_145_728, mismatched: 0, missing: 0, details: { mismatched: [], missing: [] } },
+        "Seeded by the demo: the last drill that passed, 20 days ago.",
+        at + 40_000,
+      );
       log(`recorded a restore drill of ${OVERDUE_DRILL_HOST.host} 20 days ago (the demo's overdue drill)`);
     }
   } finally {

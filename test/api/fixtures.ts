@@ -25,15 +25,43 @@ export function repo(host: string, site: string, lastArchiveHoursAgo: number | n
           end: now - h * HOUR,
           stats: { originalBytes: 1000 * (i + 1), compressedBytes: 500, deduplicatedBytes: 100, files: 10 + i, durationSeconds: 60 },
         }));
-  return repoState(host, site, now, { location: `/srv/borg/${host}`, lastArchive: archives.at(-1) ?? null, archiveCount: archives.length, archives, sizes: { originalBytes: 6000, compressedBytes: 1500, deduplicatedBytes: 300 }, diskUsageBytes: 4096, lastDurationMs: 100 });
+  return repoState(host, site, now, {
+    location: `/srv/borg/${host}`,
+    lastArchive: archives.at(-1) ?? null,
+    archiveCount: archives.length,
+    archives,
+    sizes: { originalBytes: 6000, compressedBytes: 1500, deduplicatedBytes: 300 },
+    diskUsageBytes: 4096,
+    lastDurationMs: 100,
+  });
 }
 
 export function installFleet(repos: RepoState[], policy: Pick<FleetState, "staleAfterHosts"> = {}): FleetState {
   const state: FleetState = {
     repos,
     sites: [
-      { name: "onsite", location: "/srv/borg", local: true, sizeBytes: 1e12, freeBytes: 4e11, capacitySource: "statfs", sharesFilesystemWith: [], checkedAt: Date.now(), error: null },
-      { name: "offsite", location: "ssh://backup@offsite/srv/borg", local: false, sizeBytes: null, freeBytes: null, capacitySource: "unknown", sharesFilesystemWith: [], checkedAt: null, error: null },
+      {
+        name: "onsite",
+        location: "/srv/borg",
+        local: true,
+        sizeBytes: 1e12,
+        freeBytes: 4e11,
+        capacitySource: "statfs",
+        sharesFilesystemWith: [],
+        checkedAt: Date.now(),
+        error: null,
+      },
+      {
+        name: "offsite",
+        location: "ssh://backup@offsite/srv/borg",
+        local: false,
+        sizeBytes: null,
+        freeBytes: null,
+        capacitySource: "unknown",
+        sharesFilesystemWith: [],
+        checkedAt: null,
+        error: null,
+      },
     ],
     staleAfterSeconds: 129600,
     ...policy,

@@ -120,15 +120,25 @@ describe("/api/v1 answers within the token's scope", () => {
 
   it("gives each repo its own threshold (freshness.hosts) and the host's checks and drills", async () => {
     const now = Date.now();
-    installFleet([repo("laptop-ann", "onsite", 5 * 24), repo("web-01", "onsite", 40)], { staleAfterHosts: [{ match: "laptop-*", staleAfterSeconds: 14 * 86400 }] });
+    installFleet([repo("laptop-ann", "onsite", 5 * 24), repo("web-01", "onsite", 40)], {
+      staleAfterHosts: [{ match: "laptop-*", staleAfterSeconds: 14 * 86400 }],
+    });
     const hosts = await call("listHosts", "/hosts", "admin");
-    expect(hosts.body.items.map((h: { host: string; status: string; repos: { staleAfterSeconds: number }[] }) => [h.host, h.status, h.repos[0]!.staleAfterSeconds])).toEqual([
+    expect(
+      hosts.body.items.map((h: { host: string; status: string; repos: { staleAfterSeconds: number }[] }) => [h.host, h.status, h.repos[0]!.staleAfterSeconds]),
+    ).toEqual([
       ["laptop-ann", "fresh", 14 * 86400],
       ["web-01", "stale", 129600],
     ]);
-    world.db.prepare("INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES ('onsite/web-01', 'web-01', 'onsite', 'repository', ?, ?, 'failed', 'Data integrity error: Segment entry checksum mismatch')").run(now - 60_000, now);
+    world.db
+      .prepare(
+        "INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES ('onsite/web-01', 'web-01', 'onsite', 'repository', ?, ?, 'failed', 'Data integrity error: Segment entry checksum mismatch')",
+      )
+      .run(now - 60_000, now);
     const verification = await call("getHostVerification", "/hosts/web-01/verification", "operator", { host: "web-01" });
-    expect(verification.body.checks).toEqual([expect.objectContaining({ kind: "repository", outcome: "failed", message: expect.stringContaining("checksum mismatch") })]);
+    expect(verification.body.checks).toEqual([
+      expect.objectContaining({ kind: "repository", outcome: "failed", message: expect.stringContaining("checksum mismatch") }),
+    ]);
     expect(validate("getHostVerification", 200, verification.body)).toBeNull();
     installWorldFleet();
   });

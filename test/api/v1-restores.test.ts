@@ -27,7 +27,12 @@ const tokens: Record<"admin" | "operator" | "dbOperator" | "viewer" | "revoked",
 
 beforeAll(async () => {
   repo = await makeTempRepo();
-  await repo.addArchive(ARCHIVE, { files: [{ path: "etc/motd", content: "hello from web-01\n" }, { path: "etc/hosts", content: "127.0.0.1 localhost\n" }] });
+  await repo.addArchive(ARCHIVE, {
+    files: [
+      { path: "etc/motd", content: "hello from web-01\n" },
+      { path: "etc/hosts", content: "127.0.0.1 localhost\n" },
+    ],
+  });
   restoreRoot = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-api-restore-"));
   process.env.BORG_FLEET_BORG_BASE_DIR = repo.baseDir;
   const config = configSchema.parse({
@@ -59,22 +64,32 @@ afterAll(async () => {
   await rm(restoreRoot, { recursive: true, force: true });
 });
 
-const headers = (token: string | undefined, json = true) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...(json ? { "content-type": "application/json" } : {}) });
+const headers = (token: string | undefined, json = true) => ({
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+  ...(json ? { "content-type": "application/json" } : {}),
+});
 
 async function start(token: string | undefined, body: unknown) {
-  const response = await routeHandler(startRestore)(new Request("http://127.0.0.1/api/v1/restores", { method: "POST", headers: headers(token), body: JSON.stringify(body) }));
+  const response = await routeHandler(startRestore)(
+    new Request("http://127.0.0.1/api/v1/restores", { method: "POST", headers: headers(token), body: JSON.stringify(body) }),
+  );
   return { status: response.status, body: await response.json() };
 }
 
 async function get(token: string, id: number) {
-  const response = await routeHandler(getRestore)(new Request(`http://127.0.0.1/api/v1/restores/${id}`, { headers: headers(token, false) }), { params: Promise.resolve({ id: String(id) }) });
+  const response = await routeHandler(getRestore)(new Request(`http://127.0.0.1/api/v1/restores/${id}`, { headers: headers(token, false) }), {
+    params: Promise.resolve({ id: String(id) }),
+  });
   return { status: response.status, body: await response.json() };
 }
 
 async function cancel(token: string | undefined, id: number) {
-  const response = await routeHandler(cancelRestore)(new Request(`http://127.0.0.1/api/v1/restores/${id}/cancel`, { method: "POST", headers: headers(token, false) }), {
-    params: Promise.resolve({ id: String(id) }),
-  });
+  const response = await routeHandler(cancelRestore)(
+    new Request(`http://127.0.0.1/api/v1/restores/${id}/cancel`, { method: "POST", headers: headers(token, false) }),
+    {
+      params: Promise.resolve({ id: String(id) }),
+    },
+  );
   return { status: response.status, body: await response.json() };
 }
 
@@ -122,10 +137,16 @@ describe("POST /api/v1/restores", () => {
   }
 
   it("refuses a body that is not JSON, and one that is too large", async () => {
-    const notJson = await routeHandler(startRestore)(new Request("http://127.0.0.1/api/v1/restores", { method: "POST", headers: headers(tokens.admin), body: "host=web-01" }));
+    const notJson = await routeHandler(startRestore)(
+      new Request("http://127.0.0.1/api/v1/restores", { method: "POST", headers: headers(tokens.admin), body: "host=web-01" }),
+    );
     expect(notJson.status).toBe(400);
     const form = await routeHandler(startRestore)(
-      new Request("http://127.0.0.1/api/v1/restores", { method: "POST", headers: { authorization: `Bearer ${tokens.admin}`, "content-type": "application/x-www-form-urlencoded" }, body: "a=b" }),
+      new Request("http://127.0.0.1/api/v1/restores", {
+        method: "POST",
+        headers: { authorization: `Bearer ${tokens.admin}`, "content-type": "application/x-www-form-urlencoded" },
+        body: "a=b",
+      }),
     );
     expect(form.status).toBe(415);
     const huge = await start(tokens.admin, { host: "web-01", archive: ARCHIVE, paths: Array.from({ length: 200_000 }, (_, i) => `etc/file-${i}`) });

@@ -29,7 +29,7 @@ const AWKWARD: SourceEntry[] = [
   { path: "srv/data/with space.txt", content: "a" },
   { path: "srv/data/tab\there.txt", content: "bb" },
   { path: "srv/data/new\nline.txt", content: "ccc" },
-  { path: "srv/data/quote's \"double\".txt", content: "dddd" },
+  { path: 'srv/data/quote\'s "double".txt', content: "dddd" },
   { path: "srv/data/glob*?[.txt", content: "eeeee" },
   { path: "srv/data/-leading-dash", content: "ffffff" },
   { path: "srv/data/MixedCase-Report.PDF", content: "g" },
@@ -284,7 +284,10 @@ describe("archive index: lifecycle", () => {
     await built(indexes, awkward);
     indexes.open(second); // used after "awkward": "awkward" is now the least recently used
     await built(indexes, third);
-    const kept = indexes.catalogRows().map((r) => r.archiveName).sort();
+    const kept = indexes
+      .catalogRows()
+      .map((r) => r.archiveName)
+      .sort();
     expect(kept).toEqual(["second", "third"]);
     expect(fs.existsSync(indexPaths(dir, awkward.archive.id).final)).toBe(false);
     expect(indexes.status(awkward.archive.id)).toBeNull();
@@ -295,7 +298,12 @@ describe("archive index: lifecycle", () => {
     // An index in use (opened within the grace period) is kept past the budget too.
     const browsing = manager({ dir, db, diskBudget: 1, graceMs: 60_000 });
     await built(browsing, second);
-    expect(browsing.catalogRows().map((r) => r.archiveName).sort()).toEqual(["awkward", "second"]);
+    expect(
+      browsing
+        .catalogRows()
+        .map((r) => r.archiveName)
+        .sort(),
+    ).toEqual(["awkward", "second"]);
     await indexes.stop();
     await tiny.stop();
     await browsing.stop();

@@ -34,7 +34,10 @@ function collectorFor(repos: Array<{ host: string; location: string; passphraseF
     `    root: ${dataDir}/empty-root`,
     "    discover: false",
     "repos:",
-    ...repos.map((r) => `  - { host: ${r.host}, site: onsite, location: ${JSON.stringify(r.location)}${r.passphraseFile ? `, secrets: { passphraseFile: ${JSON.stringify(r.passphraseFile)} }` : ""} }`),
+    ...repos.map(
+      (r) =>
+        `  - { host: ${r.host}, site: onsite, location: ${JSON.stringify(r.location)}${r.passphraseFile ? `, secrets: { passphraseFile: ${JSON.stringify(r.passphraseFile)} }` : ""} }`,
+    ),
   ].join("\n");
   const config = parseConfig(yaml, path.join(dataDir, "fleet.yml"));
   return new Collector({ config, db: openMemoryDatabase(), borg: realBorgReader, log: () => {} });
@@ -69,9 +72,11 @@ describe("collector on real borg repos", () => {
 
     const info = await borgJson(good, ["info"]);
     const list = await borgJson(good, ["list"]);
-    const newest = (await execa("borg", ["info", "--json", "--last", "1", good.location], {
-      env: { ...process.env, TZ: "UTC", BORG_PASSPHRASE: good.passphrase, BORG_BASE_DIR: path.join(good.root, "cli-base") },
-    }).then((r) => JSON.parse(r.stdout))).archives[0];
+    const newest = (
+      await execa("borg", ["info", "--json", "--last", "1", good.location], {
+        env: { ...process.env, TZ: "UTC", BORG_PASSPHRASE: good.passphrase, BORG_BASE_DIR: path.join(good.root, "cli-base") },
+      }).then((r) => JSON.parse(r.stdout))
+    ).archives[0];
 
     expect(repo.lastError).toBeNull();
     expect(repo.archiveCount).toBe(list.archives.length);

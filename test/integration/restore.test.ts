@@ -130,7 +130,11 @@ describe("restore jobs (real borg)", () => {
     const rows = queryAudit(db, { action: "archive:restore" });
     expect(rows.map((r) => r.reason)).toEqual([`restore job ${job.id} succeeded`, `restore job ${job.id} queued`]);
     expect(rows[1]!.paths).toContain("var/lib/db.bin");
-    expect(jobLog(db, job.id).map((l) => l.message).join("\n")).toContain("6 items"); // etc, etc/motd, etc/app, etc/app/config.yml, etc/link-out, var/lib/db.bin
+    expect(
+      jobLog(db, job.id)
+        .map((l) => l.message)
+        .join("\n"),
+    ).toContain("6 items"); // etc, etc/motd, etc/app, etc/app/config.yml, etc/link-out, var/lib/db.bin
   });
 
   it("restores awkward names exactly (spaces, tabs, newlines, quotes, *?[, dashes, non-UTF-8, long paths)", async () => {
@@ -141,7 +145,12 @@ describe("restore jobs (real borg)", () => {
     const done = await finished(runner, db, job.id);
     expect(done.state, done.error ?? "").toBe("succeeded");
     const got = await tree(done.destination);
-    const want = new Map(AWKWARD.filter((e) => e.content !== "not selected").map((e) => [Buffer.from(e.path as string | Buffer).toString("latin1"), Buffer.from(e.content as string).toString("latin1")]));
+    const want = new Map(
+      AWKWARD.filter((e) => e.content !== "not selected").map((e) => [
+        Buffer.from(e.path as string | Buffer).toString("latin1"),
+        Buffer.from(e.content as string).toString("latin1"),
+      ]),
+    );
     expect(got).toEqual(want);
   });
 
@@ -206,7 +215,11 @@ t.close()`;
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "r-foreign"), 1);
     // A row as another process would have left it: only the stored fields, none of the request layer's source.
-    const row = insertJob(db, { ...request("web1-2026-01-01", ["etc/motd"])[0], paths: [encodePathParam(Buffer.from("etc/motd"))], destinationFor: (id) => path.join(work, "r-foreign", `job-${id}`) });
+    const row = insertJob(db, {
+      ...request("web1-2026-01-01", ["etc/motd"])[0],
+      paths: [encodePathParam(Buffer.from("etc/motd"))],
+      destinationFor: (id) => path.join(work, "r-foreign", `job-${id}`),
+    });
     runner.pump();
     const done = await finished(runner, db, row.id);
     expect(done.state).toBe("failed");
@@ -272,10 +285,14 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
     const db = openMemoryDatabase();
     const runner = runnerFor(db, repo, path.join(work, "c1"));
     const job = runner.submit(...request("big", ["big"]));
-    const pid = await waitFor("extract progress", async () => {
-      const j = getJob(db, job.id)!;
-      return j.pid && j.bytesDone > 0 ? j.pid : undefined;
-    }, 60_000);
+    const pid = await waitFor(
+      "extract progress",
+      async () => {
+        const j = getJob(db, job.id)!;
+        return j.pid && j.bytesDone > 0 ? j.pid : undefined;
+      },
+      60_000,
+    );
     const cancelled = await runner.cancel(job.id, "bob");
     expect(cancelled.state).toBe("cancelled");
     expect(cancelled.error).toContain(job.destination);
@@ -288,7 +305,13 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
   it("marks a job interrupted after the dashboard was SIGKILLed mid-restore, and stops the orphaned borg", async () => {
     const dataDir = path.join(work, "k1");
     await mkdir(dataDir, { recursive: true });
-    const spec = { dataDir, restoreRoot: path.join(dataDir, "restores"), target: repo.target, borg: repo.opts, request: request("big", ["big"]).map((part) => ("paths" in part ? { ...part, paths: part.paths.map(encodePathParam) } : part)) };
+    const spec = {
+      dataDir,
+      restoreRoot: path.join(dataDir, "restores"),
+      target: repo.target,
+      borg: repo.opts,
+      request: request("big", ["big"]).map((part) => ("paths" in part ? { ...part, paths: part.paths.map(encodePathParam) } : part)),
+    };
     // One process (tsx as a loader, not its CLI, which would run the script in a second process).
     const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/integration/restoreChild.ts"), JSON.stringify(spec)], {
       cwd: ROOT,
@@ -296,10 +319,14 @@ describe("restore jobs on big data (cancel, a killed dashboard)", () => {
     });
     const db = openDatabase(dataDir);
     try {
-      const pid = await waitFor("the child's borg extract", async () => {
-        const j = db.prepare("SELECT pid, bytes_done FROM restore_jobs WHERE id = 1").get() as { pid: number | null; bytes_done: number } | undefined;
-        return j?.pid && j.bytes_done > 0 ? j.pid : undefined;
-      }, 90_000);
+      const pid = await waitFor(
+        "the child's borg extract",
+        async () => {
+          const j = db.prepare("SELECT pid, bytes_done FROM restore_jobs WHERE id = 1").get() as { pid: number | null; bytes_done: number } | undefined;
+          return j?.pid && j.bytes_done > 0 ? j.pid : undefined;
+        },
+        90_000,
+      );
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       expect(existsSync(`/proc/${pid}`)).toBe(true); // borg outlived the dashboard
@@ -328,7 +355,12 @@ describe.skipIf(SKIP_OUTSIDE_CI && process.getuid?.() !== 0)("restore into a ful
   beforeAll(async () => {
     repo = await makeTempRepo({ encryption: "none" });
     currentTarget = repo.target;
-    await repo.addArchive("fill", { files: [{ path: "big.bin", content: randomBytes(6 * 1024 * 1024) }, { path: "small.txt", content: "small" }] });
+    await repo.addArchive("fill", {
+      files: [
+        { path: "big.bin", content: randomBytes(6 * 1024 * 1024) },
+        { path: "small.txt", content: "small" },
+      ],
+    });
     mountPoint = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-tmpfs-"));
     const mounted = await run("mount", ["-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", mountPoint]);
     expect(mounted.code, mounted.stderr).toBe(0);

@@ -134,7 +134,10 @@ describe("real sshd with the generated authorized_keys", () => {
     fs.mkdirSync(borgRoot, { recursive: true });
     base = path.join(dir, "borg-base");
     const inventory = path.join(dir, "inventory.yml");
-    fs.writeFileSync(inventory, YAML.stringify({ root: borgRoot, hosts: { "a.example": keys.a.pub, "b.example": keys.b.pub }, team: { alice: keys.team.pub } }));
+    fs.writeFileSync(
+      inventory,
+      YAML.stringify({ root: borgRoot, hosts: { "a.example": keys.a.pub, "b.example": keys.b.pub }, team: { alice: keys.team.pub } }),
+    );
     const authorized = path.join(dir, "authorized_keys");
     const r = await cli(["--inventory", inventory, "--out", authorized]);
     expect(r.code, r.stderr).toBe(0);
@@ -189,7 +192,22 @@ describe("real sshd with the generated authorized_keys", () => {
     expect(r.code).not.toBe(0);
     expect(fs.existsSync(path.join(borgRoot, "c.example"))).toBe(false);
     // No shell either: the forced command ignores what the client asks for.
-    const shell = await run("ssh", ["-i", keys.a.priv, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-p", String(port), "root@127.0.0.1", "id"]);
+    const shell = await run("ssh", [
+      "-i",
+      keys.a.priv,
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "BatchMode=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-p",
+      String(port),
+      "root@127.0.0.1",
+      "id",
+    ]);
     expect(shell.stdout).not.toContain("uid=");
   });
 

@@ -65,7 +65,7 @@ const mountsUnder = (dir: string) =>
     .map((l) => l.split(" ")[4] ?? "")
     .filter((mp) => mp === dir || mp.startsWith(`${dir}/`));
 
-describe.skipIf(SKIP_OUTSIDE_CI && (!isRoot))("on btrfs (loop device) with nested subvolumes", () => {
+describe.skipIf(SKIP_OUTSIDE_CI && !isRoot)("on btrfs (loop device) with nested subvolumes", () => {
   let dir = "";
   let loop = "";
   let top = "";
@@ -123,7 +123,16 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!isRoot))("on btrfs (loop device) with neste
       expect(files).toEqual(expect.arrayContaining(["etc/hostname", "home/alice/notes.txt", "home/alice/projects/plan.md", "proc", "tmp", "var/cache"]));
       for (const excluded of ["proc/junk", "tmp/junk", "var/cache/apt", "home/alice/.cache/junk"]) expect(files).not.toContain(excluded);
       expect(files.some((f) => f.includes("backup-snapshot"))).toBe(false);
-      const plan = await run("borg", ["extract", "--stdout", `${repo}::${(await run("borg", ["list", "--short", repo], { env: borgEnv(base) })).stdout.trim()}`, "home/alice/projects/plan.md"], { env: borgEnv(base) });
+      const plan = await run(
+        "borg",
+        [
+          "extract",
+          "--stdout",
+          `${repo}::${(await run("borg", ["list", "--short", repo], { env: borgEnv(base) })).stdout.trim()}`,
+          "home/alice/projects/plan.md",
+        ],
+        { env: borgEnv(base) },
+      );
       expect(plan.stdout).toBe("# plan\n");
       expect(mountsUnder(mountDir)).toEqual([]);
       expect(await subvolumes()).not.toContain("backup-snapshot");
@@ -197,7 +206,9 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!isRoot))("on btrfs (loop device) with neste
     try {
       await waitFor("the lock", async () => (fs.existsSync(lock) ? true : undefined));
       await new Promise((r) => setTimeout(r, 200));
-      const r = await run("bash", [SCRIPT], { env: scriptEnv(base, { BORG_REPO: "/nonexistent", BACKUP_ROOT: live, BACKUP_MOUNT: path.join(dir, "backup-lock") }) });
+      const r = await run("bash", [SCRIPT], {
+        env: scriptEnv(base, { BORG_REPO: "/nonexistent", BACKUP_ROOT: live, BACKUP_MOUNT: path.join(dir, "backup-lock") }),
+      });
       expect(r.code).toBe(75);
       expect(r.stderr).toContain("another backup is running");
       expect(mountsUnder(path.join(dir, "backup-lock"))).toEqual([]);
@@ -217,7 +228,9 @@ describe("on a root that is not btrfs", () => {
     fs.mkdirSync(path.join(root, "proc"));
     fs.writeFileSync(path.join(root, "proc/junk"), "x");
     const mountDir = path.join(base, "backup");
-    const r = await run("bash", [SCRIPT], { env: scriptEnv(base, { BORG_REPO: repo, BACKUP_ROOT: root, BACKUP_MOUNT: mountDir, BACKUP_LOCK_FILE: path.join(base, "lock") }) });
+    const r = await run("bash", [SCRIPT], {
+      env: scriptEnv(base, { BORG_REPO: repo, BACKUP_ROOT: root, BACKUP_MOUNT: mountDir, BACKUP_LOCK_FILE: path.join(base, "lock") }),
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("is not a btrfs subvolume: backing it up directly");
     const files = await listArchive(base, repo);
@@ -259,7 +272,10 @@ describe("prune", () => {
     expect(r.stderr.match(/terminating with success status/g)).toHaveLength(3); // create, prune, compact
     const list = await run("borg", ["list", "--format", "{start:%Y-%m-%dT%H:%M:%S}{NL}", repo], { env: borgEnv(base) });
     const remaining = list.stdout.split("\n").filter(Boolean).sort();
-    const expected = kept([...history, today].map((ts) => ({ ts })), SEED_POLICY)
+    const expected = kept(
+      [...history, today].map((ts) => ({ ts })),
+      SEED_POLICY,
+    )
       .map((a) => fmt(a.ts))
       .sort();
     expect(expected).toHaveLength(17); // the seed: 7 + 4 + 6

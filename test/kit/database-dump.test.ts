@@ -22,7 +22,7 @@ const pgBin = (() => {
 })();
 const canRun = pgBin !== null && process.getuid?.() === 0;
 
-describe.skipIf(SKIP_OUTSIDE_CI && (!canRun))("PostgreSQL dumps (real cluster)", () => {
+describe.skipIf(SKIP_OUTSIDE_CI && !canRun)("PostgreSQL dumps (real cluster)", () => {
   let dir = "";
   let socketDir = "";
   const port = String(20000 + (process.pid % 20000));
@@ -55,7 +55,10 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!canRun))("PostgreSQL dumps (real cluster)",
     expect(start.code, start.stdout + start.stderr).toBe(0);
     expect((await psql("postgres", "CREATE DATABASE shop")).code).toBe(0);
     expect((await psql("postgres", 'CREATE DATABASE "odd/name"')).code).toBe(0);
-    const fill = await psql("shop", "CREATE TABLE orders (id int PRIMARY KEY, item text); INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 500) g;");
+    const fill = await psql(
+      "shop",
+      "CREATE TABLE orders (id int PRIMARY KEY, item text); INSERT INTO orders SELECT g, 'item ' || g FROM generate_series(1, 500) g;",
+    );
     expect(fill.code, fill.stderr).toBe(0);
   });
 
@@ -86,12 +89,22 @@ describe.skipIf(SKIP_OUTSIDE_CI && (!canRun))("PostgreSQL dumps (real cluster)",
     expect(r.stderr).toContain("dumped PostgreSQL database shop");
     const archive = (await run("borg", ["list", "--short", "--last", "1", repo], { env: borgEnv(base) })).stdout.trim();
     const files = (await run("borg", ["list", "--short", `${repo}::${archive}`], { env: borgEnv(base) })).stdout.split("\n");
-    expect(files).toEqual(expect.arrayContaining(["var/backups/borg-dumps/postgresql-shop.dump", "var/backups/borg-dumps/postgresql-odd_name.dump", "var/backups/borg-dumps/postgresql-postgres.dump", "var/backups/borg-dumps/postgresql-globals.sql"]));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        "var/backups/borg-dumps/postgresql-shop.dump",
+        "var/backups/borg-dumps/postgresql-odd_name.dump",
+        "var/backups/borg-dumps/postgresql-postgres.dump",
+        "var/backups/borg-dumps/postgresql-globals.sql",
+      ]),
+    );
     expect(fs.statSync(path.join(root, "var/backups/borg-dumps")).mode & 0o777).toBe(0o700);
 
     // Restore from the archive (not from the live dump directory) into a new database.
     const restoreDir = tmp.make("restore");
-    const extract = await run("borg", ["extract", `${repo}::${archive}`, "var/backups/borg-dumps/postgresql-shop.dump"], { env: borgEnv(base), cwd: restoreDir });
+    const extract = await run("borg", ["extract", `${repo}::${archive}`, "var/backups/borg-dumps/postgresql-shop.dump"], {
+      env: borgEnv(base),
+      cwd: restoreDir,
+    });
     expect(extract.code, extract.stderr).toBe(0);
     // Where the postgres user can read it (the dump directory is root-only, as on the host).
     const dump = path.join(dir, "shop.dump");

@@ -14,7 +14,10 @@ describe("borg key escrow", () => {
   const env = (extra: Record<string, string> = {}) => borgEnv(base, { BORG_PASSPHRASE: "escrow test", ...extra });
   beforeAll(async () => {
     base = tmp.make("escrow");
-    for (const [host, mode] of [["web1.example.com", "repokey-blake2"], ["db1.example.com", "keyfile-blake2"]] as const) {
+    for (const [host, mode] of [
+      ["web1.example.com", "repokey-blake2"],
+      ["db1.example.com", "keyfile-blake2"],
+    ] as const) {
       repos[host] = path.join(base, "srv", host);
       fs.mkdirSync(path.dirname(repos[host]!), { recursive: true });
       const r = await run("borg", ["init", "-e", mode, repos[host]!], { env: env() });
@@ -25,9 +28,18 @@ describe("borg key escrow", () => {
 
   it("exports every host's key into the keys directory (0700, files 0600); a failing host does not stop the others", async () => {
     const keysDir = path.join(tmp.make("keys"), "keys");
-    const r = await run(SCRIPT, ["--local", `web1.example.com=${repos["web1.example.com"]}`, `gone.example.com=${path.join(base, "nope")}`, `db1.example.com=${repos["db1.example.com"]}`], {
-      env: env({ KEYS_DIR: keysDir }),
-    });
+    const r = await run(
+      SCRIPT,
+      [
+        "--local",
+        `web1.example.com=${repos["web1.example.com"]}`,
+        `gone.example.com=${path.join(base, "nope")}`,
+        `db1.example.com=${repos["db1.example.com"]}`,
+      ],
+      {
+        env: env({ KEYS_DIR: keysDir }),
+      },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("gone.example.com: borg key export failed");
     expect(fs.readdirSync(keysDir).sort()).toEqual(["db1.example.com.key", "web1.example.com.key"]);

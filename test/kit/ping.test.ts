@@ -53,7 +53,9 @@ describe("/ping/<token>", () => {
     expect(store.recentRuns("web1.example.com")).toHaveLength(1);
     const lines = await metricLines();
     expect(lines).toContain('borg_backup_last_run_success{host="web1.example.com"} 1');
-    expect(lines.find((l) => l.startsWith("borg_backup_last_run_timestamp_seconds"))).toMatch(/^borg_backup_last_run_timestamp_seconds\{host="web1\.example\.com"\} \d+(\.\d+)?$/);
+    expect(lines.find((l) => l.startsWith("borg_backup_last_run_timestamp_seconds"))).toMatch(
+      /^borg_backup_last_run_timestamp_seconds\{host="web1\.example\.com"\} \d+(\.\d+)?$/,
+    );
     // Plain /ping/<token> is success too (Healthchecks), as a run of its own.
     expect((await ping("")).status).toBe(200);
     expect(store.recentRuns("web1.example.com")[0]).toMatchObject({ status: "success", startedAt: null });
@@ -61,7 +63,8 @@ describe("/ping/<token>", () => {
 
   it("records a failure with its exit status and log; the host page lists it with the log open", async () => {
     await ping("start");
-    const log = "borg-backup: snapshot of / mounted on /backup\nRepository /srv/borg/web1 does not exist.\nborg-backup: borg create failed (rc 2)\nexit status 2 after 3s\n";
+    const log =
+      "borg-backup: snapshot of / mounted on /backup\nRepository /srv/borg/web1 does not exist.\nborg-backup: borg create failed (rc 2)\nexit status 2 after 3s\n";
     expect((await ping("2", log)).status).toBe(200);
     const runs = store.recentRuns("web1.example.com");
     expect(runs[0]).toMatchObject({ status: "failure", exitStatus: 2, log });

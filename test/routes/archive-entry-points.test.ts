@@ -86,7 +86,12 @@ const requests: Record<Case, Asked> = {
 };
 
 const query = (params: Record<string, string>) => new URLSearchParams(params).toString();
-const form = (params: Record<string, string>) => new Request("http://localhost/api/archives/download", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: query(params) });
+const form = (params: Record<string, string>) =>
+  new Request("http://localhost/api/archives/download", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: query(params),
+  });
 
 /** A queued job as a stored row (the way a retry finds it), for the cases a start could never store. */
 function storedJob(r: Asked): number {
@@ -105,30 +110,54 @@ function storedJob(r: Asked): number {
 
 /** Each entry point, called with one request (index-status reads no path, but checks one sent along). */
 const entryPoints: Array<{ name: string; surface: "route" | "action" | "page"; call: (r: Asked) => Promise<unknown> }> = [
-  { name: "GET /api/archives/entries", surface: "route", call: (r) => entriesGET(new Request(`http://localhost/api/archives/entries?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`)) },
+  {
+    name: "GET /api/archives/entries",
+    surface: "route",
+    call: (r) => entriesGET(new Request(`http://localhost/api/archives/entries?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`)),
+  },
   {
     name: "GET /api/archives/index-status",
     surface: "route",
-    call: (r) => statusGET(new Request(`http://localhost/api/archives/index-status?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`)),
+    call: (r) =>
+      statusGET(new Request(`http://localhost/api/archives/index-status?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`)),
   },
   {
     name: "POST /api/archives/index-status",
     surface: "route",
-    call: (r) => statusPOST(new Request(`http://localhost/api/archives/index-status?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`, { method: "POST" })),
+    call: (r) =>
+      statusPOST(
+        new Request(`http://localhost/api/archives/index-status?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`, {
+          method: "POST",
+        }),
+      ),
   },
-  { name: "GET /api/archives/download", surface: "route", call: (r) => downloadGET(new Request(`http://localhost/api/archives/download?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`)) },
-  { name: "POST /api/archives/download", surface: "route", call: (r) => downloadPOST(form({ host: r.host, site: "onsite", archive: r.archive, path: r.path })) },
+  {
+    name: "GET /api/archives/download",
+    surface: "route",
+    call: (r) =>
+      downloadGET(new Request(`http://localhost/api/archives/download?${query({ host: r.host, site: "onsite", archive: r.archive, path: r.path })}`)),
+  },
+  {
+    name: "POST /api/archives/download",
+    surface: "route",
+    call: (r) => downloadPOST(form({ host: r.host, site: "onsite", archive: r.archive, path: r.path })),
+  },
   { name: "startRestore", surface: "action", call: (r) => startRestore({ host: r.host, site: "onsite", archive: r.archive, paths: [r.path] }) },
   { name: "retryRestore", surface: "action", call: (r) => retryRestore({ jobId: storedJobs.get(r)! }) },
   {
     name: "archive page",
     surface: "page",
-    call: (r) => ArchivePage({ params: Promise.resolve({ host: r.host, archive: encodeURIComponent(r.archive) }), searchParams: Promise.resolve({ site: "onsite", path: r.path }) }),
+    call: (r) =>
+      ArchivePage({
+        params: Promise.resolve({ host: r.host, archive: encodeURIComponent(r.archive) }),
+        searchParams: Promise.resolve({ site: "onsite", path: r.path }),
+      }),
   },
   {
     name: "diff page",
     surface: "page",
-    call: (r) => DiffPage({ params: Promise.resolve({ host: r.host }), searchParams: Promise.resolve({ site: "onsite", from: r.archive, to: TO, path: r.path }) }),
+    call: (r) =>
+      DiffPage({ params: Promise.resolve({ host: r.host }), searchParams: Promise.resolve({ site: "onsite", from: r.archive, to: TO, path: r.path }) }),
   },
 ];
 
@@ -147,10 +176,20 @@ const expected: Record<Case, { route: Answer; action: Answer; page: Answer; audi
     audit: () => ({ host: OUT_OF_SCOPE, outcome: "refused", reason: `host ${OUT_OF_SCOPE} is outside the user's scope` }),
   },
   "'..' path": {
-    route: { status: 400, message: expect.stringMatching(/^Invalid request: paths?(\[0\])?: the path has an empty, "\." or "\.\." component\.$/) as unknown as string },
-    action: { status: "action-failed", message: expect.stringMatching(/^Invalid request: paths\[0\]: the path has an empty, "\." or "\.\." component\.$/) as unknown as string },
+    route: {
+      status: 400,
+      message: expect.stringMatching(/^Invalid request: paths?(\[0\])?: the path has an empty, "\." or "\.\." component\.$/) as unknown as string,
+    },
+    action: {
+      status: "action-failed",
+      message: expect.stringMatching(/^Invalid request: paths\[0\]: the path has an empty, "\." or "\.\." component\.$/) as unknown as string,
+    },
     page: { status: 404, message: null },
-    audit: () => ({ host: HOST, outcome: "refused", reason: expect.stringMatching(/^invalid input: paths?(\[0\])?: the path has an empty, "\." or "\.\." component$/) }),
+    audit: () => ({
+      host: HOST,
+      outcome: "refused",
+      reason: expect.stringMatching(/^invalid input: paths?(\[0\])?: the path has an empty, "\." or "\.\." component$/),
+    }),
   },
 };
 

@@ -97,7 +97,7 @@ beforeEach(() => asSession(tokens.operator));
 describe("one file", () => {
   it.each([
     ["a non-UTF-8 name", LATIN1_NAME, "caf_.txt"],
-    ["a name with newline, quotes and a leading dash", AWKWARD_NAME, '-dash _quoted_ *?[x] {now}_newline.txt'],
+    ["a name with newline, quotes and a leading dash", AWKWARD_NAME, "-dash _quoted_ *?[x] {now}_newline.txt"],
     ["a large file", BIG_NAME, "big.bin"],
   ])("streams %s with the same bytes, a safe file name and its length", async (_what, p, asciiName) => {
     const response = await GET(new Request(fileUrl(p)));
@@ -171,9 +171,7 @@ describe("tar", () => {
     const form = new URLSearchParams({ host: HOST, site: "main", archive: ARCHIVE, format: "tar" });
     form.append("path", "data/small.txt");
     form.append("path", encodePathParam(LATIN1_NAME));
-    const response = await POST(
-      new Request(BASE, { method: "POST", body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded" } }),
-    );
+    const response = await POST(new Request(BASE, { method: "POST", body: form.toString(), headers: { "content-type": "application/x-www-form-urlencoded" } }));
     expect(response.status).toBe(200);
     const dir = await unpack(response);
     expect((await readFile(path.join(dir, "data/small.txt"))).toString()).toBe("small\n");

@@ -24,8 +24,7 @@ afterEach(() => {
   delete process.env.METRICS_TOKEN;
 });
 
-const request = (authorization?: string) =>
-  new Request("http://localhost/metrics", { headers: authorization ? { authorization } : {} });
+const request = (authorization?: string) => new Request("http://localhost/metrics", { headers: authorization ? { authorization } : {} });
 
 describe("GET /metrics", () => {
   it("is open when METRICS_TOKEN is unset and serves the exposition format", async () => {

@@ -37,7 +37,13 @@ const passed = (response: Response) => response.headers.get("x-middleware-next")
 describe("proxy.ts with forged forwarding headers", () => {
   it("refuses a foreign Origin from a client, whatever X-Forwarded-Host it sends, and audits the real peer", () => {
     const before = queryAudit(db, {}).length;
-    const response = post({ Host: "dash.example:3000", Origin: "http://evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-For": "10.9.9.9", [PEER_HEADER]: "192.0.2.7" });
+    const response = post({
+      Host: "dash.example:3000",
+      Origin: "http://evil.example",
+      "X-Forwarded-Host": "evil.example",
+      "X-Forwarded-For": "10.9.9.9",
+      [PEER_HEADER]: "192.0.2.7",
+    });
     expect(response.status).toBe(403);
     const rows = queryAudit(db, {});
     expect(rows.length).toBe(before + 1);

@@ -46,6 +46,8 @@ describe("proxy in front of the automation API", () => {
     expect(queryAudit(db, { outcome: "refused" })).toHaveLength(4);
     // The description is public; a request with a token goes on to the route, which checks the token.
     expect(proxy(new NextRequest("http://localhost:3000/api/v1/openapi.json")).headers.get("x-middleware-next")).toBe("1");
-    expect(proxy(new NextRequest("http://localhost:3000/api/v1/hosts", { headers: { authorization: "Bearer bft_x" } })).headers.get("x-middleware-next")).toBe("1");
+    expect(proxy(new NextRequest("http://localhost:3000/api/v1/hosts", { headers: { authorization: "Bearer bft_x" } })).headers.get("x-middleware-next")).toBe(
+      "1",
+    );
   });
 });

@@ -59,7 +59,12 @@ const p = (s: string) => encodePathParam(Buffer.from(s));
 
 beforeAll(async () => {
   repo = await makeTempRepo();
-  await repo.addArchive(ARCHIVE, { files: [{ path: "etc/motd", content: "hello from web1\n" }, { path: "etc/hosts", content: "127.0.0.1 localhost\n" }] });
+  await repo.addArchive(ARCHIVE, {
+    files: [
+      { path: "etc/motd", content: "hello from web1\n" },
+      { path: "etc/hosts", content: "127.0.0.1 localhost\n" },
+    ],
+  });
   restoreRootDir = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-restore-actions-"));
   process.env.BORG_FLEET_BORG_BASE_DIR = repo.baseDir; // resolveArchive's borg list
   const config = configSchema.parse({
@@ -217,7 +222,12 @@ describe("cancelRestore and retryRestore", () => {
     // One slot, held by a job that waits on a gate before it reaches borg: the next job stays queued.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const config = configSchema.parse({ dataDir: repo.root, sites: [{ name: "onsite", root: repo.root, discover: false }], repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }], restore: { root: restoreRootDir, concurrency: 1 } });
+    const config = configSchema.parse({
+      dataDir: repo.root,
+      sites: [{ name: "onsite", root: repo.root, discover: false }],
+      repos: [{ host: "web1", site: "onsite", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
+      restore: { root: restoreRootDir, concurrency: 1 },
+    });
     const gated = new GatedRunner(gate, { db, config, borg: repo.opts });
     setRestoreRunner(gated);
     try {
@@ -241,7 +251,6 @@ describe("cancelRestore and retryRestore", () => {
       setRestoreRunner(runner);
     }
   });
-
 
   it("refuses a user's job past restore.maxOpenJobsPerUser (audited) while other users can still queue", async () => {
     let open!: () => void;

@@ -11,7 +11,15 @@ export const metadata: Metadata = { title: "API tokens" };
 /** The tokens as the table shows them (never a secret: only its hash is stored anyway). */
 function loadTokens(): TokenRow[] {
   const now = Date.now();
-  return listTokens(database()).map((t) => ({ name: t.name, role: t.role, hosts: t.hosts, createdBy: t.createdBy, expiresAt: t.expiresAt, lastUsedAt: t.lastUsedAt, state: tokenState(t, now) }));
+  return listTokens(database()).map((t) => ({
+    name: t.name,
+    role: t.role,
+    hosts: t.hosts,
+    createdBy: t.createdBy,
+    expiresAt: t.expiresAt,
+    lastUsedAt: t.lastUsedAt,
+    state: tokenState(t, now),
+  }));
 }
 
 /** API tokens for scripts (admins only: "users:manage"): who has one, with which role and scope, until when. */
@@ -23,7 +31,11 @@ export default async function TokensPage() {
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">API tokens</h1>
         <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
-          For scripts and CI: a token acts with its role on its host scope, through the <Link className="text-sky-700 underline dark:text-sky-400" href="/api-docs">automation API</Link>. It is shown once when created and stored only as a hash.
+          For scripts and CI: a token acts with its role on its host scope, through the{" "}
+          <Link className="text-sky-700 underline dark:text-sky-400" href="/api-docs">
+            automation API
+          </Link>
+          . It is shown once when created and stored only as a hash.
         </p>
       </div>
       <TokenAdmin tokens={tokens} />

@@ -18,7 +18,10 @@ export async function GET(request: Request): Promise<Response> {
   const month = parseMonthParam(new URL(request.url).searchParams.get("month"), now);
   if (!month) return Response.json({ error: "expected month=YYYY-MM, such as 2026-12" }, { status: 400 });
   const { report } = loadComplianceReport(principal, sqliteReportSource(database()), month, now);
-  await auditRequest({ username: principal.username, action: "report:export", outcome: "ok", reason: `compliance report ${month.key} as CSV, ${report.hosts.length} host(s)` }, request);
+  await auditRequest(
+    { username: principal.username, action: "report:export", outcome: "ok", reason: `compliance report ${month.key} as CSV, ${report.hosts.length} host(s)` },
+    request,
+  );
   return new Response(reportCsv(report), {
     headers: {
       "content-type": "text/csv; charset=utf-8; header=present",

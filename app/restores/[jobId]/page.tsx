@@ -9,7 +9,6 @@ import { toJobView } from "@/lib/restore/view";
 
 export const dynamic = "force-dynamic";
 
-
 export async function generateMetadata({ params }: { params: Promise<{ jobId: string }> }): Promise<Metadata> {
   return { title: `Restore #${(await params).jobId.slice(0, 20)}` };
 }

@@ -16,7 +16,10 @@ const ms = z.number().int().nullable();
 const repoSchema = z.object({
   site: z.string(),
   status: statusSchema,
-  lastArchive: z.object({ name: z.string(), start: z.number().int(), end: ms }).nullable().describe("Newest archive (times in epoch ms, UTC; its age is now - (end ?? start), so bodies stay cacheable)"),
+  lastArchive: z
+    .object({ name: z.string(), start: z.number().int(), end: ms })
+    .nullable()
+    .describe("Newest archive (times in epoch ms, UTC; its age is now - (end ?? start), so bodies stay cacheable)"),
   staleAfterSeconds: z.number().describe("This repo's freshness threshold (freshness.hosts rule, else staleAfter): stale past it"),
   archives: z.number().int().nullable(),
   deduplicatedBytes: z.number().nullable().describe("borg's unique_csize: what this repo alone holds"),
@@ -74,7 +77,9 @@ export const fleetSummary = defineEndpoint({
     hosts: z.number().int(),
     repos: z.number().int(),
     statuses: z.record(statusSchema, z.number().int()).describe("Repos per status"),
-    storage: z.object({ sizeBytes: z.number().nullable(), freeBytes: z.number().nullable() }).describe("Sum over sites of known figures; null when no site is known"),
+    storage: z
+      .object({ sizeBytes: z.number().nullable(), freeBytes: z.number().nullable() })
+      .describe("Sum over sites of known figures; null when no site is known"),
     source: z.enum(["collector", "prometheus"]),
     lastCycleStartedAt: ms,
   }),
@@ -125,7 +130,17 @@ export const getHost = defineEndpoint({
   params: hostParams,
   response: hostSchema.extend({
     archives: z
-      .array(z.object({ site: z.string(), name: z.string(), id: z.string(), start: z.number().int(), end: ms, originalBytes: z.number().nullable(), files: z.number().nullable() }))
+      .array(
+        z.object({
+          site: z.string(),
+          name: z.string(),
+          id: z.string(),
+          start: z.number().int(),
+          end: ms,
+          originalBytes: z.number().nullable(),
+          files: z.number().nullable(),
+        }),
+      )
       .describe("Every archive of every repo of the host, oldest first"),
   }),
   async handle({ caller, params }) {
@@ -134,7 +149,17 @@ export const getHost = defineEndpoint({
     if (repos.length === 0) return problem(404, `No host ${params.host}.`);
     const [view] = hostViews(repos, Date.now(), state);
     const archives = repos
-      .flatMap((r) => r.archives.map((a) => ({ site: r.site, name: a.name, id: a.id, start: a.start, end: a.end, originalBytes: a.stats?.originalBytes ?? null, files: a.stats?.files ?? null })))
+      .flatMap((r) =>
+        r.archives.map((a) => ({
+          site: r.site,
+          name: a.name,
+          id: a.id,
+          start: a.start,
+          end: a.end,
+          originalBytes: a.stats?.originalBytes ?? null,
+          files: a.stats?.files ?? null,
+        })),
+      )
       .sort((a, b) => a.start - b.start || (a.site < b.site ? -1 : 1));
     return { ...view!, archives };
   },

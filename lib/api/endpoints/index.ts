@@ -6,4 +6,16 @@ import { fleetSummary, getHost, listHosts, listSites } from "./fleet";
 import { cancelRestore, getRestore, listRestores, startRestore } from "./restores";
 import { getHostVerification } from "./verify";
 
-export const ENDPOINTS = [fleetSummary, listHosts, getHost, getHostVerification, listSites, listAlerts, listRestores, startRestore, getRestore, cancelRestore, listAudit] as unknown as readonly Endpoint[];
+export const ENDPOINTS = [
+  fleetSummary,
+  listHosts,
+  getHost,
+  getHostVerification,
+  listSites,
+  listAlerts,
+  listRestores,
+  startRestore,
+  getRestore,
+  cancelRestore,
+  listAudit,
+] as unknown as readonly Endpoint[];

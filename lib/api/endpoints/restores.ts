@@ -106,7 +106,11 @@ export const startRestore = defineEndpoint({
   response: restoreJobSchema,
   async handle({ request, caller, body }) {
     const raw = (typeof body === "object" && body !== null && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
-    const opened = await openArchiveRequest(raw, { surface: { kind: "api", request, principal: caller.principal }, action: "archive:restore", schema: restoreRequestSchema });
+    const opened = await openArchiveRequest(raw, {
+      surface: { kind: "api", request, principal: caller.principal },
+      action: "archive:restore",
+      schema: restoreRequestSchema,
+    });
     if (!opened.ok) return problem(opened.refusal.status, opened.refusal.message);
     const submitted = await submitRestore(opened, await requestClientAddress(request));
     // Refused by the runner (the per-user limit of open jobs) or no runner at all.

@@ -80,7 +80,8 @@ export class ArchiveIndexes {
     this.catalog = new IndexCatalog(options.db);
     this.maxConcurrent = Math.max(1, options.maxConcurrentBuilds ?? 2);
     const borg = options.borg ?? {};
-    this.list = options.list ?? ((ref, signal) => listContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
+    this.list =
+      options.list ?? ((ref, signal) => listContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
     this.recover();
   }
 
@@ -298,7 +299,8 @@ class IndexCancelled extends Error {
 }
 
 function describeFailure(err: unknown, aborted: boolean): { message: string; kind: string } {
-  if (aborted || err instanceof IndexCancelled) return { message: "Indexing was cancelled (the server stopped). Open the archive again to restart it.", kind: "cancelled" };
+  if (aborted || err instanceof IndexCancelled)
+    return { message: "Indexing was cancelled (the server stopped). Open the archive again to restart it.", kind: "cancelled" };
   if (isBorgError(err)) return { message: err.userMessage, kind: err.kind };
   return { message: `Indexing failed: ${err instanceof Error ? err.message : String(err)}`, kind: "other" };
 }

@@ -111,7 +111,9 @@ export class IndexReader {
   constructor(readonly db: IndexDb) {
     this.statements = {
       dirByPath: db.prepare(`SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e LEFT JOIN entries p ON p.id = e.parent_id WHERE e.path = ?`),
-      entryByParentName: db.prepare(`SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e JOIN entries p ON p.id = e.parent_id WHERE e.parent_id = ? AND e.name = ?`),
+      entryByParentName: db.prepare(
+        `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e JOIN entries p ON p.id = e.parent_id WHERE e.parent_id = ? AND e.name = ?`,
+      ),
       count: db.prepare("SELECT count(*) FROM entries WHERE parent_id = ?").pluck(),
       entries: db.prepare("SELECT count(*) FROM entries WHERE implicit = 0 AND id <> 0").pluck(),
       // CROSS JOIN fixes the join order: the few hits first, then their rows by primary key. Left to

@@ -15,8 +15,7 @@ import { getArchiveIndexes } from "./runtime";
 export const json = (body: unknown, status = 200) => Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
 
 export type Prepared<S extends z.ZodType<ArchiveFields>> =
-  | { ok: true; principal: Principal; params: z.output<S>; ref: ArchiveRef; indexes: ArchiveIndexes }
-  | { ok: false; response: Response };
+  { ok: true; principal: Principal; params: z.output<S>; ref: ArchiveRef; indexes: ArchiveIndexes } | { ok: false; response: Response };
 
 export async function prepareArchiveRequest<S extends z.ZodType<ArchiveFields>>(request: Request, schema: S): Promise<Prepared<S>> {
   const raw = searchParamsObject(new URL(request.url).searchParams);

@@ -30,9 +30,7 @@ export async function buildSearchIndex(file: string, signal: AbortSignal): Promi
   const db = new Database(file, { fileMustExist: true });
   try {
     if (searchIndexReady(db)) return true;
-    const nextChunk = db.prepare(
-      "INSERT INTO names_trigrams (rowid, name_lower) SELECT id, name_lower FROM names WHERE id > ? ORDER BY id LIMIT ?",
-    );
+    const nextChunk = db.prepare("INSERT INTO names_trigrams (rowid, name_lower) SELECT id, name_lower FROM names WHERE id > ? ORDER BY id LIMIT ?");
     const chunkEnd = db.prepare("SELECT max(id) FROM (SELECT id FROM names WHERE id > ? ORDER BY id LIMIT ?)").pluck();
     const markReady = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, 'ready')");
     // Where an interrupted build stopped: its progress is kept in meta with each chunk.

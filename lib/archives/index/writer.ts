@@ -174,7 +174,23 @@ export class IndexWriter {
       return clash;
     }
     const id = this.nextId++;
-    this.pending.push([id, parentId, name, displayPath(name).toLowerCase(), "d", "drwxr-xr-x", "", "", 0, 0, null, null, 1, Buffer.from(dirPath), depthOf(dirPath)]);
+    this.pending.push([
+      id,
+      parentId,
+      name,
+      displayPath(name).toLowerCase(),
+      "d",
+      "drwxr-xr-x",
+      "",
+      "",
+      0,
+      0,
+      null,
+      null,
+      1,
+      Buffer.from(dirPath),
+      depthOf(dirPath),
+    ]);
     this.remember(dirPath, id);
     return id;
   }

@@ -109,7 +109,12 @@ async function handle(request: Request, readParams: () => Promise<URLSearchParam
     await auditRequest({ username: principal.username, action: ACTION, outcome: "refused", reason: "request body too large" }, request);
     return jsonError(`The request is larger than ${MAX_FORM_BYTES} bytes.`, 413);
   }
-  const opened = await openArchiveRequest(downloadFields(params), { surface: { kind: "route", request }, action: ACTION, schema: downloadRequestSchema, signal: request.signal });
+  const opened = await openArchiveRequest(downloadFields(params), {
+    surface: { kind: "route", request },
+    action: ACTION,
+    schema: downloadRequestSchema,
+    signal: request.signal,
+  });
   if (!opened.ok) return refusalResponse(opened.refusal);
   return download(request, opened);
 }

@@ -91,14 +91,7 @@ export default async function HostPage({ params }: { params: Params }) {
       <IntegrityChecks host={host} repos={repos.map((r) => r.repo)} now={now} canRun={can(principal, "repo:check", host)} />
 
       {repos.map(({ repo, status, threshold }) => (
-        <RepoSection
-          key={repo.id}
-          repo={repo}
-          status={status}
-          now={now}
-          threshold={threshold}
-          canBrowse={can(principal, "archive:browse", host)}
-        />
+        <RepoSection key={repo.id} repo={repo} status={status} now={now} threshold={threshold} canBrowse={can(principal, "archive:browse", host)} />
       ))}
     </main>
   );

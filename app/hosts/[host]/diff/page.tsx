@@ -85,7 +85,8 @@ export default async function DiffPage({ params, searchParams }: { params: Param
       {header(fromRef.host, fromRef.site)}
       <DiffForm site={fromRef.site} archives={options} from={fromRef.archive.name} to={toRef.archive.name} path={pathParam} />
       <p className="text-sm">
-        From <ArchiveLabel name={fromRef.archive.name} start={fromRef.archive.start} /> to <ArchiveLabel name={toRef.archive.name} start={toRef.archive.start} />
+        From <ArchiveLabel name={fromRef.archive.name} start={fromRef.archive.start} /> to{" "}
+        <ArchiveLabel name={toRef.archive.name} start={toRef.archive.start} />
         {pathBytes ? (
           <>
             , only below <code className="break-all">{displayPath(pathBytes)}</code>
@@ -93,7 +94,10 @@ export default async function DiffPage({ params, searchParams }: { params: Param
         ) : null}
       </p>
       {error ? (
-        <p role="alert" className="rounded-md border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200">
+        <p
+          role="alert"
+          className="rounded-md border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200"
+        >
           {error}
         </p>
       ) : summary ? (

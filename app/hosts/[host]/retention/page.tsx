@@ -46,8 +46,8 @@ export default async function RetentionPage({ params, searchParams }: { params: 
         <HostBreadcrumb host={host} current="Retention" />
         <h1 className="text-2xl font-semibold tracking-tight">Retention preview: {host}</h1>
         <p className="mt-1 max-w-3xl text-sm text-zinc-600 dark:text-zinc-400">
-          What <code>borg prune</code> with this host&apos;s policy would keep and delete today, computed from the archive start times
-          the dashboard last read (UTC, borg&apos;s own rules). The dashboard never prunes and takes no repository lock for this page.
+          What <code>borg prune</code> with this host&apos;s policy would keep and delete today, computed from the archive start times the dashboard last read
+          (UTC, borg&apos;s own rules). The dashboard never prunes and takes no repository lock for this page.
         </p>
       </div>
       {repos.map((repo) => {

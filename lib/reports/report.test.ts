@@ -144,12 +144,7 @@ describe("CSV", () => {
 
 describe("from the database, scoped to the fleet state", () => {
   it("reads archives_seen, check_runs and drill_runs; pruned archives still count", () => {
-    const db = openMemoryDatabase();
-    // The checks module's tables, exactly as it creates them.
-    db.exec(`
-      CREATE TABLE check_runs (id INTEGER PRIMARY KEY, repo_id TEXT, host TEXT, site TEXT, kind TEXT, started_at INTEGER, ended_at INTEGER, outcome TEXT, message TEXT);
-      CREATE TABLE drill_runs (id INTEGER PRIMARY KEY, repo_id TEXT, host TEXT, site TEXT, archive TEXT, started_at INTEGER, ended_at INTEGER, outcome TEXT, files INTEGER, bytes INTEGER, message TEXT);
-    `);
+    const db = openMemoryDatabase(); // check_runs and drill_runs as lib/verify writes them (lib/db/schema.ts)
     const web = { id: "onsite/web-01", host: "web-01", site: "onsite" };
     const a = (n: number) => ({ id: `id${n}`, name: `web-01-${n}`, start: day(n, 1), end: day(n, 1) + HOUR });
     recordArchivesSeen(db, web, [a(1), a(2), a(3)], day(3, 5));
@@ -198,7 +193,7 @@ describe("from the database, scoped to the fleet state", () => {
     expect(days[6]!.drillPassed).toBe(false);
   });
 
-  it("without check and drill tables the report still works and says so", () => {
+  it("on a dashboard that never ran a check or drill the report still works and says so", () => {
     const db = openMemoryDatabase();
     recordArchivesSeen(db, { id: "onsite/web-01", host: "web-01", site: "onsite" }, [{ id: "x", name: "n", start: day(1), end: null }], day(1));
     const { report, checksRecorded, drillsRecorded } = complianceReportFor(fleetOf([readRepo("web-01", day(2), 1)]), sqliteReportSource(db), DEC, day(2));

@@ -15,17 +15,18 @@ export interface HostTime {
 export interface ReportSource {
   /** Archives of these repos made in [from, to), each repo's newest before `from` and first from `to` on; any order. */
   archives(repos: readonly { id: string; host: string }[], from: number, to: number): HostTime[];
-  /** End times of passed runs in [from, to); null when this dashboard keeps no such records. */
+  /** End times of passed runs in [from, to); null when this dashboard has never run one (checks off, Prometheus mode). */
   passedChecks(hosts: readonly string[], from: number, to: number): HostTime[] | null;
   passedDrills(hosts: readonly string[], from: number, to: number): HostTime[] | null;
 }
 
-function tableExists(db: Db, name: string): boolean {
-  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !== undefined;
+/** Any run at all, passed or not: without one, an empty week means "never checked here", not "failed". */
+function anyRun(db: Db, table: "check_runs" | "drill_runs"): boolean {
+  return db.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
 }
 
 function passedRuns(db: Db, table: "check_runs" | "drill_runs", hosts: readonly string[], from: number, to: number): HostTime[] | null {
-  if (!tableExists(db, table)) return null;
+  if (!anyRun(db, table)) return null;
   const wanted = new Set(hosts);
   const rows = db
     .prepare(

@@ -47,7 +47,7 @@ describe("writeStackConfig", () => {
     const out = writeStackConfig({ root: ROOT, etcDir: path.join(tmp, "etc"), dashboardPort: 3101, ports, quick, tokenFile });
 
     const check = execFileSync("promtool", ["check", "config", out.prometheusConfig], { encoding: "utf8" });
-    expect(check).toContain("SUCCESS: 1 rule files found");
+    expect(check).toContain("SUCCESS: 2 rule files found");
     execFileSync("amtool", ["check-config", out.alertmanagerConfig], { encoding: "utf8" });
 
     const prom = YAML.parse(fs.readFileSync(out.prometheusConfig, "utf8")) as {

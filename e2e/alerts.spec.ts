@@ -21,7 +21,10 @@ test("a stale demo host fires BorgMissingBackup, Alertmanager posts it, the bann
     `${stack.prometheus}/api/v1/rules`,
   );
   const rule = rules.data.groups.flatMap((g) => g.rules).find((r) => r.name === "BorgMissingBackup");
-  expect(rule?.query).toBe("time() - borg_last_archive_timestamp_seconds > 86400 * 1.5");
+  // The seed's expression for repos on the default threshold; repos that export their own threshold
+  // (borg_stale_threshold_seconds, freshness.hosts) are compared with it instead (issue 11).
+  expect(rule?.query).toContain("time() - borg_last_archive_timestamp_seconds > 86400 * 1.5 unless on (host, site) borg_stale_threshold_seconds");
+  expect(rule?.query).toContain("> on (host, site) group_left () min by (host, site) (borg_stale_threshold_seconds)");
   expect(rule?.duration).toBe(120);
 
   // No banner before anything fired (a fresh dashboard database).

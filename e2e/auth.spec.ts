@@ -239,7 +239,8 @@ test.describe("roles", () => {
 
     // By a forged form value: the in-scope page's Refresh form, pointed at another host.
     await page.goto(`/hosts/${IN_SCOPE}`);
-    await page.locator('input[name="host"]').evaluate((el, host) => ((el as HTMLInputElement).value = host), OUT_OF_SCOPE);
+    const refreshForm = page.locator("form").filter({ has: page.getByRole("button", { name: "Refresh now" }) });
+    await refreshForm.locator('input[name="host"]').evaluate((el, host) => ((el as HTMLInputElement).value = host), OUT_OF_SCOPE);
     const refused = page.waitForResponse((r) => r.request().method() === "POST");
     await page.getByRole("button", { name: "Refresh now" }).click();
     expect((await refused).status()).toBe(403);

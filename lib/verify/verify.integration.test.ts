@@ -204,9 +204,11 @@ describe("restore drills", () => {
 
   it("a drill killed half way leaves its scratch copy to the next start, which removes it and marks the run interrupted", async () => {
     const dataDir = await tempDir();
+    // node itself (tsx as a loader), not the tsx wrapper: SIGKILL must reach the process running the drill,
+    // not a parent that would leave it running as an orphan.
     const child = spawn(
-      path.join(process.cwd(), "node_modules/.bin/tsx"),
-      ["test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir],
+      process.execPath,
+      ["--import", "tsx", "test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir],
       {
         stdio: ["ignore", "pipe", "inherit"],
       },

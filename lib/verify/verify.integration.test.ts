@@ -206,13 +206,9 @@ describe("restore drills", () => {
     const dataDir = await tempDir();
     // node itself (tsx as a loader), not the tsx wrapper: SIGKILL must reach the process running the drill,
     // not a parent that would leave it running as an orphan.
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
+    const child = spawn(process.execPath, ["--import", "tsx", "test/fixtures/drillChild.ts", dataDir, repo.location, repo.passphraseFile, repo.baseDir], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const tree = await new Promise<string>((resolve, reject) => {
       let out = "";
       child.stdout.on("data", (chunk: Buffer) => {

@@ -40,12 +40,23 @@ describe("npm run tokens", () => {
     expect(authenticateToken(db, secret, now)).toMatchObject({ ok: false, reason: "revoked" });
   });
 
+  it("makes up a name when none is given (the issue's own example has none)", () => {
+    let out = "";
+    const now = Date.UTC(2026, 11, 6);
+    expect(runTokens(["create", "--role", "viewer", "--hosts", "web-*", "--expires", "90d", "--config", config], (s) => void (out += s), now)).toBe(0);
+    const name = /created token (cli-viewer-20261206-[0-9a-f]{4}) \(viewer on web-\*, expires 2027-03-06T00:00:00Z\)/.exec(out)?.[1];
+    expect(name).toBeDefined();
+    const secret = /token: (bft_\S+)/.exec(out)![1]!;
+    const check = authenticateToken(openDatabase(path.join(dir, "data")), secret, now);
+    expect(check.ok && check.principal.username).toBe(`token ${name}`);
+  });
+
   it("refuses bad options with a clear message", () => {
     const print = () => undefined;
     expect(() => runTokens(["create", "x", "--role", "root", "--config", config], print)).toThrow(/--role must be/);
     expect(() => runTokens(["create", "x", "--role", "viewer", "--hosts", "*", "--expires", "soon", "--config", config], print)).toThrow(/not a duration/);
     expect(() => runTokens(["create", "x", "--role", "viewer", "--hosts", "*", "--expires", "400d", "--config", config], print)).toThrow(/within 366 days/);
-    expect(() => runTokens(["create", "--role", "viewer", "--config", config], print)).toThrow(/needs a token name/);
+    expect(() => runTokens(["revoke", "--config", config], print)).toThrow(/needs a token name/);
     expect(() => runTokens(["frobnicate", "--config", config], print)).toThrow(/unknown command/);
     expect(runTokens([], print)).toBe(2);
   });

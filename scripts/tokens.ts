@@ -2,12 +2,14 @@
  * API tokens from the command line (`npm run tokens -- <command>`), on the database of the dashboard
  * configured by BORG_FLEET_CONFIG (or --config). Admins can do the same in the UI.
  *
- *   create <name> --role viewer|operator|admin [--hosts 'web-*,db-?'] [--expires 90d]
+ *   create [<name>] --role viewer|operator|admin [--hosts 'web-*,db-?'] [--expires 90d]
+ *          (without a name: cli-<role>-<date>-<4 hex>, printed with the token)
  *   revoke <name>
  *   list
  *
  * The token is printed once by `create` and cannot be shown again (only its hash is stored).
  */
+import { randomBytes } from "node:crypto";
 import {
   createToken,
   DEFAULT_TOKEN_LIFETIME_SECONDS,
@@ -24,7 +26,7 @@ import { configuredDatabase, hostList, parseArgs, usageExit, UsageError } from "
 
 const USAGE = `Usage: npm run tokens -- <command> [options]
 
-  create <name> --role viewer|operator|admin [--hosts <glob,glob,...>] [--expires <duration>]
+  create [<name>] --role viewer|operator|admin [--hosts <glob,glob,...>] [--expires <duration>]
   revoke <name>
   list
 
@@ -52,7 +54,9 @@ export function runTokens(argv: string[], out: (s: string) => void = (s) => proc
       if (!isRole(role)) throw new UsageError("--role must be viewer, operator or admin");
       const lifetimeSeconds = typeof flags.expires === "string" ? parseDurationSeconds(flags.expires) : undefined;
       if (lifetimeSeconds === null) throw new UsageError(`--expires: "${String(flags.expires)}" is not a duration (e.g. 90d)`);
-      const { token, secret } = createToken(db, { name: need(), role, hosts: hostList(flags.hosts), lifetimeSeconds }, ctx, now);
+      // A name is how the audit log shows the token's actions ("token <name>"); one is made up when none is given.
+      const tokenName = name ?? `cli-${role}-${new Date(now).toISOString().slice(0, 10).replaceAll("-", "")}-${randomBytes(2).toString("hex")}`;
+      const { token, secret } = createToken(db, { name: tokenName, role, hosts: hostList(flags.hosts), lifetimeSeconds }, ctx, now);
       out(`created token ${token.name} (${token.role} on ${token.hosts.join(",")}, expires ${iso(token.expiresAt)})\n`);
       out(`token: ${secret}\n`);
       out("It is shown only now: store it where the script that uses it reads it (e.g. BORG_FLEET_TOKEN).\n");

@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { createTokenAction, revokeTokenAction, type CreateTokenResult } from "@/app/actions/tokens";
 import { UtcTime } from "@/components/TimeAgo";
+import { ActionStatus, AdminTableHead } from "./AdminParts";
 import { actionFailed } from "@/lib/actionResult";
 
 export interface TokenRow {
@@ -34,45 +35,18 @@ export function TokenAdmin({ tokens }: { tokens: TokenRow[] }) {
   const [result, formAction, pending] = useActionState(manage, null);
   return (
     <>
-      {result && !pending ? (
-        <div role="status" className={result.ok ? "text-sm text-emerald-700 dark:text-emerald-300" : "text-sm text-red-700 dark:text-red-300"}>
-          <p>{result.message}</p>
-          {result.ok && result.token ? (
-            <p className="mt-2">
-              <label className="block text-xs text-zinc-600 dark:text-zinc-400" htmlFor="new-token">
-                New token
-              </label>
-              <input id="new-token" readOnly value={result.token} className={`${input} w-full font-mono`} onFocus={(e) => e.currentTarget.select()} />
-            </p>
-          ) : null}
-        </div>
-      ) : null}
+      <ActionStatus result={result} pending={pending}>
+        {result?.ok && result.token ? (
+          <p className="mt-2">
+            <label className="block text-xs text-zinc-600 dark:text-zinc-400" htmlFor="new-token">
+              New token
+            </label>
+            <input id="new-token" readOnly value={result.token} className={`${input} w-full font-mono`} onFocus={(e) => e.currentTarget.select()} />
+          </p>
+        ) : null}
+      </ActionStatus>
       <table className="w-full text-left text-sm">
-        <thead>
-          <tr className="border-b border-zinc-200 dark:border-zinc-800">
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Token
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Role
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Hosts
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Expires
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Last used
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              State
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Revoke
-            </th>
-          </tr>
-        </thead>
+        <AdminTableHead columns={["Token", "Role", "Hosts", "Expires", "Last used", "State", "Revoke"]} />
         <tbody>
           {tokens.map((t) => (
             <tr key={t.name} className="border-b border-zinc-100 dark:border-zinc-800/60">

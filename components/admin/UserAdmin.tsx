@@ -3,6 +3,7 @@
 import { useActionState } from "react";
 import { addUserAction, removeUserAction, setPasswordAction } from "@/app/actions/users";
 import { actionFailed, type ActionResult } from "@/lib/actionResult";
+import { ActionStatus, AdminTableHead } from "./AdminParts";
 
 export interface UserRow {
   id: number;
@@ -36,31 +37,9 @@ export function UserAdmin({ users }: { users: UserRow[] }) {
   const [result, formAction, pending] = useActionState(manage, null);
   return (
     <>
-      {result && !pending ? (
-        <p role="status" className={result.ok ? "text-sm text-emerald-700 dark:text-emerald-300" : "text-sm text-red-700 dark:text-red-300"}>
-          {result.message}
-        </p>
-      ) : null}
+      <ActionStatus result={result} pending={pending} />
       <table className="w-full text-left text-sm">
-        <thead>
-          <tr className="border-b border-zinc-200 dark:border-zinc-800">
-            <th scope="col" className="py-2 pr-3 font-medium">
-              User
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Role
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Hosts
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              New password
-            </th>
-            <th scope="col" className="py-2 pr-3 font-medium">
-              Remove
-            </th>
-          </tr>
-        </thead>
+        <AdminTableHead columns={["User", "Role", "Hosts", "New password", "Remove"]} />
         <tbody>
           {users.map((u) => (
             <tr key={u.id} className="border-b border-zinc-100 dark:border-zinc-800/60">

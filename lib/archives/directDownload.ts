@@ -1,96 +1,197 @@
 /**
  * A download's body written straight into the Node response the production server lent to the
- * request (lib/http/lentResponse.mjs): borg's stdout piped into the socket with Node's own stream
- * backpressure, no web stream and no Next response pipeline in between. On a 3 GiB tar this is the
- * difference between about 0.6× and borg's own speed (docs/benchmarks.md, "Downloads").
+ * request (lib/http/lentResponse.mjs): borg's stdout read into a few fixed buffers
+ * (lib/borg/stdoutSocket.ts) and each read written to the socket as it is, no web stream, no Next
+ * response pipeline and no allocation per read in between. On a 3 GiB tar this is the difference
+ * between about 0.6× and borg's own speed (docs/benchmarks.md, "Downloads").
  *
  * Same contract as the web-stream path in download.ts (startDownload chooses): the first output is
  * awaited before the status line, so a borg failure before any byte is still an HTTP error; a borg
  * failure later destroys the connection (no final chunk: the client sees a broken download, never a
  * silently short file); a client that goes away stops borg; `onEnd` is called once with the outcome
- * and the bytes sent.
+ * and the bytes sent. Memory stays flat: at most POOL_SIZE buffers are in flight, and when the client
+ * is slower than borg, reading stops until a write has gone out (borg then blocks on its full socket).
  */
 import type { ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
-import type { BorgProcess } from "@/lib/borg";
-import type { StartedDownload, StreamOutcome } from "./download";
+import { openStdoutSocket, type BorgProcess, type StdoutSocket } from "@/lib/borg";
+import type { StartBorgDownload, StartedDownload, StreamOutcome } from "./download";
+
+/** One read's buffer: borg's socket holds about 208 KiB, so one read can take all that is there. */
+const BUFFER_BYTES = 256 * 1024;
+/** Buffers written and not yet handed to the kernel, at most (plus the one being read into). */
+const POOL_SIZE = 4;
 
 const CLIENT_GONE = "cancelled: the client closed the connection";
 
-/**
- * borg's first chunk, null when borg ended without output; rejects with borg's error when borg failed
- * first. Leaves the stream paused with nothing lost.
- */
-function firstChunk(proc: BorgProcess): Promise<Buffer | null> {
-  const stdout = proc.stdout;
-  return new Promise<Buffer | null>((resolve, reject) => {
-    const settle = (chunk: Buffer | null) => {
-      stdout.off("data", onData).off("end", onEnd).off("close", onEnd).off("error", onEnd);
-      stdout.pause();
-      if (chunk) resolve(chunk);
-      // Ended or broke before any output: borg's exit says which (done rejects with its error).
-      else proc.done.then(() => resolve(null), reject);
-    };
-    const onData = (chunk: Buffer) => settle(chunk);
-    const onEnd = () => settle(null);
-    stdout.on("data", onData).once("end", onEnd).once("close", onEnd).once("error", onEnd);
-  });
-}
+/** Fixed read buffers, reused once the write of their bytes has completed. */
+class BufferPool {
+  private readonly free: Buffer[] = [];
 
-/** Pipes the rest of borg's output into `res`; resolves with the outcome once borg and the response are done. */
-async function pipeRest(proc: BorgProcess, res: ServerResponse, sent: { bytes: number }, errorMessage: (err: unknown) => string): Promise<StreamOutcome> {
-  proc.stdout.on("data", (chunk: Buffer) => (sent.bytes += chunk.length));
-  try {
-    // end: false — borg's stdout ends when borg exits, successfully or not; only its exit status may end the body.
-    await pipeline(proc.stdout, res, { end: false });
-    await proc.done;
-    // With a Content-Length (one file), strictContentLength makes a size that differs an error here.
-    await new Promise<void>((resolve, reject) => res.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    return { outcome: "ok", bytes: sent.bytes };
-  } catch (err) {
-    const clientGone = proc.stopReason === "cancelled" || (res.destroyed && !res.writableFinished);
-    proc.stop("cancelled");
-    const borgFailure = await proc.done.then(
-      () => null,
-      (borgErr: unknown) => borgErr,
-    );
-    res.destroy();
-    const reason = clientGone ? CLIENT_GONE : errorMessage(borgFailure ?? err);
-    return { outcome: "failed", bytes: sent.bytes, reason };
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) this.free.push(Buffer.allocUnsafe(BUFFER_BYTES));
+  }
+
+  take(): Buffer {
+    // Node asks for the next read's buffer right after a read, even when reading then pauses.
+    return this.free.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < POOL_SIZE) this.free.push(buffer);
+  }
+
+  get empty(): boolean {
+    return this.free.length === 0;
   }
 }
 
+/** What to do with a read: hold the first one until the response starts, then write each one. */
+type ReadHandler = (length: number, buffer: Buffer) => boolean;
+
 /**
- * Waits for borg's first output, then returns the response to give Next: the headers and body go out
- * through `res` directly, and Next gets an empty body that closes with the connection.
+ * Starts borg with its stdout on a fixed-buffer socket, waits for its first output, and returns the
+ * response to give Next: headers and body go out through `res` directly, and Next gets an empty body
+ * that closes with the connection.
  */
 export async function startDirectDownload(
-  proc: BorgProcess,
+  start: StartBorgDownload,
   res: ServerResponse,
   onEnd: (result: StreamOutcome) => void,
   errorMessage: (err: unknown) => string,
 ): Promise<StartedDownload> {
-  let first: Buffer | null;
+  const pool = new BufferPool(POOL_SIZE);
+  let first: { length: number; buffer: Buffer } | null = null;
+  let firstRead: () => void = () => {};
+  const gotFirst = new Promise<void>((resolve) => (firstRead = resolve));
+  let handle: ReadHandler = (length, buffer) => {
+    first = { length, buffer };
+    firstRead();
+    return false; // nothing more until the response has started
+  };
+  const socket: StdoutSocket = await openStdoutSocket({ buffer: () => pool.take(), callback: (length, buffer) => handle(length, buffer) });
+  const reader = socket.reader;
+  let proc: BorgProcess;
   try {
-    first = await firstChunk(proc);
+    proc = await start({ stdoutTo: socket.childEnd });
   } catch (err) {
-    onEnd({ outcome: "failed", bytes: 0, reason: errorMessage(err) });
+    reader.destroy();
     throw err;
+  } finally {
+    socket.closeChildEnd();
   }
+
+  // borg's first output, or its end: an empty file is fine, a failure is borg's error.
+  let ended = false;
+  const endOfOutput = new Promise<void>((resolve) => {
+    reader.once("end", resolve).once("close", resolve);
+    reader.on("error", () => resolve());
+  });
+  void endOfOutput.then(() => (ended = true));
+  await Promise.race([gotFirst, endOfOutput]);
+  if (!first) {
+    try {
+      await proc.done;
+    } catch (err) {
+      onEnd({ outcome: "failed", bytes: 0, reason: errorMessage(err) });
+      throw err;
+    }
+  }
+
   return {
     respond(headers) {
       const closed = new Promise<void>((resolve) => res.once("close", resolve));
+      // With a Content-Length (one file), a size that differs makes the end an error (→ failed).
       res.strictContentLength = true;
       res.writeHead(200, headers);
-      const sent = { bytes: 0 };
-      if (first) {
-        res.write(first);
-        sent.bytes = first.length;
-      }
-      void pipeRest(proc, res, sent, errorMessage).then(onEnd);
+      const reads = { proc, reader, res, pool, first, errorMessage, isEnded: () => ended, ended: endOfOutput };
+      void pipeReads(reads, (h) => (handle = h)).then(onEnd);
       // What Next pipes into `res` after the handler returns: nothing, and it ends when the
       // connection closes (Next then sees a finished or aborted response and leaves it alone).
       return new Response(new ReadableStream({ start: (controller) => void closed.then(() => controller.close()) }));
     },
   };
+}
+
+interface Reads {
+  proc: BorgProcess;
+  reader: StdoutSocket["reader"];
+  res: ServerResponse;
+  pool: BufferPool;
+  /** The read that arrived before the response started (it paused the socket), or null. */
+  first: { length: number; buffer: Buffer } | null;
+  errorMessage: (err: unknown) => string;
+  /** borg's output has ended (its end of the socket closed). */
+  isEnded: () => boolean;
+  ended: Promise<void>;
+}
+
+/** Writes every read into `res` until borg's output ends; then borg's exit status decides how the body ends. */
+function pipeReads(p: Reads, setHandler: (handler: ReadHandler) => void): Promise<StreamOutcome> {
+  const { proc, reader, res, pool } = p;
+  let bytes = 0;
+  let inFlight = 0;
+  let paused = true; // the first read paused the socket
+  let settled = false;
+  return new Promise<StreamOutcome>((resolve) => {
+    const failed = (err: unknown) => resolve({ outcome: "failed", bytes, reason: err === CLIENT_GONE ? CLIENT_GONE : p.errorMessage(err) });
+    /** Stops everything; the reason is CLIENT_GONE, or borg's own failure when its exit has one. */
+    const fail = (err: unknown) => {
+      if (settled) return;
+      settled = true;
+      proc.stop("cancelled");
+      reader.destroy();
+      res.destroy();
+      if (err === CLIENT_GONE) return failed(err);
+      void proc.done.then(
+        () => failed(err),
+        (borgErr: unknown) => failed(borgErr),
+      );
+    };
+    const finishIfDone = () => {
+      if (settled || !p.isEnded() || inFlight > 0) return;
+      settled = true;
+      proc.done.then(
+        () =>
+          res.end((err?: Error | null) => {
+            if (!err) return resolve({ outcome: "ok", bytes });
+            res.destroy();
+            failed(err);
+          }),
+        (borgErr: unknown) => {
+          res.destroy();
+          failed(borgErr);
+        },
+      );
+    };
+    const send: ReadHandler = (length, buffer) => {
+      bytes += length;
+      inFlight++;
+      res.write(buffer.subarray(0, length), (err) => {
+        inFlight--;
+        pool.give(buffer);
+        if (err) return fail(res.destroyed ? CLIENT_GONE : err);
+        if (paused && !settled) {
+          paused = false;
+          reader.resume();
+        }
+        finishIfDone();
+      });
+      if (!pool.empty) return true;
+      paused = true;
+      return false;
+    };
+
+    res.once("close", () => {
+      if (!res.writableFinished) fail(CLIENT_GONE);
+    });
+    reader.on("error", (err) => fail(err));
+    void p.ended.then(finishIfDone);
+    setHandler(send);
+    if (p.first) send(p.first.length, p.first.buffer);
+    else finishIfDone();
+    if (paused && !pool.empty && !settled) {
+      paused = false;
+      reader.resume();
+    }
+  });
 }

@@ -9,7 +9,7 @@
  */
 import type { Readable } from "node:stream";
 import { z } from "zod";
-import { isBorgError, type BorgError, type BorgProcess } from "@/lib/borg";
+import { isBorgError, type BorgError, type BorgProcess, type StreamOptions } from "@/lib/borg";
 import { takeLentResponse } from "@/lib/http/lentResponse.mjs";
 import { startDirectDownload } from "./directDownload";
 import { archiveFieldsSchema, archivePathSchema } from "./params";
@@ -164,21 +164,25 @@ export interface StartedDownload {
   respond(headers: Record<string, string>): Response;
 }
 
+/** Starts the download's borg process (extractToStdout or exportTar with these options). */
+export type StartBorgDownload = (opts: Pick<StreamOptions, "stdoutTo">) => Promise<BorgProcess>;
+
 /**
- * Waits for borg's first output (so a failure before any byte can still become an HTTP error; it
- * rejects then) and returns the response to send. `onEnd` is called exactly once: ok after borg
- * exited cleanly, failed when borg failed, was stopped, or the client went away.
+ * Starts borg, waits for its first output (so a failure before any byte can still become an HTTP
+ * error; it rejects then) and returns the response to send. `onEnd` is called exactly once: ok after
+ * borg exited cleanly, failed when borg failed, was stopped, or the client went away.
  *
  * The one place that decides how the body travels: when the production server lent this request its
- * Node response (scripts/server.mjs, lib/http/lentResponse.mjs), borg's stdout is piped straight into
- * it (directDownload.ts: borg's speed); otherwise (`next dev`, a handler called in a test) through a
- * web stream and Next's response pipeline (about 0.6× borg's speed on a 3 GiB tar).
+ * Node response (scripts/server.mjs, lib/http/lentResponse.mjs), borg writes into a socket read into
+ * fixed buffers that go straight into that response (directDownload.ts: borg's speed); otherwise
+ * (`next dev`, `next start`, a handler called in a test) borg's stdout pipe goes through a web stream
+ * and Next's response pipeline (about 0.6× borg's speed on a 3 GiB tar).
  */
-export async function startDownload(request: Request, proc: BorgProcess, onEnd: (result: StreamOutcome) => void): Promise<StartedDownload> {
+export async function startDownload(request: Request, start: StartBorgDownload, onEnd: (result: StreamOutcome) => void): Promise<StartedDownload> {
   // HEAD: Next answers it from GET without a body; the web stream is never read then.
   const lent = request.method === "HEAD" ? null : takeLentResponse(request.headers);
-  if (lent) return startDirectDownload(proc, lent, onEnd, errorMessage);
-  const body = await startDownloadStream(proc, onEnd);
+  if (lent) return startDirectDownload(start, lent, onEnd, errorMessage);
+  const body = await startDownloadStream(await start({}), onEnd);
   return { respond: (headers) => new Response(body, { status: 200, headers }) };
 }
 

@@ -115,7 +115,7 @@ async function auditRow() {
 beforeAll(async () => {
   repo = await makeTempRepo();
   fixture = downloadFixture();
-  fixture.entries.push({ path: HUGE, content: randomBytes(40 * 1024 * 1024) });
+  fixture.entries.push({ path: HUGE, content: randomBytes(40 * 1024 * 1024) }, { path: "data/empty", content: Buffer.alloc(0) });
   await repo.addArchive(ARCHIVE, { files: fixture.entries });
   scratch = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-download-direct-"));
   process.env.BORG_FLEET_BORG_BASE_DIR = repo.baseDir;
@@ -183,6 +183,15 @@ describe("direct download", () => {
     expect(got.headers["cache-control"]).toContain("no-transform");
     expect(got.headers["content-disposition"]).toContain(`filename="${asciiName}"`);
     expect(await auditRow()).toMatchObject({ username: "op", host: HOST, archive: ARCHIVE, outcome: "ok", reason: `file, ${expected.length} bytes` });
+  });
+
+  it("sends an empty file as an empty, complete body", async () => {
+    const got = await get(fileQuery("data/empty"));
+    expect(wentDirect).toBe(true);
+    expect(got).toMatchObject({ status: 200, complete: true });
+    expect(got.body.length).toBe(0);
+    expect(got.headers["content-length"]).toBe("0");
+    expect(await auditRow()).toMatchObject({ outcome: "ok", reason: "file, 0 bytes" });
   });
 
   it("sends a tar (POST form) whose names (non-UTF-8, > 100 bytes) and bytes are the archive's", async () => {

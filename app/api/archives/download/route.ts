@@ -25,6 +25,7 @@ import {
   errorMessage,
   MAX_FORM_BYTES,
   startDownload,
+  type StartBorgDownload,
   statusForBorgError,
   type DownloadRequest,
 } from "@/lib/archives/download";
@@ -75,10 +76,11 @@ async function download(request: Request, opened: OpenedArchiveRequest<DownloadR
   let started;
   let audited = false;
   try {
-    const proc = asFile
-      ? await extractToStdout(ref.target, ref.archive.name, paths[0]!, { signal: request.signal })
-      : await exportTar(ref.target, ref.archive.name, paths, { signal: request.signal });
-    started = await startDownload(request, proc, (result) => {
+    const start: StartBorgDownload = (opts) =>
+      asFile
+        ? extractToStdout(ref.target, ref.archive.name, paths[0]!, { ...opts, signal: request.signal })
+        : exportTar(ref.target, ref.archive.name, paths, { ...opts, signal: request.signal });
+    started = await startDownload(request, start, (result) => {
       audited = true;
       const what = `${asFile ? "file" : "tar"}, ${result.bytes} bytes`;
       if (result.outcome === "ok") auditDownload("ok", what);

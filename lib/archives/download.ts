@@ -174,9 +174,9 @@ export type StartBorgDownload = (opts: Pick<StreamOptions, "stdoutTo">) => Promi
  *
  * The one place that decides how the body travels: when the production server lent this request its
  * Node response (scripts/server.mjs, lib/http/lentResponse.mjs), borg writes into a socket read into
- * fixed buffers that go straight into that response (directDownload.ts: borg's speed); otherwise
- * (`next dev`, `next start`, a handler called in a test) borg's stdout pipe goes through a web stream
- * and Next's response pipeline (about 0.6× borg's speed on a 3 GiB tar).
+ * fixed buffers that go straight into that response (directDownload.ts: half the server CPU per GiB);
+ * otherwise (`next dev`, `next start`, a handler called in a test) borg's stdout pipe goes through a
+ * web stream and Next's response pipeline.
  */
 export async function startDownload(request: Request, start: StartBorgDownload, onEnd: (result: StreamOutcome) => void): Promise<StartedDownload> {
   // HEAD: Next answers it from GET without a body; the web stream is never read then.

@@ -34,7 +34,8 @@ export async function openStdoutSocket(reads: StdoutReads): Promise<StdoutSocket
   const dir = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-stdout-"));
   const server = net.createServer();
   try {
-    const socketPath = path.join(dir, "s");
+    // turbopackIgnore: a temporary path, not a file of the project for the build to trace.
+    const socketPath = path.join(/*turbopackIgnore: true*/ dir, "s");
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(socketPath, resolve);

@@ -1,7 +1,7 @@
 // The Node response of a request, lent by the production server wrapper (scripts/server.mjs) to the
 // route handler that answers it, for bodies too large for the web-stream path: an archive download
-// is gigabytes of borg's output, and piping it straight into the Node response (lib/archives/download.ts)
-// is what lets it run at borg's own speed (docs/benchmarks.md, "Downloads").
+// is gigabytes of borg's output, and writing it straight into the Node response (lib/archives/download.ts)
+// costs the server half the CPU of Next's web-stream response (docs/benchmarks.md, "Downloads").
 //
 // The route still does everything a route does (session, role, host scope, validation, audit); it only
 // writes the body itself. Plain ESM JavaScript (types in lentResponse.d.mts): the wrapper runs it

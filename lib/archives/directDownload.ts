@@ -32,7 +32,8 @@ class BufferPool {
   }
 
   take(): Buffer {
-    // Node asks for the next read's buffer right after a read, even when reading then pauses.
+    // Node asks for the next read's buffer right after each read, even when reading then pauses; the
+    // reader pauses while `low`, so this allocates only if Node asks out of turn.
     return this.free.pop() ?? Buffer.allocUnsafe(BUFFER_BYTES);
   }
 
@@ -40,8 +41,9 @@ class BufferPool {
     if (this.free.length < POOL_SIZE) this.free.push(buffer);
   }
 
-  get empty(): boolean {
-    return this.free.length === 0;
+  /** One free buffer or none: it goes to the next read, so reading must pause after that one. */
+  get low(): boolean {
+    return this.free.length <= 1;
   }
 }
 
@@ -133,30 +135,42 @@ function pipeReads(p: Reads, setHandler: (handler: ReadHandler) => void): Promis
   let paused = true; // the first read paused the socket
   let settled = false;
   return new Promise<StreamOutcome>((resolve) => {
-    const failed = (err: unknown) => resolve({ outcome: "failed", bytes, reason: err === CLIENT_GONE ? CLIENT_GONE : p.errorMessage(err) });
+    // Stopped as "cancelled" is the request's signal: Next aborts it when the connection closes.
+    const clientGone = (err: unknown) => err === CLIENT_GONE || proc.stopReason === "cancelled";
+    const failed = (err: unknown, byClient = clientGone(err)) => resolve({ outcome: "failed", bytes, reason: byClient ? CLIENT_GONE : p.errorMessage(err) });
     /** Stops everything; the reason is CLIENT_GONE, or borg's own failure when its exit has one. */
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
+      const byClient = clientGone(err);
+      const wasRunning = proc.stopReason === null;
       proc.stop("cancelled");
+      // Stopped here (it had not exited): our reason, not borg's "cancelled".
+      const stoppedHere = wasRunning && proc.stopReason === "cancelled";
       reader.destroy();
       res.destroy();
-      if (err === CLIENT_GONE) return failed(err);
+      if (byClient) return failed(err, true);
       void proc.done.then(
-        () => failed(err),
-        (borgErr: unknown) => failed(borgErr),
+        () => failed(err, false),
+        (borgErr: unknown) => failed(stoppedHere ? err : borgErr, false),
       );
     };
     const finishIfDone = () => {
       if (settled || !p.isEnded() || inFlight > 0) return;
       settled = true;
       proc.done.then(
-        () =>
-          res.end((err?: Error | null) => {
+        () => {
+          const ended = (err?: Error | null) => {
             if (!err) return resolve({ outcome: "ok", bytes });
             res.destroy();
             failed(err);
-          }),
+          };
+          try {
+            res.end(ended);
+          } catch (err) {
+            ended(err as Error); // fewer bytes than the Content-Length (strictContentLength)
+          }
+        },
         (borgErr: unknown) => {
           res.destroy();
           failed(borgErr);
@@ -166,18 +180,28 @@ function pipeReads(p: Reads, setHandler: (handler: ReadHandler) => void): Promis
     const send: ReadHandler = (length, buffer) => {
       bytes += length;
       inFlight++;
-      // (chunk, callback) only: Next's compression wrapper around res.write passes on two arguments.
-      res.write(buffer.subarray(0, length), (err) => {
+      const written = (err?: Error | null) => {
         inFlight--;
         pool.give(buffer);
-        if (err) return fail(res.destroyed ? CLIENT_GONE : err);
+        // A write fails only when the connection does (the client went away or the network failed);
+        // the socket may report it before the response has seen its "close".
+        if (err) return fail(CLIENT_GONE);
         if (paused && !settled) {
           paused = false;
           reader.resume();
         }
         finishIfDone();
-      });
-      if (!pool.empty) return true;
+      };
+      try {
+        // (chunk, callback) only: Next's compression wrapper around res.write passes on two arguments.
+        res.write(buffer.subarray(0, length), written);
+      } catch (err) {
+        // e.g. more bytes than the Content-Length (strictContentLength): never let it escape the read callback.
+        inFlight--;
+        fail(err);
+        return false;
+      }
+      if (!pool.low) return true;
       paused = true;
       return false;
     };
@@ -190,7 +214,7 @@ function pipeReads(p: Reads, setHandler: (handler: ReadHandler) => void): Promis
     setHandler(send);
     if (p.first) send(p.first.length, p.first.buffer);
     else finishIfDone();
-    if (paused && !pool.empty && !settled) {
+    if (paused && !pool.low && !settled) {
       paused = false;
       reader.resume();
     }

@@ -32,6 +32,7 @@ vi.mock("next/headers", async () => (await import("@/test/fixtures/routeSession"
 const HOST = "web1";
 const ARCHIVE = "web1-2026-01-01";
 const HUGE = "data/huge.bin";
+const hugeContent = randomBytes(40 * 1024 * 1024);
 
 let repo: TempRepo;
 let fixture: DownloadFixture;
@@ -115,7 +116,7 @@ async function auditRow() {
 beforeAll(async () => {
   repo = await makeTempRepo();
   fixture = downloadFixture();
-  fixture.entries.push({ path: HUGE, content: randomBytes(40 * 1024 * 1024) }, { path: "data/empty", content: Buffer.alloc(0) });
+  fixture.entries.push({ path: HUGE, content: hugeContent }, { path: "data/empty", content: Buffer.alloc(0) });
   await repo.addArchive(ARCHIVE, { files: fixture.entries });
   scratch = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-download-direct-"));
   process.env.BORG_FLEET_BORG_BASE_DIR = repo.baseDir;
@@ -217,6 +218,28 @@ describe("direct download", () => {
     expect(wentDirect).toBe(false);
     expect(got.status).toBe(404);
     expect((await auditRow()).reason).toContain("not in the archive: etc/nothing-here");
+  });
+
+  it("keeps every byte in order when the client reads slowly (reading from borg pauses and resumes)", async () => {
+    const got = await new Promise<Buffer>((resolve, reject) => {
+      const req = http.get(`${origin}/api/archives/download?${fileQuery(HUGE)}`, (res) => {
+        const chunks: Buffer[] = [];
+        let stalls = 0;
+        res.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          // Stall a few times so the socket and the server's buffers fill up and borg has to wait.
+          if (stalls++ < 5) {
+            res.pause();
+            setTimeout(() => res.resume(), 200);
+          }
+        });
+        res.on("end", () => resolve(Buffer.concat(chunks)));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    });
+    expect(got.equals(hugeContent)).toBe(true);
+    expect(await auditRow()).toMatchObject({ outcome: "ok", reason: `file, ${hugeContent.length} bytes` });
   });
 
   it("stops borg when the client goes away after the first bytes, and audits the download as failed", async () => {

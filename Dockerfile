@@ -38,10 +38,11 @@ WORKDIR /app
 COPY --from=build /app/.next/standalone ./
 COPY --from=build /app/.next/static ./.next/static
 COPY --from=build /app/public ./public
-# The server wrapper and the one module it shares with the app; `yaml` reads the sso settings (the app
+# The server wrapper and the modules it shares with the app; `yaml` reads the sso settings (the app
 # bundles its own copy, so the standalone trace does not include it).
 COPY --from=build /app/scripts/server.mjs ./scripts/server.mjs
 COPY --from=build /app/lib/net/proxyTrust.mjs ./lib/net/proxyTrust.mjs
+COPY --from=build /app/lib/http/lentResponse.mjs ./lib/http/lentResponse.mjs
 COPY --from=build /app/node_modules/yaml ./node_modules/yaml
 COPY deploy/docker/dashboard-entrypoint.sh /usr/local/bin/borg-fleet-entrypoint
 RUN chmod 0755 /usr/local/bin/borg-fleet-entrypoint \

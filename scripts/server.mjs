@@ -12,7 +12,9 @@
 //     the app refuses and audits the request; and deletes every `X-Forwarded-*` and `Forwarded` header,
 //     so neither the app nor Next.js's own server-action origin check (which compares Origin with
 //     X-Forwarded-Host) ever sees a client's claim about the host, scheme or address. Defence in depth:
-//     the app decides again from the peer header itself (lib/net/requestContext.ts).
+//     the app decides again from the peer header itself (lib/net/requestContext.ts);
+//   - for an archive download, lends the Node response to the route handler (lib/http/lentResponse.mjs),
+//     which pipes borg's output straight into it instead of through Next's web-stream response.
 //
 // Usage: node scripts/server.mjs [-H <host>] [-p <port>]   (also $HOSTNAME/$HOST and $PORT, like
 // `next start` and the standalone server). It serves the production build in the checkout (`next
@@ -31,6 +33,7 @@ import {
   PRIVATE_HEADER_PREFIX,
   UNTRUSTED_SSO_HEADER,
 } from "../lib/net/proxyTrust.mjs";
+import { lendResponse } from "../lib/http/lentResponse.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (message) => process.stdout.write(`[borg-fleet] ${message}\n`);
@@ -146,6 +149,7 @@ async function main() {
   const handle = app.getRequestHandler();
   server.on("request", (req, res) => {
     scrubRequestHeaders(req, trust);
+    lendResponse(req, res);
     handle(req, res).catch((err) => {
       console.error(err);
       if (!res.headersSent) res.statusCode = 500;

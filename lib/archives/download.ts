@@ -1,15 +1,17 @@
 /**
  * Pieces of the download route (app/api/archives/download/route.ts) that do not need a request:
- * the input schema (built from params.ts), the file name headers, the HTTP status of a borg failure, and the bridge from
- * borg's stdout to a web ReadableStream.
+ * the input schema (built from params.ts), the file name headers, the HTTP status of a borg failure, and how
+ * borg's stdout becomes the response body (startDownload: straight into the Node response, or a web stream).
  *
- * The bridge is pull-based: a chunk is read from borg only when the HTTP response asks for one, so
+ * The web-stream bridge is pull-based: a chunk is read from borg only when the HTTP response asks for one, so
  * a slow client slows borg down (its pipe fills and it blocks) instead of the server buffering the
  * archive in memory. Cancelling the stream (the client went away) stops borg's process group.
  */
 import type { Readable } from "node:stream";
 import { z } from "zod";
-import { isBorgError, type BorgError, type BorgProcess } from "@/lib/borg";
+import { isBorgError, type BorgError, type BorgProcess, type StreamOptions } from "@/lib/borg";
+import { takeLentResponse } from "@/lib/http/lentResponse.mjs";
+import { startDirectDownload } from "./directDownload";
 import { archiveFieldsSchema, archivePathSchema } from "./params";
 import { displayPath } from "./pathParam";
 
@@ -156,18 +158,36 @@ class BatchReader {
 
 export type StreamOutcome = { outcome: "ok"; bytes: number } | { outcome: "failed"; bytes: number; reason: string };
 
+/** A download whose borg process has written its first output (or ended cleanly without any). */
 export interface StartedDownload {
-  /** The first chunk (null: borg ended without output, e.g. an empty file). */
-  first: Buffer | null;
-  body: ReadableStream<Uint8Array>;
+  /** The 200 response with these headers, whose body is everything borg writes. */
+  respond(headers: Record<string, string>): Response;
 }
 
+/** Starts the download's borg process (extractToStdout or exportTar with these options). */
+export type StartBorgDownload = (opts: Pick<StreamOptions, "stdoutTo">) => Promise<BorgProcess>;
+
 /**
- * Waits for borg's first chunk (so a failure before any output can still become an HTTP error; it
- * rejects then) and returns a web stream of everything borg writes. `onEnd` is called exactly once:
- * ok after borg exited cleanly, failed when borg failed, was stopped, or the client cancelled.
+ * Starts borg, waits for its first output (so a failure before any byte can still become an HTTP
+ * error; it rejects then) and returns the response to send. `onEnd` is called exactly once: ok after
+ * borg exited cleanly, failed when borg failed, was stopped, or the client went away.
+ *
+ * The one place that decides how the body travels: when the production server lent this request its
+ * Node response (scripts/server.mjs, lib/http/lentResponse.mjs), borg writes into a socket read into
+ * fixed buffers that go straight into that response (directDownload.ts: half the server CPU per GiB);
+ * otherwise (`next dev`, `next start`, a handler called in a test) borg's stdout pipe goes through a
+ * web stream and Next's response pipeline.
  */
-export async function startDownloadStream(proc: BorgProcess, onEnd: (result: StreamOutcome) => void): Promise<StartedDownload> {
+export async function startDownload(request: Request, start: StartBorgDownload, onEnd: (result: StreamOutcome) => void): Promise<StartedDownload> {
+  // HEAD: Next answers it from GET without a body; the web stream is never read then.
+  const lent = request.method === "HEAD" ? null : takeLentResponse(request.headers);
+  if (lent) return startDirectDownload(start, lent, onEnd, errorMessage);
+  const body = await startDownloadStream(await start({}), onEnd);
+  return { respond: (headers) => new Response(body, { status: 200, headers }) };
+}
+
+/** The web-stream path of startDownload. */
+async function startDownloadStream(proc: BorgProcess, onEnd: (result: StreamOutcome) => void): Promise<ReadableStream<Uint8Array>> {
   const batches = new BatchReader(proc.stdout);
   let bytes = 0;
   let ended = false;
@@ -247,5 +267,5 @@ export async function startDownloadStream(proc: BorgProcess, onEnd: (result: Str
     // One chunk queued at most: memory stays at borg's pipe plus a batch, whatever the size.
     { highWaterMark: 1 },
   );
-  return { first: first?.[0] ?? null, body };
+  return body;
 }

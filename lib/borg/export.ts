@@ -11,6 +11,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { Socket } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { READ_FLAGS, type BorgTarget } from "./commands";
@@ -19,6 +20,9 @@ import { BorgError } from "./errors";
 import { archiveArg } from "./location";
 import { archivePathProblem, selectionPatterns } from "./archivePaths";
 import { startBorg, type BorgCallOptions, type BorgProcess } from "./run";
+
+/** Options of the streaming calls: `stdoutTo` sends borg's output to a socket instead of BorgProcess.stdout (stdoutSocket.ts). */
+export type StreamOptions = BorgCallOptions & { stdoutTo?: Socket };
 
 /** Downloads can be long (gigabytes over a slow link); a client that goes away stops borg sooner. */
 export const DOWNLOAD_TIMEOUT_MS = 12 * 60 * 60 * 1000;
@@ -46,13 +50,13 @@ async function startWithPatterns(
   paths: readonly Buffer[],
   mode: "exact" | "prefix",
   buildArgs: (patternsFile: string) => string[],
-  opts: BorgCallOptions & { unicodeEscape?: boolean },
+  opts: StreamOptions & { unicodeEscape?: boolean },
 ): Promise<BorgProcess> {
   const patterns = await writePatternsFile(paths, mode);
   let proc: BorgProcess;
   try {
     proc = await startBorg(
-      { args: buildArgs(patterns.file), secrets: target.secrets, location: target.location, unicodeEscape: opts.unicodeEscape },
+      { args: buildArgs(patterns.file), secrets: target.secrets, location: target.location, unicodeEscape: opts.unicodeEscape, stdoutTo: opts.stdoutTo },
       { timeoutMs: DOWNLOAD_TIMEOUT_MS, ...opts },
     );
   } catch (err) {
@@ -107,7 +111,7 @@ export async function statArchivePaths(target: BorgTarget, archiveName: string, 
  * the process); `done` rejects with a BorgError when borg failed. A path that is not in the archive
  * gives no bytes and exit code 1 ("finished with warnings"): look the path up first (statArchivePaths).
  */
-export function extractToStdout(target: BorgTarget, archiveName: string, pathBytes: Buffer, opts: BorgCallOptions = {}): Promise<BorgProcess> {
+export function extractToStdout(target: BorgTarget, archiveName: string, pathBytes: Buffer, opts: StreamOptions = {}): Promise<BorgProcess> {
   return startWithPatterns(
     target,
     [pathBytes],
@@ -133,7 +137,7 @@ export function extractFilesToStdout(target: BorgTarget, archiveName: string, pa
 }
 
 /** A GNU tar of these paths and everything below them on stdout (`borg export-tar REPO::ARCHIVE -`). */
-export function exportTar(target: BorgTarget, archiveName: string, paths: readonly Buffer[], opts: BorgCallOptions = {}): Promise<BorgProcess> {
+export function exportTar(target: BorgTarget, archiveName: string, paths: readonly Buffer[], opts: StreamOptions = {}): Promise<BorgProcess> {
   return startWithPatterns(
     target,
     paths,

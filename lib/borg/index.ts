@@ -57,7 +57,8 @@ export {
   type ExtractOptions,
   type ExtractScan,
 } from "./extract";
-export { extractToStdout, extractFilesToStdout, exportTar, statArchivePaths, DOWNLOAD_TIMEOUT_MS } from "./export";
+export { extractToStdout, extractFilesToStdout, exportTar, statArchivePaths, DOWNLOAD_TIMEOUT_MS, type StreamOptions } from "./export";
+export { openStdoutSocket, type StdoutReads, type StdoutSocket } from "./stdoutSocket";
 export type { BorgProcess } from "./run";
 export { checkRepo, checkArgs, CHECK_KINDS, type CheckKind, type CheckRepoOptions, type CheckRepoResult } from "./check";
 export { archivePathProblem, borgPathCodePoints, bytesFromBorgPath, pathsRegex, selectionPatterns } from "./archivePaths";

@@ -12,7 +12,8 @@
  */
 import { execa } from "execa";
 import { stat } from "node:fs/promises";
-import { Transform, type Readable } from "node:stream";
+import type { Socket } from "node:net";
+import { Readable, Transform } from "node:stream";
 import type { Secrets } from "@/lib/config/schema";
 import { buildBorgEnv, defaultBaseDir, redactSecrets } from "./env";
 import { BorgError, classifyBorgFailure } from "./errors";
@@ -43,6 +44,11 @@ export interface BorgInvocation {
   location?: string;
   /** Set PYTHONIOENCODING=unicode_escape and decode stdout/stderr accordingly (exact file names). */
   unicodeEscape?: boolean;
+  /**
+   * borg's stdout goes to this socket instead of a pipe: the caller reads the other end itself
+   * (stdoutSocket.ts). BorgProcess.stdout is then an empty stream. Not with unicodeEscape.
+   */
+  stdoutTo?: Socket;
   /** Largest stdout kept by runBorg (bytes); more is an error. Streaming calls are not limited. */
   maxStdoutBytes?: number;
   /**
@@ -185,10 +191,11 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
     pythonIoEncoding: inv.unicodeEscape ? "unicode_escape" : undefined,
   });
   if (inv.cwd !== undefined) await assertDirectory(inv.cwd);
+  if (inv.stdoutTo && inv.unicodeEscape) throw new TypeError("stdoutTo cannot be combined with unicodeEscape");
   const started = Date.now();
   const subprocess = execa(borgBinary(), ["--log-json", ...inv.args], {
     stdin: "ignore",
-    stdout: "pipe",
+    stdout: inv.stdoutTo ?? "pipe",
     stderr: "pipe",
     buffer: false,
     encoding: "buffer",
@@ -206,7 +213,7 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
     liveGroups.add(pid);
   }
 
-  let stdout: Readable = subprocess.stdout;
+  let stdout: Readable = subprocess.stdout ?? Readable.from([]);
   let stopReason: "cancelled" | "timeout" | null = null;
   let exited = false;
   let killTimer: NodeJS.Timeout | undefined;
@@ -218,7 +225,7 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
     killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), KILL_GRACE_MS);
     // Output already buffered in the pipe would otherwise still be handed to a (slow) consumer.
     stdout.destroy();
-    subprocess.stdout.destroy();
+    subprocess.stdout?.destroy();
   };
   const timer = setTimeout(() => stop("timeout"), timeoutMs);
   const onAbort = () => stop("cancelled");
@@ -236,7 +243,8 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
   });
 
   // stdout: decoded in a pass-through when borg writes unicode_escape.
-  if (inv.unicodeEscape) {
+  const piped = subprocess.stdout;
+  if (inv.unicodeEscape && piped) {
     const decoder = new UnicodeEscapeDecoder();
     const decoded = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -246,12 +254,12 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
         cb(null, decoder.end());
       },
     });
-    subprocess.stdout.on("error", (err) => decoded.destroy(err));
+    piped.on("error", (err) => decoded.destroy(err));
     decoded.on("close", () => {
       // The consumer gave up on the stream: let borg's writes fail instead of blocking forever.
-      if (!subprocess.stdout.readableEnded) subprocess.stdout.destroy();
+      if (!piped.readableEnded) piped.destroy();
     });
-    stdout = subprocess.stdout.pipe(decoded);
+    stdout = piped.pipe(decoded);
   }
 
   const done = (async (): Promise<BorgRunResult> => {

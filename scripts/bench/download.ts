@@ -5,8 +5,10 @@
  *
  * The archive (incompressible random files, BENCH_DOWNLOAD_GB gigabytes, default 3) is created once
  * under .bench/download/ and reused; the source files are deleted once archived. The server runs
- * `next start` with a config whose only repo is that one (collector off, so nothing else runs borg)
- * and a database holding an operator with a session.
+ * scripts/server.mjs with a config whose only repo is that one (collector off, so nothing else runs
+ * borg) and a database holding an operator with a session; plain `next start` of the same build runs
+ * beside it for the route's web-stream path (BENCH_DOWNLOAD_WEB=0 skips it). The client is curl
+ * (BENCH_DOWNLOAD_CLIENT=node: Node's http.get); the CPU per GiB of the server and the client is printed.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,7 +22,7 @@ import { createArchive, initRepo } from "@/lib/borg";
 import { addUser } from "@/lib/auth/users";
 import { createSession } from "@/lib/auth/sessions";
 import { openDatabase } from "@/lib/db";
-import { median, s, startServer } from "./util";
+import { median, s, startServer, type RunningServer } from "./util";
 
 export interface DownloadBenchResult {
   bytes: number;
@@ -35,6 +37,10 @@ export interface DownloadBenchResult {
   borgRssMaxMiB: number;
   /** CPU seconds of the server (node) per GiB sent. */
   serverCpuSecondsPerGiB: number;
+  /** CPU seconds of the benchmark's own HTTP client per GiB received. */
+  clientCpuSecondsPerGiB: number;
+  /** The same download through the route's web-stream path (`next start`), null when skipped. */
+  webStreamPath: { seconds: number; all: number[]; MBps: number; ratio: number; serverCpuSecondsPerGiB: number } | null;
   /** Milliseconds until no borg process was left after the client dropped the connection. */
   borgGoneAfterDisconnectMs: number | null;
 }
@@ -190,6 +196,86 @@ function httpDownload(url: string, cookie: string, abortAfterFirstChunk = false)
   });
 }
 
+/**
+ * The client of the measured downloads: `curl` (default), a native client like a browser, or `node`
+ * (BENCH_DOWNLOAD_CLIENT=node: httpDownload above). On 2 cores the client shares the machine with borg
+ * and the server, and the Node client costs more CPU per GiB than the server does (a fresh 64 KiB
+ * buffer per read), so it slows what it measures; raw borg to /dev/null has no client at all.
+ */
+const CLIENT = process.env.BENCH_DOWNLOAD_CLIENT === "node" ? "node" : "curl";
+
+/** GET the tar with curl (Accept-Encoding: gzip like a browser), bytes to /dev/null; `pid` is called with curl's pid. */
+function curlDownload(url: string, cookie: string, pid: (pid: number) => void): Promise<HttpDownload> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const args = ["-s", "-o", "/dev/null", "-H", `cookie: ${cookie}`, "-H", "accept-encoding: gzip, deflate, br"];
+    const child = spawn("curl", [...args, "-w", "%{http_code} %{size_download} %header{content-encoding}", url], { stdio: ["ignore", "pipe", "inherit"] });
+    pid(child.pid!);
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      const [status, size, encoding] = out.split(" ");
+      if (code !== 0) return reject(new Error(`curl exited with ${code}`));
+      resolve({ bytes: Number(size), ms: performance.now() - t0, status: Number(status), encoding: encoding || undefined });
+    });
+  });
+}
+
+interface MeasuredDownload {
+  got: HttpDownload;
+  /** CPU seconds of the server's processes (borg excluded) and of the client during the download. */
+  serverCpu: number;
+  clientCpu: number;
+  rssSamples: number[];
+  borgRssMaxMiB: number;
+}
+
+/** One download from `server`, with its CPU and the server's memory sampled every 100 ms. */
+async function measureDownload(server: RunningServer, url: string, cookie: string): Promise<MeasuredDownload> {
+  const serverPids = () => processTree(server.child.pid!).server;
+  const rssSamples: number[] = [];
+  let borgRssMaxMiB = 0;
+  let curlPid = 0;
+  let curlCpu = 0;
+  const sampler = setInterval(() => {
+    const tree = processTree(server.child.pid!);
+    rssSamples.push(tree.server.reduce((sum, pid) => sum + rssMiB(pid), 0));
+    borgRssMaxMiB = Math.max(
+      borgRssMaxMiB,
+      tree.borg.reduce((sum, pid) => sum + rssMiB(pid), 0),
+    );
+    // curl's CPU so far (read until it exits; at most one sample interval is missed).
+    if (curlPid) curlCpu = Math.max(curlCpu, cpuSeconds([curlPid]));
+  }, 100);
+  const cpu0 = cpuSeconds(serverPids());
+  const client0 = process.cpuUsage();
+  const download = CLIENT === "curl" ? curlDownload(url, cookie, (pid) => (curlPid = pid)) : httpDownload(url, cookie);
+  const got = await download.finally(() => clearInterval(sampler));
+  const client = process.cpuUsage(client0);
+  const serverCpu = cpuSeconds(serverPids()) - cpu0;
+  if (got.status !== 200) throw new Error(`the download answered ${got.status}`);
+  if (got.encoding) throw new Error(`the tar was sent with Content-Encoding ${got.encoding}`);
+  const clientCpu = CLIENT === "curl" ? curlCpu : (client.user + client.system) / 1e6;
+  return { got, serverCpu, clientCpu, rssSamples, borgRssMaxMiB };
+}
+
+/** Mean CPU seconds per GiB over the downloads. */
+function perGiB(runs: MeasuredDownload[], which: "serverCpu" | "clientCpu"): number {
+  return runs.reduce((sum, r) => sum + r[which], 0) / (runs.reduce((sum, r) => sum + r.got.bytes, 0) / 2 ** 30);
+}
+
+function webFigures(web: MeasuredDownload[], rawMs: number): NonNullable<DownloadBenchResult["webStreamPath"]> {
+  const best = web.reduce((a, b) => (b.got.ms < a.got.ms ? b : a)).got;
+  return {
+    seconds: best.ms / 1000,
+    all: web.map((w) => w.got.ms / 1000),
+    MBps: best.bytes / MiB / (best.ms / 1000),
+    ratio: rawMs / best.ms,
+    serverCpuSecondsPerGiB: perGiB(web, "serverCpu"),
+  };
+}
+
 export async function benchDownload(root: string, gigabytes = Number(process.env.BENCH_DOWNLOAD_GB || 3)): Promise<DownloadBenchResult> {
   console.log(`download (tar of ${gigabytes} GB of incompressible files, repokey-blake2, lz4):`);
   const fx = await ensureFixture(root, gigabytes);
@@ -213,39 +299,34 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
   db.close();
 
   const rounds = Math.max(1, Number(process.env.BENCH_DOWNLOAD_ROUNDS || 2));
-  const server = await startServer(root, 3198, { BORG_FLEET_CONFIG: configFile, BORG_FLEET_BORG_BASE_DIR: fx.baseDir });
+  const env = { BORG_FLEET_CONFIG: configFile, BORG_FLEET_BORG_BASE_DIR: fx.baseDir };
+  const server = await startServer(root, 3198, env);
+  // The same build under plain `next start`: no server wrapper, so no lent response and the route
+  // takes its web-stream path (lib/archives/download.ts, startDownload). BENCH_DOWNLOAD_WEB=0 skips it.
+  const webServer = process.env.BENCH_DOWNLOAD_WEB === "0" ? null : await startServer(root, 3197, env, { nextStart: true });
   try {
     const params = new URLSearchParams({ host: HOST, site: "bench", archive: ARCHIVE, format: "tar" });
     for (const p of fx.paths) params.append("path", p);
-    const url = `${server.url}/api/archives/download?${params}`;
     // Warm-up: a small request so the route is loaded before memory is sampled.
-    await fetch(`${server.url}/api/archives/download?host=${HOST}&archive=${ARCHIVE}&path=nothing`, { headers: { cookie } });
+    for (const srv of [server, webServer]) {
+      if (srv) await fetch(`${srv.url}/api/archives/download?host=${HOST}&archive=${ARCHIVE}&path=nothing`, { headers: { cookie } });
+    }
+    const url = `${server.url}/api/archives/download?${params}`;
     const serverPids = () => processTree(server.child.pid!).server;
     const idle = serverPids().reduce((sum, pid) => sum + rssMiB(pid), 0);
 
-    // Raw and ours alternate, so load from elsewhere on the machine hits both alike; best of each.
+    // Raw, ours and the web-stream path alternate, so load from elsewhere on the machine hits all alike; best of each.
     const rawTimes: number[] = [];
-    const httpRuns: HttpDownload[] = [];
-    const samples: number[] = [];
-    let borgMax = 0;
-    let cpu = 0;
+    const direct: MeasuredDownload[] = [];
+    const web: MeasuredDownload[] = [];
     for (let round = 0; round < rounds; round++) {
       rawTimes.push(await rawExportTar(fx));
-      const sampler = setInterval(() => {
-        const tree = processTree(server.child.pid!);
-        samples.push(tree.server.reduce((sum, pid) => sum + rssMiB(pid), 0));
-        borgMax = Math.max(
-          borgMax,
-          tree.borg.reduce((sum, pid) => sum + rssMiB(pid), 0),
-        );
-      }, 100);
-      const cpu0 = cpuSeconds(serverPids());
-      const got = await httpDownload(url, cookie).finally(() => clearInterval(sampler));
-      cpu += cpuSeconds(serverPids()) - cpu0;
-      if (got.status !== 200) throw new Error(`the download answered ${got.status}`);
-      if (got.encoding) throw new Error(`the tar was sent with Content-Encoding ${got.encoding}`);
-      httpRuns.push(got);
+      direct.push(await measureDownload(server, url, cookie));
+      if (webServer) web.push(await measureDownload(webServer, `${webServer.url}/api/archives/download?${params}`, cookie));
     }
+    const samples = direct.flatMap((d) => d.rssSamples);
+    const borgMax = Math.max(...direct.map((d) => d.borgRssMaxMiB));
+    const httpRuns = direct.map((d) => d.got);
 
     // A client that goes away after the first chunk: how long until borg is gone.
     const dropped = await httpDownload(url, cookie, true);
@@ -274,8 +355,10 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
       ratio: rawMs / best.ms,
       serverRssMiB: { idle, min: Math.min(...samples), median: median(samples), max: Math.max(...samples), samples: samples.length },
       borgRssMaxMiB: borgMax,
-      serverCpuSecondsPerGiB: cpu / rounds / (tarBytes / 2 ** 30),
+      serverCpuSecondsPerGiB: perGiB(direct, "serverCpu"),
+      clientCpuSecondsPerGiB: perGiB(direct, "clientCpu"),
       borgGoneAfterDisconnectMs: goneMs,
+      webStreamPath: web.length ? webFigures(web, rawMs) : null,
     };
     const mib = (n: number) => `${n.toFixed(0)} MiB`;
     console.log(
@@ -292,10 +375,19 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
     console.log(
       `  server RSS              idle ${mib(idle)}; during the downloads min ${mib(result.serverRssMiB.min)}, median ${mib(result.serverRssMiB.median)}, max ${mib(result.serverRssMiB.max)} (${samples.length} samples @ 100 ms; target: flat)`,
     );
-    console.log(`  server CPU              ${result.serverCpuSecondsPerGiB.toFixed(1)} s per GiB sent; borg RSS max ${mib(borgMax)}`);
+    console.log(
+      `  server CPU              ${result.serverCpuSecondsPerGiB.toFixed(2)} s per GiB sent (the client, ${CLIENT}: ${result.clientCpuSecondsPerGiB.toFixed(2)} s per GiB); borg RSS max ${mib(borgMax)}`,
+    );
+    const w = result.webStreamPath;
+    if (w) {
+      console.log(
+        `  web-stream path         ${s(w.seconds * 1000)}, ${w.MBps.toFixed(0)} MiB/s = ${w.ratio.toFixed(2)}× raw (all: ${w.all.map((t) => s(t * 1000)).join(", ")}; \`next start\`, no lent response); server CPU ${w.serverCpuSecondsPerGiB.toFixed(2)} s per GiB`,
+      );
+    }
     console.log(`  client drops after the first chunk: borg gone after ${goneMs === null ? "— (not within 15 s!)" : `${goneMs.toFixed(0)} ms`}`);
     return result;
   } finally {
     await server.stop();
+    await webServer?.stop();
   }
 }

@@ -29,11 +29,13 @@ function nodeFlags(): string[] {
 }
 
 /**
- * The production server (scripts/server.mjs: `next start` plus the real client address) on a loopback
- * port with the given environment; resolves when /api/health answers.
+ * The production server (scripts/server.mjs: `next start` plus the real client address; with
+ * `nextStart`, plain `next start` of the same build, for comparison) on a loopback port with the given
+ * environment; resolves when /api/health answers.
  */
-export async function startServer(root: string, port: number, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...nodeFlags(), path.join(root, "scripts", "server.mjs"), "-H", "127.0.0.1", "-p", String(port)], {
+export async function startServer(root: string, port: number, env: Record<string, string>, opts: { nextStart?: boolean } = {}): Promise<RunningServer> {
+  const main = opts.nextStart ? [path.join(root, "node_modules", "next", "dist", "bin", "next"), "start"] : [path.join(root, "scripts", "server.mjs")];
+  const child = spawn(process.execPath, [...nodeFlags(), ...main, "-H", "127.0.0.1", "-p", String(port)], {
     cwd: root,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...env },
     stdio: ["ignore", "pipe", "pipe"],

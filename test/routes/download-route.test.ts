@@ -3,7 +3,6 @@
  * (each refusal audited), 404s, and a client that disconnects mid-download (borg must go away).
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -18,7 +17,7 @@ import type { Db } from "@/lib/db";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
 import { installEmptyFleet } from "@/test/fixtures/emptyFleet";
 import { AWKWARD_NAME, BIG_NAME, downloadFixture, LATIN1_NAME, LONG_NAME, pathKey, UTF8_NAME, type DownloadFixture } from "@/test/fixtures/downloadFiles";
-import { waitFor } from "@/test/fixtures/processes";
+import { borgProcessesOf, waitFor } from "@/test/fixtures/processes";
 import { asSession, httpStatusOf, signIn, installAuthDb } from "@/test/fixtures/routeSession";
 
 vi.mock("next/headers", async () => (await import("@/test/fixtures/routeSession")).nextHeadersMock);
@@ -46,21 +45,6 @@ const fileUrl = (p: string | Buffer, extra: Record<string, string> = {}) =>
 
 async function body(response: Response): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer());
-}
-
-/** borg processes whose command line names this repo (from /proc, so nothing is missed). */
-function borgProcessesOf(location: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`).toString("utf8");
-      if (cmdline.includes("borg") && cmdline.includes(location)) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
 }
 
 const lastAudit = () => queryAudit(db, { action: "archive:download", limit: 1 })[0]!;

@@ -9,7 +9,9 @@
  * A single path that is not a regular file (a directory, a symlink) comes as a tar. Each request:
  * role check before reading input, then the archive request layer (lib/archives/request.ts: host
  * scope, zod validation, the archive resolved; bad input 400, unknown or forged → 404), the paths
- * looked up (missing → 404), then borg's output streamed with backpressure.
+ * looked up (missing → 404), then borg's output streamed with backpressure: straight into the Node
+ * response when the production server lent it (startDownload in lib/archives/download.ts decides),
+ * else through Next's response pipeline.
  * Every download and every refusal is audited; a download's row is written when it ends, with the
  * outcome (ok, failed: borg error or the client went away) and the bytes sent.
  */
@@ -22,7 +24,8 @@ import {
   downloadRequestSchema,
   errorMessage,
   MAX_FORM_BYTES,
-  startDownloadStream,
+  startDownload,
+  type StartBorgDownload,
   statusForBorgError,
   type DownloadRequest,
 } from "@/lib/archives/download";
@@ -73,10 +76,11 @@ async function download(request: Request, opened: OpenedArchiveRequest<DownloadR
   let started;
   let audited = false;
   try {
-    const proc = asFile
-      ? await extractToStdout(ref.target, ref.archive.name, paths[0]!, { signal: request.signal })
-      : await exportTar(ref.target, ref.archive.name, paths, { signal: request.signal });
-    started = await startDownloadStream(proc, (result) => {
+    const start: StartBorgDownload = (opts) =>
+      asFile
+        ? extractToStdout(ref.target, ref.archive.name, paths[0]!, { ...opts, signal: request.signal })
+        : exportTar(ref.target, ref.archive.name, paths, { ...opts, signal: request.signal });
+    started = await startDownload(request, start, (result) => {
       audited = true;
       const what = `${asFile ? "file" : "tar"}, ${result.bytes} bytes`;
       if (result.outcome === "ok") auditDownload("ok", what);
@@ -98,7 +102,7 @@ async function download(request: Request, opened: OpenedArchiveRequest<DownloadR
   };
   // borg reports 0 for the second and later links of a hard-linked file; their size is unknown here.
   if (asFile && !single!.mode.startsWith("h")) headers["Content-Length"] = String(single!.size);
-  return new Response(started.body, { status: 200, headers });
+  return started.respond(headers);
 }
 
 async function handle(request: Request, readParams: () => Promise<URLSearchParams | null>): Promise<Response> {

@@ -2,23 +2,23 @@
  * One restore drill: prove that files of the newest archive come back intact.
  *
  *   1. list the archive and choose a sample (sample.ts),
- *   2. `borg extract` the sample into a fresh scratch directory, and at the same time stream
- *      `borg extract --stdout` of the same paths, hashing each file's bytes (sha256) as they pass,
- *   3. hash every restored file in the scratch directory and compare: a different hash (or size, or
- *      type) is a mismatch, a file extract did not write is missing,
- *   4. delete the scratch directory, whatever happened.
+ *   2. `borg extract` the sample into a fresh scratch directory, and at the same time read
+ *      `borg extract --stdout` of the same paths (the reference), comparing each stretch of it byte for
+ *      byte with the same range of the restored file as soon as the extract has written it
+ *      (compareRestored.ts): a differing byte, size or type is a mismatch, a file extract did not
+ *      write is missing,
+ *   3. delete the scratch directory, whatever happened.
  *
- * The two borg processes run side by side (one for what lands on disk, one for the reference bytes), so
- * the drill takes about as long as one extract on a machine with two free cores. Both read with
- * --bypass-lock: a backup running meanwhile is neither blocked nor failed.
+ * The two borg processes run side by side (one for what lands on disk, one for the reference bytes)
+ * and the comparison reads each restored byte once, from the page cache, while the extract runs: on a
+ * machine with a free core the drill takes about as long as one extract (docs/benchmarks.md). Both
+ * read with --bypass-lock: a backup running meanwhile is neither blocked nor failed.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { lstat, mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { extractArchive, extractFilesToStdout, listContents, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
 import { archivePathProblem, selectionPatterns } from "@/lib/borg/archivePaths";
-import { BorgError } from "@/lib/borg/errors";
+import { compareWithRestored, type CompareOptions, type FileVerdict } from "./compareRestored";
 import { SampleSelector, type SampledFile } from "./sample";
 
 export interface DrillOptions extends BorgCallOptions {
@@ -28,8 +28,8 @@ export interface DrillOptions extends BorgCallOptions {
   maxFiles: number;
   /** Randomness for the spread part of the sample (tests and benches pass a seeded one). */
   random?: () => number;
-  /** Test hook: runs after extract, before the comparison (tests tamper with the restored tree here). */
-  beforeCompare?: (tree: string, sample: readonly SampledFile[]) => Promise<void>;
+  /** Test hook: runs once the extract has written a file, before that file is compared (tests tamper with it here). */
+  beforeCompare?: CompareOptions["beforeCompare"];
   /** Called with the number of files and bytes once the sample is chosen (progress for long drills). */
   onSample?: (files: number, bytes: number) => void;
 }
@@ -51,57 +51,6 @@ export interface DrillResultCounts extends DrillReport {
 
 /** How many problem paths a report keeps (the counts are exact). */
 const LISTED_PROBLEMS = 50;
-
-/** The restored file as a Buffer path (archive paths are bytes, and may not be UTF-8). */
-function restoredPath(tree: string, pathBytes: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${tree}/`), pathBytes]);
-}
-
-async function sha256OfFile(file: Buffer): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest("hex");
-}
-
-/** Splits borg's back-to-back file bytes by the listed sizes and hashes each file. */
-async function hashStream(stream: AsyncIterable<Buffer>, sample: readonly SampledFile[]): Promise<string[]> {
-  const hashes: string[] = [];
-  let index = 0;
-  let remaining = sample[0]?.size ?? 0;
-  let hash = createHash("sha256");
-  const advance = () => {
-    // Close every file that is complete (zero-size files close at once).
-    while (index < sample.length && remaining === 0) {
-      hashes.push(hash.digest("hex"));
-      index++;
-      hash = createHash("sha256");
-      remaining = sample[index]?.size ?? 0;
-    }
-  };
-  advance();
-  let extra = 0;
-  for await (const chunk of stream) {
-    let offset = 0;
-    while (offset < chunk.length) {
-      if (index >= sample.length) {
-        extra += chunk.length - offset;
-        break;
-      }
-      const take = Math.min(remaining, chunk.length - offset);
-      hash.update(chunk.subarray(offset, offset + take));
-      offset += take;
-      remaining -= take;
-      advance();
-    }
-  }
-  if (index < sample.length || extra > 0) {
-    throw new BorgError({
-      kind: "other",
-      userMessage: `borg extract --stdout did not write the sizes the archive listing gave (${index} of ${sample.length} files complete, ${extra} bytes too many).`,
-    });
-  }
-  return hashes;
-}
 
 /** Chooses the sample from the archive listing (one `borg list`). */
 export async function chooseSample(
@@ -126,42 +75,40 @@ async function restoreAndCompare(target: BorgTarget, archive: string, sample: re
   const paths = sample.map((f) => f.pathBytes);
   await writeFile(patternsFile, selectionPatterns(paths, "exact"), { mode: 0o600 });
 
+  // Stops the comparison's waiting when the drill fails (an extract error, a deadline, a hook that threw).
+  const abandon = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, abandon.signal]) : abandon.signal;
   const reference = await extractFilesToStdout(target, archive, paths, opts);
-  let expected: string[];
+  let extractFinished = false;
+  let verdicts: FileVerdict[];
   try {
-    [expected] = await Promise.all([
-      hashStream(reference.stdout as AsyncIterable<Buffer>, sample).then(async (h) => {
+    [verdicts] = await Promise.all([
+      compareWithRestored(reference.stdout as AsyncIterable<Buffer>, sample, {
+        tree,
+        extractFinished: () => extractFinished,
+        signal,
+        beforeCompare,
+      }).then(async (v) => {
         await reference.done;
-        return h;
+        return v;
       }),
-      extractArchive(target, archive, { cwd: tree, patternsFile }, opts),
+      // No --progress: it would walk the whole selection once more to total its size.
+      extractArchive(target, archive, { cwd: tree, patternsFile, progress: false }, opts).finally(() => (extractFinished = true)),
     ]);
   } catch (err) {
+    abandon.abort();
     reference.stop("cancelled");
     await reference.done.catch(() => {});
     throw err;
   }
-  if (beforeCompare) await beforeCompare(tree, sample);
-  opts.signal?.throwIfAborted(); // the drill's deadline or shutdown also stops the comparison
+  opts.signal?.throwIfAborted(); // the drill's deadline or shutdown also stops a drill that just finished
 
   const report: DrillResultCounts = { files: sample.length, bytes: 0, mismatched: [], missing: [], mismatchedCount: 0, missingCount: 0 };
-  for (let i = 0; i < sample.length; i++) {
-    const file = sample[i]!;
-    if (i % 64 === 0) opts.signal?.throwIfAborted();
+  sample.forEach((file, i) => {
     report.bytes += file.size;
-    const where = restoredPath(tree, file.pathBytes);
-    const stat = await lstat(where).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === "ENOENT" || err.code === "ENOTDIR") return null;
-      throw err;
-    });
-    if (!stat) {
-      if (report.missingCount++ < LISTED_PROBLEMS) report.missing.push(file.path);
-      continue;
-    }
-    if (!stat.isFile() || stat.size !== file.size || (await sha256OfFile(where)) !== expected[i]) {
-      if (report.mismatchedCount++ < LISTED_PROBLEMS) report.mismatched.push(file.path);
-    }
-  }
+    if (verdicts[i] === "missing" && report.missingCount++ < LISTED_PROBLEMS) report.missing.push(file.path);
+    if (verdicts[i] === "mismatched" && report.mismatchedCount++ < LISTED_PROBLEMS) report.mismatched.push(file.path);
+  });
   return report;
 }
 

@@ -17,6 +17,7 @@ import { configSchema, type FleetConfigInput } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
 import { MaintenanceScheduler, type MaintenanceRepo } from "./scheduler";
+import type { SampledFile } from "./sample";
 import { lastCheckRuns, lastDrillRuns } from "./store";
 
 const roots: string[] = [];
@@ -157,13 +158,16 @@ describe("restore drills", () => {
   it("detects a restored file that differs and one that is missing, and still removes the scratch copy", async () => {
     let tree = "";
     const { scheduler, db, scratchRoot } = await schedulerFor(repo, {}, undefined, {
-      beforeCompare: async (dir: string) => {
+      // Runs for each file once the extract has written it, before the comparison reads it back.
+      beforeCompare: async (dir: string, file: SampledFile) => {
         tree = dir;
-        const notes = path.join(dir, "home/u/notes.txt");
-        const bytes = await readFile(notes);
-        bytes[100] = bytes[100]! ^ 0xff; // one flipped byte, same size
-        await writeFile(notes, bytes);
-        await unlink(path.join(dir, "var/backups/app.sql"));
+        if (file.path === "home/u/notes.txt") {
+          const notes = path.join(dir, file.path);
+          const bytes = await readFile(notes);
+          bytes[100] = bytes[100]! ^ 0xff; // one flipped byte, same size
+          await writeFile(notes, bytes);
+        }
+        if (file.path === "var/backups/app.sql") await unlink(path.join(dir, file.path));
       },
     });
     const result = await scheduler.runDrill(repoOf(repo), "bob");
@@ -192,6 +196,7 @@ describe("restore drills", () => {
     const { scheduler, db } = await schedulerFor(repo, { drills: { timeout: 60 } }, undefined, {
       // Past the drill's deadline by the time this returns; no borg call runs after it.
       beforeCompare: async (dir: string) => {
+        if (tree) return;
         tree = dir;
         await new Promise((r) => setTimeout(r, 61_000));
       },

@@ -144,7 +144,7 @@ async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number;
 }
 
 /** A repo with `mb` MiB of random data in 64 MiB files (repokey-blake2), cached. */
-async function drillFixture(root: string, mb: number): Promise<Repo> {
+export async function drillFixture(root: string, mb: number): Promise<Repo> {
   const dir = path.join(root, ".bench", "verify", `${mb}mb`);
   const passphrase = "bench verify passphrase";
   const passphraseFile = path.join(dir, "passphrase");
@@ -174,30 +174,57 @@ async function drillFixture(root: string, mb: number): Promise<Repo> {
   return repo;
 }
 
+/** The parts of this bench; BENCH_VERIFY_ONLY=<part>[,<part>] runs only those (default: all). */
+const PARTS = ["checks", "drillBig", "drill1g"] as const;
+type Part = (typeof PARTS)[number];
+
+function wantedParts(): Set<Part> {
+  const only = process.env.BENCH_VERIFY_ONLY?.trim();
+  if (!only) return new Set(PARTS);
+  const names = only.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`BENCH_VERIFY_ONLY: unknown part ${unknown.join(", ")} (parts: ${PARTS.join(", ")})`);
+  return new Set(names as Part[]);
+}
+
 export async function benchVerify(root: string): Promise<Record<string, unknown>> {
   const runs = Number(process.env.BENCH_VERIFY_RUNS) || 3;
   const entries = Number(process.env.BENCH_VERIFY_ENTRIES) || 1_000_000;
   const drillMb = Number(process.env.BENCH_DRILL_MB) || 1024;
+  const parts = wantedParts();
   const scratch = path.join(root, ".bench", "verify", "scratch");
   fs.rmSync(scratch, { recursive: true, force: true });
-  console.log(`Integrity checks and restore drills vs raw borg (${runs} runs each, medians); load average ${load()}`);
+  console.log(`Integrity checks and restore drills vs raw borg (${runs} runs each, medians; parts: ${[...parts].join(", ")}); load average ${load()}`);
   const loadBefore = load();
-  const big = await ensureBenchArchive(root, entries);
-  const bigRepo: Repo = { target: big.target, opts: big.opts, archive: big.archive };
-  console.log(`  archive with ${big.entries.toLocaleString("en")} entries`);
-  const checks = await benchChecks(bigRepo, runs);
-  const drillBig = await benchDrill(
-    `on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`,
-    bigRepo,
-    { maxBytes: 256 * 2 ** 20, maxFiles: 500 },
-    runs,
-    path.join(scratch, "big"),
-  );
-  const drillRepo = await drillFixture(root, drillMb);
-  const drill1g = await benchDrill(`of a ${drillMb} MiB sample`, drillRepo, { maxBytes: drillMb * 2 ** 20 + 1, maxFiles: 500 }, runs, path.join(scratch, "1g"));
-  console.log(`  target for the ${drillMb} MiB drill: ≤ 1.1× raw extract`);
+  const results: Record<string, unknown> = { runs };
+  if (parts.has("checks") || parts.has("drillBig")) {
+    const big = await ensureBenchArchive(root, entries);
+    const bigRepo: Repo = { target: big.target, opts: big.opts, archive: big.archive };
+    console.log(`  archive with ${big.entries.toLocaleString("en")} entries`);
+    results.entries = big.entries;
+    if (parts.has("checks")) results.checks = await benchChecks(bigRepo, runs);
+    if (parts.has("drillBig"))
+      results.drillBig = await benchDrill(
+        `on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`,
+        bigRepo,
+        { maxBytes: 256 * 2 ** 20, maxFiles: 500 },
+        runs,
+        path.join(scratch, "big"),
+      );
+  }
+  if (parts.has("drill1g")) {
+    const drillRepo = await drillFixture(root, drillMb);
+    results.drill1g = await benchDrill(
+      `of a ${drillMb} MiB sample`,
+      drillRepo,
+      { maxBytes: drillMb * 2 ** 20 + 1, maxFiles: 500 },
+      runs,
+      path.join(scratch, "1g"),
+    );
+    console.log(`  target for the ${drillMb} MiB drill: ≤ 1.1× raw extract`);
+  }
   const loadAfter = load();
   console.log(`  load average before ${loadBefore}, after ${loadAfter} (the machine is shared)`);
   fs.rmSync(scratch, { recursive: true, force: true });
-  return { entries: big.entries, runs, checks, drillBig, drill1g, loadBefore, loadAfter };
+  return { ...results, loadBefore, loadAfter };
 }

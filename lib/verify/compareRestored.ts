@@ -37,7 +37,7 @@ const WINDOW_BYTES = 1024 * 1024;
 const MAX_POLL_MS = 20;
 
 /** The restored file as a Buffer path (archive paths are bytes, and may not be UTF-8). */
-export function restoredPath(tree: string, pathBytes: Buffer): Buffer {
+function restoredPath(tree: string, pathBytes: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${tree}/`), pathBytes]);
 }
 

@@ -102,7 +102,7 @@ async function benchChecks(repo: Repo, runs: number) {
 
 async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number; maxFiles: number }, runs: number, scratchRoot: string) {
   const random = () => prng(42);
-  const sample = await chooseSample(repo.target, repo.archive, { ...limits, random: random(), ...repo.opts });
+  const { files: sample } = await chooseSample(repo.target, repo.archive, { ...limits, random: random(), ...repo.opts });
   const bytes = sample.reduce((n, f) => n + f.size, 0);
   fs.mkdirSync(scratchRoot, { recursive: true });
   const patternsFile = path.join(scratchRoot, "raw.patterns");

@@ -66,20 +66,40 @@ function rawBorg(repo: Repo, args: string[], cwd?: string): Promise<number> {
   });
 }
 
-async function alternate(runs: number, ours: () => Promise<number>, raw: () => Promise<number>): Promise<{ ours: number; raw: number; ratio: number }> {
+/**
+ * CPU seconds this process and its waited-for children (borg) used so far, from /proc/self/stat
+ * (utime, stime, cutime, cstime): a figure the other helpers' load does not inflate.
+ */
+function cpuSeconds(): number {
+  const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i]), 0); // fields 14-17 of proc(5)
+  return ticks / 100; // USER_HZ
+}
+
+async function alternate(
+  runs: number,
+  ours: () => Promise<number>,
+  raw: () => Promise<number>,
+): Promise<{ ours: number; raw: number; ratio: number; oursCpu: number; rawCpu: number }> {
   const a: number[] = [];
   const b: number[] = [];
+  const aCpu: number[] = [];
+  const bCpu: number[] = [];
+  const run = async (task: () => Promise<number>, times: number[], cpu: number[]) => {
+    const before = cpuSeconds();
+    times.push(await task());
+    cpu.push(cpuSeconds() - before);
+  };
   for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
-      a.push(await ours());
-      b.push(await raw());
+      await run(ours, a, aCpu);
+      await run(raw, b, bCpu);
     } else {
-      b.push(await raw());
-      a.push(await ours());
+      await run(raw, b, bCpu);
+      await run(ours, a, aCpu);
     }
   }
-  const result = { ours: median(a), raw: median(b), ratio: median(a) / median(b) };
-  return result;
+  return { ours: median(a), raw: median(b), ratio: median(a) / median(b), oursCpu: median(aCpu), rawCpu: median(bCpu) };
 }
 
 async function timed(task: () => Promise<unknown>): Promise<number> {
@@ -100,7 +120,9 @@ async function benchChecks(repo: Repo, runs: number) {
         }),
       () => rawBorg(repo, checkArgs(repo.target.location, { kind })),
     );
-    console.log(`  borg check ${kind.padEnd(10)}  ours ${sec(r.ours)}   raw ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)} (target ≤ 1.05)`);
+    console.log(
+      `  borg check ${kind.padEnd(10)}  ours ${sec(r.ours)}   raw ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)} (target ≤ 1.05)   CPU ours ${r.oursCpu.toFixed(1)} s, raw ${r.rawCpu.toFixed(1)} s`,
+    );
     out[kind] = r;
   }
   return out;
@@ -153,7 +175,7 @@ async function benchDrill(
     },
   );
   console.log(
-    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}`,
+    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}   CPU ours ${r.oursCpu.toFixed(1)} s, raw ${r.rawCpu.toFixed(1)} s`,
   );
   return { files: sample.length, bytes, ...r };
 }

@@ -60,7 +60,8 @@ async function waitFor<T>(probe: () => Promise<T | null>, options: CompareOption
 
 /** One restored file being compared: an open handle and the last range read back from it. */
 class RestoredFile {
-  private readonly window = Buffer.allocUnsafe(WINDOW_BYTES);
+  /** Small files get a small buffer: a sample of 500 files would otherwise allocate 500 MiB over time. */
+  private readonly window: Buffer;
   private windowStart = 0;
   private windowEnd = 0;
 
@@ -68,7 +69,9 @@ class RestoredFile {
     private readonly handle: FileHandle,
     private readonly size: number,
     private readonly options: CompareOptions,
-  ) {}
+  ) {
+    this.window = Buffer.allocUnsafe(Math.max(1, Math.min(WINDOW_BYTES, size)));
+  }
 
   /** Opens the restored file once the extract created it; null when it never did (missing). */
   static async open(where: Buffer, file: SampledFile, options: CompareOptions): Promise<RestoredFile | "missing" | "mismatched"> {

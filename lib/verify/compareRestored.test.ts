@@ -4,6 +4,7 @@
  * read them back across its 1 MiB windows and tell same / mismatched / missing apart.
  * (verify.integration.test.ts runs it with real borg on both sides.)
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -36,13 +37,17 @@ function stream(contents: Buffer[]): Readable {
 }
 
 /** A slow extract: writes each file in 300 KiB pieces with pauses; `restored` says what lands on disk. */
-async function slowExtract(dir: string, files: Array<{ path: string; restored: Buffer | null | "symlink" }>, done: { finished: boolean }) {
+async function slowExtract(dir: string, files: Array<{ path: string; restored: Buffer | null | "symlink" | "fifo" }>, done: { finished: boolean }) {
   for (const f of files) {
     const where = path.join(dir, f.path);
     await mkdir(path.dirname(where), { recursive: true });
     if (f.restored === null) continue;
     if (f.restored === "symlink") {
       await symlink("/etc/hostname", where);
+      continue;
+    }
+    if (f.restored === "fifo") {
+      execFileSync("mkfifo", [where]); // opening it for reading must not block the comparison
       continue;
     }
     await writeFile(where, "");
@@ -55,7 +60,7 @@ async function slowExtract(dir: string, files: Array<{ path: string; restored: B
 }
 
 describe("compareWithRestored", () => {
-  it("tells identical, differing (past the first window), short, long, symlinked and missing files apart", async () => {
+  it("tells identical, differing (past the first window), short, long, symlinked, fifo and missing files apart", async () => {
     const dir = await tree();
     const big = randomBytes(3 * 1024 * 1024 + 123);
     const flipped = Buffer.from(big);
@@ -69,7 +74,8 @@ describe("compareWithRestored", () => {
       file("b/long.bin", small.length, 5),
       file("b/link", small.length, 6),
       file("c/missing.bin", small.length, 7),
-      file("c/last.bin", small.length, 8),
+      file("c/fifo", small.length, 8),
+      file("c/last.bin", small.length, 9),
     ];
     const done = { finished: false };
     const extract = slowExtract(
@@ -82,16 +88,17 @@ describe("compareWithRestored", () => {
         { path: "b/long.bin", restored: Buffer.concat([small, Buffer.from("x")]) },
         { path: "b/link", restored: "symlink" },
         { path: "c/missing.bin", restored: null },
+        { path: "c/fifo", restored: "fifo" },
         { path: "c/last.bin", restored: small },
       ],
       done,
     );
-    const verdicts = compareWithRestored(stream([big, Buffer.alloc(0), big, small, small, small, small, small]), sample, {
+    const verdicts = compareWithRestored(stream([big, Buffer.alloc(0), big, small, small, small, small, small, small]), sample, {
       tree: dir,
       extractFinished: () => done.finished,
     });
     await extract;
-    expect(await verdicts).toEqual(["same", "same", "mismatched", "mismatched", "mismatched", "mismatched", "missing", "same"]);
+    expect(await verdicts).toEqual(["same", "same", "mismatched", "mismatched", "mismatched", "mismatched", "missing", "mismatched", "same"]);
   });
 
   it("throws when borg's stream is shorter or longer than the listing says", async () => {

@@ -84,7 +84,8 @@ class RestoredFile {
       if (complete) await options.beforeCompare(options.tree, file);
     }
     const handle = await waitFor(
-      () => open(where, constants.O_RDONLY | constants.O_NOFOLLOW).catch((err: unknown) => (isGone(err) ? null : Promise.reject(err))),
+      // O_NOFOLLOW: a symlink is not the file; O_NONBLOCK: a fifo in its place must not block the open.
+      () => open(where, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => (isGone(err) ? null : Promise.reject(err))),
       options,
     ).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ELOOP") return "symlink" as const; // a symlink where a file should be

@@ -189,20 +189,25 @@ export interface ExtractOptions {
   /** A file written by writeExtractPatterns. */
   patternsFile: string;
   stripComponents?: number;
+  /**
+   * `--progress` (default true). borg then first walks the whole selection to total its size, an extra
+   * pass over the archive's metadata that a caller without a progress bar (restore drills) skips.
+   */
+  progress?: boolean;
   onProgress?: (progress: ExtractProgress) => void;
   /** Called with borg's pid as soon as it runs (restore jobs record it to clean up after a crash). */
   onStart?: (pid: number | undefined) => void;
 }
 
 /**
- * `borg extract --progress` of the selection into `cwd`. Reads with --bypass-lock (see commands.ts), so
+ * `borg extract [--progress]` of the selection into `cwd`. Reads with --bypass-lock (see commands.ts), so
  * a backup running on the same repo neither blocks the restore nor is blocked by it. Throws BorgError on
  * failure (a full disk shows as borg's "No space left on device"), timeout or cancel.
  */
 export async function extractArchive(target: BorgTarget, archiveName: string, options: ExtractOptions, opts: BorgCallOptions = {}): Promise<BorgRunResult> {
   const strip = options.stripComponents ?? 0;
   if (!Number.isInteger(strip) || strip < 0) throw new RangeError(`stripComponents must be a non-negative integer, got ${strip}`);
-  const args = ["extract", "--bypass-lock", "--progress", `--patterns-from=${options.patternsFile}`];
+  const args = ["extract", "--bypass-lock", ...(options.progress === false ? [] : ["--progress"]), `--patterns-from=${options.patternsFile}`];
   if (strip > 0) args.push(`--strip-components=${strip}`);
   args.push("--", archiveArg(target.location, archiveName));
   const tracker = new ExtractProgressTracker();

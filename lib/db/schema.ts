@@ -275,4 +275,14 @@ export const MIGRATIONS: readonly string[] = [
   -- covering the report's month query: no table lookup per archive
   CREATE INDEX archives_seen_by_time ON archives_seen (start_ms, end_ms, host);
   `,
+  // 10: when the check and drill scheduler first saw each repo (epoch ms): overdue alerts for a repo that
+  // was never checked or drilled count from there (borg_repo_first_seen_timestamp_seconds, lib/verify/store.ts).
+  `
+  CREATE TABLE repos_seen (
+    repo_id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    site TEXT NOT NULL,
+    first_seen_at INTEGER NOT NULL
+  );
+  `,
 ];

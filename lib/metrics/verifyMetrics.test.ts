@@ -6,7 +6,7 @@ import { setDatabase } from "@/lib/db/current";
 import { setFleetProvider } from "@/lib/fleet/store";
 import type { FleetState } from "@/lib/fleet/types";
 import { MaintenanceScheduler, setMaintenanceScheduler } from "@/lib/verify/scheduler";
-import { finishCheckRun, finishDrillRun, startCheckRun, startDrillRun } from "@/lib/verify/store";
+import { finishCheckRun, finishDrillRun, noteReposSeen, startCheckRun, startDrillRun } from "@/lib/verify/store";
 import { getRegistry } from "./registry";
 
 const T = Date.UTC(2026, 10, 26, 12);
@@ -48,6 +48,9 @@ beforeAll(() => {
   finishDrillRun(db, startDrillRun(db, web, null, T), "ok", files, null, T + 1000);
   finishDrillRun(db, startDrillRun(db, web, null, T + 2000), "failed", { ...files, missing: 1 }, null, T + 3000);
   finishDrillRun(db, startDrillRun(db, lap, null, T), "ok", files, null, T + 4000);
+  // The scheduler saw web-01 a day before laptop-1; seeing it again later changes nothing.
+  noteReposSeen(db, [web], T - 86_400_000);
+  noteReposSeen(db, [web, lap], T);
 });
 
 afterAll(() => {
@@ -72,5 +75,11 @@ describe("check and drill metrics", () => {
     expect(text).toContain('borg_restore_drill_last_success{host="laptop-1",site="onsite"} 1');
     expect(text).toContain('borg_restore_drill_interval_seconds{host="web-01",site="onsite"} 1209600');
     expect(text).not.toContain('borg_restore_drill_interval_seconds{host="laptop-1"');
+  });
+
+  it("export when the scheduler first saw each repo (never-checked repos are overdue from there)", async () => {
+    const text = await getRegistry().metrics();
+    expect(text).toContain(`borg_repo_first_seen_timestamp_seconds{host="web-01",site="onsite"} ${(T - 86_400_000) / 1000}`);
+    expect(text).toContain(`borg_repo_first_seen_timestamp_seconds{host="laptop-1",site="onsite"} ${T / 1000}`);
   });
 });

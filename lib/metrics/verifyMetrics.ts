@@ -7,6 +7,7 @@
  *   borg_repo_last_check_timestamp_seconds{host,site,kind}   end of the newest check verdict
  *   borg_repo_last_check_success{host,site,kind}             1 passed, 0 failed or timed out
  *   borg_check_interval_seconds{host,site,kind}              checks.<kind>.every for the host (absent when off)
+ *   borg_repo_first_seen_timestamp_seconds{host,site}        when the check scheduler first saw the repo
  *   borg_restore_drill_last_success_timestamp_seconds{host,site}   end of the newest passed drill
  *   borg_restore_drill_last_success{host,site}               1 when the newest drill verdict passed
  *   borg_restore_drill_interval_seconds{host,site}           drills.every for the host (absent when off)
@@ -20,7 +21,7 @@ import { database, databaseStatus } from "@/lib/db/current";
 import { getFleetState } from "@/lib/fleet/store";
 import { getMaintenanceScheduler } from "@/lib/verify/scheduler";
 import { checkSettingsFor, drillSettingsFor } from "@/lib/verify/settings";
-import { latestCheckVerdicts, latestDrillVerdicts } from "@/lib/verify/store";
+import { latestCheckVerdicts, latestDrillVerdicts, reposFirstSeen } from "@/lib/verify/store";
 
 /** The database when checks run in this process, else null (nothing to export). */
 function verifyDb() {
@@ -68,6 +69,23 @@ export function registerVerifyMetrics(registry: Registry): void {
           const every = checkSettingsFor(config.checks, repo.host, kind).every;
           if (every > 0) this.set({ host: repo.host, site: repo.site, kind }, every);
         }
+      }
+    },
+  });
+
+  new Gauge<"host" | "site">({
+    name: "borg_repo_first_seen_timestamp_seconds",
+    help: "When the dashboard's check and drill scheduler first saw this repo, Unix seconds: a repo never checked or drilled is overdue counted from here.",
+    labelNames: ["host", "site"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const db = verifyDb();
+      if (!db) return;
+      const firstSeen = reposFirstSeen(db);
+      for (const repo of getFleetState().repos) {
+        const at = firstSeen.get(`${repo.host} ${repo.site}`);
+        if (at !== undefined) this.set({ host: repo.host, site: repo.site }, at / 1000);
       }
     },
   });

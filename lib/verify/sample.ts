@@ -13,6 +13,9 @@
  */
 import type { ArchiveItem } from "@/lib/borg";
 
+/** What the selector reads of an archive item (from `borg list`, or from the archive index). */
+export type SampleItem = Pick<ArchiveItem, "path" | "pathBytes" | "type" | "mode" | "size" | "mtime" | "hardlinkTarget">;
+
 export interface SampleLimits {
   maxBytes: number;
   maxFiles: number;
@@ -99,8 +102,8 @@ export class SampleSelector {
     this.recent = new TopK(k, (c) => c.mtime);
   }
 
-  add(item: ArchiveItem): void {
-    const seq = this.seq++;
+  /** One item; `seq` is its position in archive order (default: the order of the calls). */
+  add(item: SampleItem, seq = this.seq++): void {
     if (item.type !== "-" || item.hardlinkTarget || item.mode.startsWith("h")) return;
     if (item.size > this.limits.maxBytes) return; // could never fit
     const c: Candidate = { path: item.path, pathBytes: item.pathBytes, size: item.size, mtime: item.mtime, seq };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { configSchema } from "@/lib/config/schema";
 import { openMemoryDatabase } from "@/lib/db";
 import { MaintenanceScheduler, type MaintenanceRepo } from "./scheduler";
-import { finishCheckRun, finishDrillRun, markInterrupted, startCheckRun, startDrillRun } from "./store";
+import { finishCheckRun, finishDrillRun, markInterrupted, reposFirstSeen, startCheckRun, startDrillRun } from "./store";
 
 const DAY = 86_400_000;
 const T = Date.UTC(2026, 10, 1);
@@ -47,5 +47,28 @@ describe("maintenance schedule", () => {
     expect(scheduler.dueJob(web, T + 59 * 60_000)).toBeNull();
     expect(scheduler.dueJob(web, T + 60 * 60_000)).toBe("repository");
     expect(scheduler.dueJob(repo("laptop-7"), T)).toBeNull();
+  });
+
+  it("records when it first saw each repo, once (overdue alerts for never-checked repos count from there)", async () => {
+    const db = openMemoryDatabase();
+    const config = configSchema.parse({
+      dataDir: "/tmp/unused",
+      sites: [{ name: "s", root: "/srv/borg" }],
+      checks: { hosts: [{ match: "*", repository: { every: 0 }, archives: { every: 0 } }] },
+      drills: { every: 0 },
+    });
+    let now = T;
+    let repos = [repo("laptop-1")];
+    const scheduler = new MaintenanceScheduler({ db, config, repos: async () => repos, now: () => now, log: () => {} });
+    await scheduler.tick();
+    now = T + DAY;
+    repos = [repo("laptop-1"), repo("laptop-2")];
+    await scheduler.tick();
+    expect(reposFirstSeen(db)).toEqual(
+      new Map([
+        ["laptop-1 s", T],
+        ["laptop-2 s", T + DAY],
+      ]),
+    );
   });
 });

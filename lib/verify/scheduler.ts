@@ -13,6 +13,8 @@
  */
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
+import type { ArchiveIndexes } from "@/lib/archives/index/manager";
+import { getArchiveIndexes } from "@/lib/archives/index/runtime";
 import { audit } from "@/lib/audit/log";
 import { isBorgError, isRepoLockedLocally, listArchives, type BorgTarget } from "@/lib/borg";
 import { checkRepo, CHECK_KINDS, type CheckKind } from "@/lib/borg/check";
@@ -22,6 +24,7 @@ import type { Db } from "@/lib/db";
 import { PeriodicTask } from "@/lib/fleet/periodic";
 import { processGlobal } from "@/lib/processGlobal";
 import { removeScratch, runDrill, type DrillOptions } from "./drill";
+import { indexedListing } from "./indexedListing";
 import { checkSettingsFor, drillSettingsFor } from "./settings";
 import {
   finishCheckRun,
@@ -29,6 +32,7 @@ import {
   lastCheckRuns,
   lastDrillRuns,
   markInterrupted,
+  noteReposSeen,
   setDrillScratch,
   startCheckRun,
   startDrillRun,
@@ -63,6 +67,8 @@ export interface MaintenanceDeps {
   tickMs?: number;
   /** Test hook passed to drills (see drill.ts). */
   drillHooks?: Pick<DrillOptions, "beforeCompare" | "random">;
+  /** The archive browser's file indexes: a drill samples from a complete one instead of listing (default: the server's). */
+  archiveIndexes?: () => ArchiveIndexes | null;
 }
 
 /** Where drills extract to: drills.scratchDir, or `<dataDir>/drills`. */
@@ -144,7 +150,9 @@ export class MaintenanceScheduler {
   /** Starts every job that is due (without waiting for them). */
   async tick(): Promise<void> {
     const now = this.now();
-    for (const repo of await this.deps.repos()) {
+    const repos = await this.deps.repos();
+    noteReposSeen(this.db, repos, now);
+    for (const repo of repos) {
       if (this.running.has(repo.repoId)) continue;
       const job = this.dueJob(repo, now);
       if (job === "drill") void this.runDrill(repo, null);
@@ -267,6 +275,7 @@ export class MaintenanceScheduler {
       setDrillScratch(this.db, runId, scratchDir, archive);
       const report = await runDrill(repo.target, archive, {
         ...opts,
+        indexed: indexedListing((this.deps.archiveIndexes ?? getArchiveIndexes)(), newest.id, opts.signal),
         ...this.deps.drillHooks,
         scratchDir,
         maxBytes: settings.sampleBytes,
@@ -287,7 +296,8 @@ export class MaintenanceScheduler {
         message = `${report.mismatchedCount} file(s) differed and ${report.missingCount} file(s) were missing after restoring ${report.files} file(s) of ${archive}.`;
       } else {
         outcome = "ok";
-        message = `Restored ${report.files} file(s) of ${archive} and compared them with borg's stream: identical.`;
+        const from = report.sampleSource === "index" ? " (sample chosen from the archive's file index)" : "";
+        message = `Restored ${report.files} file(s) of ${archive}${from} and compared them with borg's stream: identical.`;
       }
     } catch (err) {
       outcome = timedOut || (isBorgError(err) && err.kind === "timeout") ? "timeout" : isBorgError(err) && err.kind === "cancelled" ? "cancelled" : "failed";

@@ -257,3 +257,24 @@ export function markInterrupted(db: Db, now = Date.now()): { checks: number; dri
     return { checks, drills, scratchDirs };
   })();
 }
+
+/**
+ * Records when the scheduler first saw each repo (once; later calls change nothing): overdue alerts for
+ * a repo that was never checked or drilled count from then (borg_repo_first_seen_timestamp_seconds).
+ */
+export function noteReposSeen(db: Db, repos: readonly RepoRef[], now = Date.now()): void {
+  const insert = db.prepare("INSERT OR IGNORE INTO repos_seen (repo_id, host, site, first_seen_at) VALUES (?, ?, ?, ?)");
+  db.transaction(() => {
+    for (const repo of repos) insert.run(repo.repoId, repo.host, repo.site, now);
+  })();
+}
+
+/** When each repo was first seen (epoch ms), keyed by `host site` (the metrics' labels). */
+export function reposFirstSeen(db: Db): Map<string, number> {
+  const rows = db.prepare("SELECT host, site, MIN(first_seen_at) AS at FROM repos_seen GROUP BY host, site").all() as Array<{
+    host: string;
+    site: string;
+    at: number;
+  }>;
+  return new Map(rows.map((r) => [`${r.host} ${r.site}`, r.at]));
+}

@@ -12,11 +12,15 @@ import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promi
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createArchive, readRepoLock } from "@/lib/borg";
+import { ArchiveIndexes } from "@/lib/archives/index/manager";
+import { createArchive, listArchives, readRepoLock } from "@/lib/borg";
 import { configSchema, type FleetConfigInput } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
+import { chooseSample } from "./drill";
+import { indexedListing } from "./indexedListing";
 import { MaintenanceScheduler, type MaintenanceRepo } from "./scheduler";
+import type { SampledFile } from "./sample";
 import { lastCheckRuns, lastDrillRuns } from "./store";
 
 const roots: string[] = [];
@@ -37,10 +41,24 @@ function repoOf(repo: TempRepo): MaintenanceRepo {
   return { repoId: "s/h", host: "h", site: "s", target: repo.target };
 }
 
-async function schedulerFor(repo: TempRepo, overrides: Partial<FleetConfigInput> = {}, db: Db = openMemoryDatabase(), hooks = {}) {
+async function schedulerFor(
+  repo: TempRepo,
+  overrides: Partial<FleetConfigInput> = {},
+  db: Db = openMemoryDatabase(),
+  hooks = {},
+  indexes: ArchiveIndexes | null = null,
+) {
   const dataDir = await tempDir();
   const config = configSchema.parse({ dataDir, sites: [{ name: "s", root: dataDir, discover: false }], ...overrides });
-  const scheduler = new MaintenanceScheduler({ db, config, baseDir: repo.baseDir, repos: async () => [repoOf(repo)], drillHooks: hooks, log: () => {} });
+  const scheduler = new MaintenanceScheduler({
+    db,
+    config,
+    baseDir: repo.baseDir,
+    repos: async () => [repoOf(repo)],
+    drillHooks: hooks,
+    archiveIndexes: () => indexes,
+    log: () => {},
+  });
   return { scheduler, db, config, scratchRoot: path.join(dataDir, "drills") };
 }
 
@@ -154,16 +172,65 @@ describe("restore drills", () => {
     expect(await readdir(scratchRoot)).toEqual([]);
   });
 
+  it("chooses the sample from the archive's complete file index instead of listing it, in borg's extract order", async () => {
+    const archive = (await listArchives(repo.target, repo.opts)).archives.at(-1)!;
+    const indexes = new ArchiveIndexes({ dir: await tempDir(), db: openMemoryDatabase(), diskBudget: 1024 ** 3, borg: repo.opts, evictionGraceMs: 0 });
+    try {
+      indexes.open({ ...repoOf(repo), archive: { name: archive.name, id: archive.id, start: archive.start } });
+      expect((await indexes.whenSettled(archive.id))?.state).toBe("complete");
+      const { scheduler, db, scratchRoot } = await schedulerFor(repo, {}, undefined, undefined, indexes);
+      expect(await scheduler.runDrill(repoOf(repo), null)).toMatchObject({ status: "done", outcome: "ok" });
+      const { last } = lastDrillRuns(db, "s/h");
+      expect(last).toMatchObject({ outcome: "ok", files: 5, mismatched: 0, missing: 0 });
+      expect(last!.bytes).toBe(20 + 8 + 26 * 2000 + 50_000 + 300_000);
+      expect(last!.message).toMatch(/sample chosen from the archive's file index/);
+      expect(await readdir(scratchRoot)).toEqual([]);
+
+      // The same files in the same (archive) order as from borg's listing.
+      const limits = { maxBytes: 2 ** 30, maxFiles: 100, ...repo.opts };
+      const fromIndex = await chooseSample(repo.target, archive.name, { ...limits, indexed: indexedListing(indexes, archive.id) });
+      const fromListing = await chooseSample(repo.target, archive.name, limits);
+      expect(fromIndex.source).toBe("index");
+      expect(fromListing.source).toBe("listing");
+      expect(fromIndex.files.map((f) => f.path)).toEqual(fromListing.files.map((f) => f.path));
+
+      // An index closed under the walk (evicted) falls back to listing the archive.
+      const walk = indexedListing(indexes, archive.id);
+      indexes.reader(archive.id)!.close();
+      const fallback = await chooseSample(repo.target, archive.name, { ...limits, indexed: walk });
+      expect(fallback.source).toBe("listing");
+      expect(fallback.files.map((f) => f.path)).toEqual(fromListing.files.map((f) => f.path));
+    } finally {
+      await indexes.stop();
+    }
+  });
+
+  it("lists the archive when its file index is not complete", async () => {
+    const archive = (await listArchives(repo.target, repo.opts)).archives.at(-1)!;
+    const indexes = new ArchiveIndexes({ dir: await tempDir(), db: openMemoryDatabase(), diskBudget: 1024 ** 3, borg: repo.opts });
+    try {
+      expect(indexedListing(indexes, archive.id)).toBeNull(); // never opened: no index at all
+      const { scheduler, db } = await schedulerFor(repo, {}, undefined, undefined, indexes);
+      expect(await scheduler.runDrill(repoOf(repo), null)).toMatchObject({ status: "done", outcome: "ok" });
+      expect(lastDrillRuns(db, "s/h").last!.message).not.toMatch(/file index/);
+    } finally {
+      await indexes.stop();
+    }
+  });
+
   it("detects a restored file that differs and one that is missing, and still removes the scratch copy", async () => {
     let tree = "";
     const { scheduler, db, scratchRoot } = await schedulerFor(repo, {}, undefined, {
-      beforeCompare: async (dir: string) => {
+      // Runs for each file once the extract has written it, before the comparison reads it back.
+      beforeCompare: async (dir: string, file: SampledFile) => {
         tree = dir;
-        const notes = path.join(dir, "home/u/notes.txt");
-        const bytes = await readFile(notes);
-        bytes[100] = bytes[100]! ^ 0xff; // one flipped byte, same size
-        await writeFile(notes, bytes);
-        await unlink(path.join(dir, "var/backups/app.sql"));
+        if (file.path === "home/u/notes.txt") {
+          const notes = path.join(dir, file.path);
+          const bytes = await readFile(notes);
+          bytes[100] = bytes[100]! ^ 0xff; // one flipped byte, same size
+          await writeFile(notes, bytes);
+        }
+        if (file.path === "var/backups/app.sql") await unlink(path.join(dir, file.path));
       },
     });
     const result = await scheduler.runDrill(repoOf(repo), "bob");
@@ -192,6 +259,7 @@ describe("restore drills", () => {
     const { scheduler, db } = await schedulerFor(repo, { drills: { timeout: 60 } }, undefined, {
       // Past the drill's deadline by the time this returns; no borg call runs after it.
       beforeCompare: async (dir: string) => {
+        if (tree) return;
         tree = dir;
         await new Promise((r) => setTimeout(r, 61_000));
       },

@@ -7,20 +7,26 @@
  *      against the same command typed by hand. Target: ≤ 1.05× raw.
  *   2. A restore drill on the same archive (default sample limits): ours (list + sample + extract +
  *      extract --stdout + compare + delete) against raw `borg extract` of the same paths.
- *   3. A restore drill of a 1 GiB sample (BENCH_DRILL_MB, random data in 64 MiB files, cached under
+ *   3. The same drill with the sample chosen from the archive's file index (lib/archives/index, built
+ *      once and cached under .bench/verify/index-<entries>/) instead of a `borg list`.
+ *   4. A restore drill of a 1 GiB sample (BENCH_DRILL_MB, random data in 64 MiB files, cached under
  *      .bench/verify/): ours against raw `borg extract` of the same paths. Target: ≤ 1.1× raw.
  *
- * The machine is shared: the load average before and after is printed with the figures.
+ * BENCH_VERIFY_ONLY=checks,drillBig,drillBigIndexed,drill1g (any of them, comma-separated) runs only
+ * those parts. The machine is shared: the load average before and after is printed with the figures.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkArgs, checkRepo, createArchive, initRepo, type BorgCallOptions, type BorgTarget, type CheckKind } from "@/lib/borg";
+import { ArchiveIndexes } from "@/lib/archives/index/manager";
+import { checkArgs, checkRepo, createArchive, initRepo, listArchives, type BorgCallOptions, type BorgTarget, type CheckKind } from "@/lib/borg";
 import { selectionPatterns } from "@/lib/borg/archivePaths";
 import { prng } from "@/lib/random";
-import { chooseSample, runDrill } from "@/lib/verify/drill";
+import { openDatabase } from "@/lib/db";
+import { chooseSample, runDrill, type DrillOptions } from "@/lib/verify/drill";
+import { indexedListing } from "@/lib/verify/indexedListing";
 import { ensureBenchArchive } from "./archiveFixture";
 import { median } from "./util";
 
@@ -60,20 +66,40 @@ function rawBorg(repo: Repo, args: string[], cwd?: string): Promise<number> {
   });
 }
 
-async function alternate(runs: number, ours: () => Promise<number>, raw: () => Promise<number>): Promise<{ ours: number; raw: number; ratio: number }> {
+/**
+ * CPU seconds this process and its waited-for children (borg) used so far, from /proc/self/stat
+ * (utime, stime, cutime, cstime): a figure the other helpers' load does not inflate.
+ */
+function cpuSeconds(): number {
+  const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1]!.split(" ");
+  const ticks = [11, 12, 13, 14].reduce((n, i) => n + Number(fields[i]), 0); // fields 14-17 of proc(5)
+  return ticks / 100; // USER_HZ
+}
+
+async function alternate(
+  runs: number,
+  ours: () => Promise<number>,
+  raw: () => Promise<number>,
+): Promise<{ ours: number; raw: number; ratio: number; oursCpu: number; rawCpu: number }> {
   const a: number[] = [];
   const b: number[] = [];
+  const aCpu: number[] = [];
+  const bCpu: number[] = [];
+  const run = async (task: () => Promise<number>, times: number[], cpu: number[]) => {
+    const before = cpuSeconds();
+    times.push(await task());
+    cpu.push(cpuSeconds() - before);
+  };
   for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
-      a.push(await ours());
-      b.push(await raw());
+      await run(ours, a, aCpu);
+      await run(raw, b, bCpu);
     } else {
-      b.push(await raw());
-      a.push(await ours());
+      await run(raw, b, bCpu);
+      await run(ours, a, aCpu);
     }
   }
-  const result = { ours: median(a), raw: median(b), ratio: median(a) / median(b) };
-  return result;
+  return { ours: median(a), raw: median(b), ratio: median(a) / median(b), oursCpu: median(aCpu), rawCpu: median(bCpu) };
 }
 
 async function timed(task: () => Promise<unknown>): Promise<number> {
@@ -94,15 +120,25 @@ async function benchChecks(repo: Repo, runs: number) {
         }),
       () => rawBorg(repo, checkArgs(repo.target.location, { kind })),
     );
-    console.log(`  borg check ${kind.padEnd(10)}  ours ${sec(r.ours)}   raw ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)} (target ≤ 1.05)`);
+    console.log(
+      `  borg check ${kind.padEnd(10)}  ours ${sec(r.ours)}   raw ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)} (target ≤ 1.05)   CPU ours ${r.oursCpu.toFixed(1)} s, raw ${r.rawCpu.toFixed(1)} s`,
+    );
     out[kind] = r;
   }
   return out;
 }
 
-async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number; maxFiles: number }, runs: number, scratchRoot: string) {
+async function benchDrill(
+  label: string,
+  repo: Repo,
+  limits: { maxBytes: number; maxFiles: number },
+  runs: number,
+  scratchRoot: string,
+  /** The archive's entries from its file index (the drill then samples from it instead of listing). */
+  indexed?: () => DrillOptions["indexed"],
+) {
   const random = () => prng(42);
-  const sample = await chooseSample(repo.target, repo.archive, { ...limits, random: random(), ...repo.opts });
+  const { files: sample } = await chooseSample(repo.target, repo.archive, { ...limits, random: random(), indexed: indexed?.(), ...repo.opts });
   const bytes = sample.reduce((n, f) => n + f.size, 0);
   fs.mkdirSync(scratchRoot, { recursive: true });
   const patternsFile = path.join(scratchRoot, "raw.patterns");
@@ -122,6 +158,7 @@ async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number;
           ...repo.opts,
           ...limits,
           random: random(),
+          indexed: indexed?.(),
           scratchDir: path.join(scratchRoot, `ours-${n++}`),
         });
         if (report.mismatchedCount + report.missingCount > 0 || report.files !== sample.length)
@@ -138,13 +175,34 @@ async function benchDrill(label: string, repo: Repo, limits: { maxBytes: number;
     },
   );
   console.log(
-    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}`,
+    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}   CPU ours ${r.oursCpu.toFixed(1)} s, raw ${r.rawCpu.toFixed(1)} s`,
   );
   return { files: sample.length, bytes, ...r };
 }
 
+/** The archive browser's file index of the big archive (lib/archives/index), built once and cached. */
+async function benchIndex(root: string, repo: Repo, entries: number): Promise<{ indexes: ArchiveIndexes; archiveId: string }> {
+  const dir = path.join(root, ".bench", "verify", `index-${entries}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const indexes = new ArchiveIndexes({ dir: path.join(dir, "indexes"), db: openDatabase(dir), diskBudget: 2 ** 40, borg: repo.opts });
+  const archive = (await listArchives(repo.target, repo.opts)).archives.find((a) => a.name === repo.archive)!;
+  const started = performance.now();
+  const status = indexes.open({
+    repoId: "bench/big",
+    host: "big",
+    site: "bench",
+    target: repo.target,
+    archive: { name: archive.name, id: archive.id, start: archive.start },
+  });
+  if (status.state !== "complete") console.log("  building the archive's file index (cached for later runs) …");
+  const settled = await indexes.whenSettled(archive.id);
+  if (settled?.state !== "complete") throw new Error(`archive index: ${settled?.error ?? "not built"}`);
+  if (status.state !== "complete") console.log(`  archive index built in ${sec(performance.now() - started)}`);
+  return { indexes, archiveId: archive.id };
+}
+
 /** A repo with `mb` MiB of random data in 64 MiB files (repokey-blake2), cached. */
-async function drillFixture(root: string, mb: number): Promise<Repo> {
+export async function drillFixture(root: string, mb: number): Promise<Repo> {
   const dir = path.join(root, ".bench", "verify", `${mb}mb`);
   const passphrase = "bench verify passphrase";
   const passphraseFile = path.join(dir, "passphrase");
@@ -174,30 +232,72 @@ async function drillFixture(root: string, mb: number): Promise<Repo> {
   return repo;
 }
 
+/** The parts of this bench; BENCH_VERIFY_ONLY=<part>[,<part>] runs only those (default: all). */
+const PARTS = ["checks", "drillBig", "drillBigIndexed", "drill1g"] as const;
+type Part = (typeof PARTS)[number];
+
+function wantedParts(): Set<Part> {
+  const only = process.env.BENCH_VERIFY_ONLY?.trim();
+  if (!only) return new Set(PARTS);
+  const names = only.split(",").map((s) => s.trim());
+  const unknown = names.filter((n) => !(PARTS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`BENCH_VERIFY_ONLY: unknown part ${unknown.join(", ")} (parts: ${PARTS.join(", ")})`);
+  return new Set(names as Part[]);
+}
+
 export async function benchVerify(root: string): Promise<Record<string, unknown>> {
   const runs = Number(process.env.BENCH_VERIFY_RUNS) || 3;
   const entries = Number(process.env.BENCH_VERIFY_ENTRIES) || 1_000_000;
   const drillMb = Number(process.env.BENCH_DRILL_MB) || 1024;
+  const parts = wantedParts();
   const scratch = path.join(root, ".bench", "verify", "scratch");
   fs.rmSync(scratch, { recursive: true, force: true });
-  console.log(`Integrity checks and restore drills vs raw borg (${runs} runs each, medians); load average ${load()}`);
+  console.log(`Integrity checks and restore drills vs raw borg (${runs} runs each, medians; parts: ${[...parts].join(", ")}); load average ${load()}`);
   const loadBefore = load();
-  const big = await ensureBenchArchive(root, entries);
-  const bigRepo: Repo = { target: big.target, opts: big.opts, archive: big.archive };
-  console.log(`  archive with ${big.entries.toLocaleString("en")} entries`);
-  const checks = await benchChecks(bigRepo, runs);
-  const drillBig = await benchDrill(
-    `on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`,
-    bigRepo,
-    { maxBytes: 256 * 2 ** 20, maxFiles: 500 },
-    runs,
-    path.join(scratch, "big"),
-  );
-  const drillRepo = await drillFixture(root, drillMb);
-  const drill1g = await benchDrill(`of a ${drillMb} MiB sample`, drillRepo, { maxBytes: drillMb * 2 ** 20 + 1, maxFiles: 500 }, runs, path.join(scratch, "1g"));
-  console.log(`  target for the ${drillMb} MiB drill: ≤ 1.1× raw extract`);
+  const results: Record<string, unknown> = { runs };
+  if (parts.has("checks") || parts.has("drillBig") || parts.has("drillBigIndexed")) {
+    const big = await ensureBenchArchive(root, entries);
+    const bigRepo: Repo = { target: big.target, opts: big.opts, archive: big.archive };
+    console.log(`  archive with ${big.entries.toLocaleString("en")} entries`);
+    results.entries = big.entries;
+    if (parts.has("checks")) results.checks = await benchChecks(bigRepo, runs);
+    if (parts.has("drillBig"))
+      results.drillBig = await benchDrill(
+        `on the ${big.entries.toLocaleString("en")}-entry archive (default limits)`,
+        bigRepo,
+        { maxBytes: 256 * 2 ** 20, maxFiles: 500 },
+        runs,
+        path.join(scratch, "big"),
+      );
+    if (parts.has("drillBigIndexed")) {
+      const { indexes, archiveId } = await benchIndex(root, bigRepo, big.entries);
+      try {
+        results.drillBigIndexed = await benchDrill(
+          `on the ${big.entries.toLocaleString("en")}-entry archive, sample from its file index`,
+          bigRepo,
+          { maxBytes: 256 * 2 ** 20, maxFiles: 500 },
+          runs,
+          path.join(scratch, "big-indexed"),
+          () => indexedListing(indexes, archiveId),
+        );
+      } finally {
+        await indexes.stop();
+      }
+    }
+  }
+  if (parts.has("drill1g")) {
+    const drillRepo = await drillFixture(root, drillMb);
+    results.drill1g = await benchDrill(
+      `of a ${drillMb} MiB sample`,
+      drillRepo,
+      { maxBytes: drillMb * 2 ** 20 + 1, maxFiles: 500 },
+      runs,
+      path.join(scratch, "1g"),
+    );
+    console.log(`  target for the ${drillMb} MiB drill: ≤ 1.1× raw extract`);
+  }
   const loadAfter = load();
   console.log(`  load average before ${loadBefore}, after ${loadAfter} (the machine is shared)`);
   fs.rmSync(scratch, { recursive: true, force: true });
-  return { entries: big.entries, runs, checks, drillBig, drill1g, loadBefore, loadAfter };
+  return { ...results, loadBefore, loadAfter };
 }

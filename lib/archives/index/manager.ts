@@ -8,7 +8,7 @@
  * trusted after a restart), the catalog table (lib/db migration 5) and the in-memory build map.
  */
 import fs from "node:fs";
-import { isBorgError, listContents, type ArchiveItem, type BorgCallOptions } from "@/lib/borg";
+import { isBorgError, listIndexContents, type BorgCallOptions, type IndexItem } from "@/lib/borg";
 import type { Db } from "@/lib/db";
 import type { ArchiveRef } from "../locate";
 import { buildIndexFile, type BuildProgress } from "./build";
@@ -32,7 +32,7 @@ export interface IndexStatus {
 }
 
 /** Where an index's entries come from: borg by default, something else in unit tests. */
-export type ListSource = (ref: ArchiveRef, signal: AbortSignal) => AsyncIterable<ArchiveItem>;
+export type ListSource = (ref: ArchiveRef, signal: AbortSignal) => AsyncIterable<IndexItem>;
 
 export interface ArchiveIndexOptions {
   dir: string;
@@ -81,7 +81,7 @@ export class ArchiveIndexes {
     this.maxConcurrent = Math.max(1, options.maxConcurrentBuilds ?? 2);
     const borg = options.borg ?? {};
     this.list =
-      options.list ?? ((ref, signal) => listContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
+      options.list ?? ((ref, signal) => listIndexContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
     this.recover();
   }
 

@@ -3,7 +3,7 @@
  * entries as they arrive). Memory stays bounded: parent directories are found through a small cache
  * of recently seen directories, and otherwise through the index itself (the unique `path` index).
  */
-import type { ArchiveItem } from "@/lib/borg";
+import type { IndexItem } from "@/lib/borg";
 import { displayPath } from "../pathParam";
 import { ROOT_ID, type IndexDb } from "./file";
 
@@ -31,6 +31,8 @@ type Row = [
 export class IndexWriter {
   private nextId = ROOT_ID + 1;
   private readonly dirCache = new Map<string, number>();
+  /** The parent of the previous item: borg lists a folder's entries one after another. */
+  private lastParent: { path: Buffer; id: number } = { path: Buffer.alloc(0), id: ROOT_ID };
   private pending: Row[] = [];
   /** Entries borg listed (implicit parents not counted): the progress figure. */
   listed = 0;
@@ -57,17 +59,17 @@ export class IndexWriter {
     this.findDir = db.prepare("SELECT id FROM entries WHERE path = ?").pluck();
     this.findEntry = db.prepare("SELECT id FROM entries WHERE parent_id = ? AND name = ?").pluck();
     this.flushBatch = db.transaction((rows: Row[]) => {
-      for (const row of rows) {
-        const [id, parentId, name, nameLower, ...rest] = row;
-        this.insert.run(id, parentId, name, ...rest);
+      const { insert, insertName } = this;
+      for (const r of rows) {
+        insert.run(r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]);
         // The trigram index over these names is built once the listing is done (search.ts).
-        this.insertName.run(id, nameLower);
+        insertName.run(r[0], r[3]);
       }
     });
   }
 
   /** Adds one item (kept pending until the next flush). */
-  add(item: ArchiveItem): void {
+  add(item: IndexItem): void {
     this.listed++;
     const full = stripSlashes(item.pathBytes);
     // "." is the archive's root itself (`borg create ::a .` lists it): its metadata goes to the root row.
@@ -79,7 +81,7 @@ export class IndexWriter {
     const slash = full.lastIndexOf(0x2f);
     const parentPath = slash === -1 ? EMPTY : full.subarray(0, slash);
     const name = Buffer.from(slash === -1 ? full : full.subarray(slash + 1));
-    const parentId = this.ensureDir(parentPath);
+    const parentId = this.parentIdOf(parentPath);
     const isDir = item.type === "d";
     if (isDir) {
       const existing = this.lookupDir(full);
@@ -140,6 +142,15 @@ export class IndexWriter {
       step(ids.slice(i, i + FINISH_CHUNK));
       await yieldToEventLoop();
     }
+  }
+
+  /** ensureDir for an item's parent, without a lookup when it is the previous item's parent. */
+  private parentIdOf(parentPath: Buffer): number {
+    const last = this.lastParent;
+    if (parentPath.equals(last.path)) return last.id;
+    const id = this.ensureDir(parentPath);
+    this.lastParent = { path: Buffer.from(parentPath), id };
+    return id;
   }
 
   private remember(dirPath: Buffer, id: number): void {

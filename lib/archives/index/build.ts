@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import type { IndexItem } from "@/lib/borg";
-import { createIndexFile, createSortIndexes, removeIndexFile } from "./file";
+import { createIndexFile, removeIndexFile } from "./file";
 import { IndexWriter, yieldToEventLoop } from "./writer";
 
 const BATCH_ROWS = 2_000;
@@ -74,8 +74,6 @@ export async function buildIndexFile(
     stage("listing and inserts");
     await writer.finish();
     stage("folder totals");
-    createSortIndexes(db);
-    stage("sort indexes");
     const insertMeta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
     for (const [key, value] of Object.entries({ ...meta, entries: String(writer.listed), completedAt: new Date().toISOString() })) insertMeta.run(key, value);
     beforeSeal();

@@ -48,18 +48,15 @@ const INDEX_SCHEMA = `
 
 /**
  * Sorting a folder by size, time or type reads an index, even for a folder of 100,000 entries. Built
- * once the listing is done (sorting all rows once is cheaper than keeping three B-trees in order
- * through a million inserts); until then a partial index sorts a folder's rows when it is read.
+ * after the index is complete (manager.ts, in a worker thread): sorting all rows once is cheaper than
+ * keeping three more B-trees in order through a million inserts, and the folders are browsable
+ * meanwhile (a folder's rows are then sorted when it is read, from the parent index).
  */
-const SORT_INDEXES = `
-  CREATE INDEX entries_by_parent_size ON entries (parent_id, size, name);
-  CREATE INDEX entries_by_parent_mtime ON entries (parent_id, mtime, name);
-  CREATE INDEX entries_by_parent_type ON entries (parent_id, type, name);
-`;
-
-export function createSortIndexes(db: IndexDb): void {
-  db.exec(SORT_INDEXES);
-}
+export const SORT_INDEX_STATEMENTS = [
+  "CREATE INDEX IF NOT EXISTS entries_by_parent_size ON entries (parent_id, size, name)",
+  "CREATE INDEX IF NOT EXISTS entries_by_parent_mtime ON entries (parent_id, mtime, name)",
+  "CREATE INDEX IF NOT EXISTS entries_by_parent_type ON entries (parent_id, type, name)",
+];
 
 /** Archive ids are 64 hex digits; anything else never becomes a file name. */
 export function isArchiveId(id: string): boolean {

@@ -13,9 +13,10 @@ import type { Db } from "@/lib/db";
 import type { ArchiveRef } from "../locate";
 import { buildIndexFile, type BuildProgress } from "./build";
 import { IndexCatalog, type CatalogRow } from "./catalog";
-import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFile } from "./file";
+import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFile, SORT_INDEX_STATEMENTS } from "./file";
 import { IndexReader } from "./reader";
 import { buildSearchIndex } from "./search";
+import { execInWorker } from "./sqlWorker";
 
 type IndexState = "queued" | "building" | "complete" | "failed";
 
@@ -68,7 +69,7 @@ export class ArchiveIndexes {
   private readonly catalog: IndexCatalog;
   private readonly builds = new Map<string, Build>();
   private readonly readers = new Map<string, { reader: IndexReader; partial: boolean }>();
-  /** Search indexes being built after completion (search.ts), one at a time per archive. */
+  /** Sort and search indexes being built after completion (search.ts), one at a time per archive. */
   private readonly searchBuilds = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
@@ -153,21 +154,25 @@ export class ArchiveIndexes {
     return reader;
   }
 
-  /** Settles when the archive's search index is built (or its build stopped); see search.ts. */
+  /** Settles when the archive's sort and search indexes are built (or their build stopped); see search.ts. */
   async whenSearchReady(archiveId: string): Promise<void> {
     await this.whenSettled(archiveId);
     await this.searchBuilds.get(archiveId)?.done;
   }
 
   /**
-   * Builds the trigram search index of a complete index in the background (chunks with pauses, so the
-   * server keeps answering); search scans meanwhile. Joins a build already running.
+   * Builds the sort indexes and the trigram search index of a complete index in the background (in a
+   * worker thread, and in chunks with pauses, so the server keeps answering); until then a folder is
+   * sorted when read and search scans. Joins a build already running.
    */
   private ensureSearchIndex(archiveId: string): void {
     if (this.stopped || this.searchBuilds.has(archiveId)) return;
     const { final } = indexPaths(this.options.dir, archiveId);
     const controller = new AbortController();
-    const done = buildSearchIndex(final, controller.signal)
+    // The sort indexes first (a worker thread builds them: one statement each, seconds on a large
+    // archive), then the trigram index in chunks on this thread.
+    const done = execInWorker(final, SORT_INDEX_STATEMENTS, controller.signal)
+      .then((sorted) => sorted && buildSearchIndex(final, controller.signal))
       .then((built) => {
         if (built) this.catalog.resize(archiveId, indexFileBytes(final));
       })

@@ -154,7 +154,13 @@ export class IndexWriter {
   }
 
   private remember(dirPath: Buffer, id: number): void {
-    if (this.dirCache.size >= DIR_CACHE_LIMIT) this.dirCache.clear();
+    if (this.dirCache.size >= DIR_CACHE_LIMIT) {
+      // Commit what is forgotten, so that a directory missing from the cache is never a pending row:
+      // lookupDir then finds it in the index without committing first (once per new directory, that
+      // was a commit per folder of the archive).
+      this.flush();
+      this.dirCache.clear();
+    }
     this.dirCache.set(dirPath.toString("latin1"), id);
   }
 
@@ -162,8 +168,7 @@ export class IndexWriter {
     const key = dirPath.toString("latin1");
     const cached = this.dirCache.get(key);
     if (cached !== undefined) return cached;
-    // Not in the cache: it may be in a pending row (cache was cleared) or committed.
-    this.flush();
+    // Not in the cache: committed (see remember), or not there at all.
     const found = this.findDir.get(dirPath) as number | undefined;
     if (found !== undefined) this.remember(dirPath, found);
     return found;
@@ -178,6 +183,7 @@ export class IndexWriter {
     const parentId = this.ensureDir(slash === -1 ? EMPTY : dirPath.subarray(0, slash));
     const name = Buffer.from(slash === -1 ? dirPath : dirPath.subarray(slash + 1));
     // A non-directory entry of that name (e.g. a symlink "srv" and then "srv/x"): make the path resolvable anyway.
+    this.flush(); // that entry may still be pending
     const clash = this.findEntry.get(parentId, name) as number | undefined;
     if (clash !== undefined) {
       this.db.prepare("UPDATE entries SET path = ? WHERE id = ?").run(Buffer.from(dirPath), clash);

@@ -53,6 +53,9 @@ const INDEX_SCHEMA = `
  * meanwhile (a folder's rows are then sorted when it is read, from the parent index).
  */
 export const SORT_INDEX_STATEMENTS = [
+  // A page cache that holds each new index until its commit: a smaller one spills pages to the file
+  // mid-build, which locks readers out for the rest of that build instead of for the commit alone.
+  "PRAGMA cache_size = -65536",
   "CREATE INDEX IF NOT EXISTS entries_by_parent_size ON entries (parent_id, size, name)",
   "CREATE INDEX IF NOT EXISTS entries_by_parent_mtime ON entries (parent_id, mtime, name)",
   "CREATE INDEX IF NOT EXISTS entries_by_parent_type ON entries (parent_id, type, name)",

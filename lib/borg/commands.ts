@@ -262,13 +262,16 @@ export function listContents(target: BorgTarget, archiveName: string, opts: List
  * the fields the index stores), so borg spends less per entry and we parse less.
  */
 export function listIndexContents(target: BorgTarget, archiveName: string, opts: ListContentsOptions = {}): AsyncGenerator<IndexItem, void, undefined> {
-  return streamContents(target, archiveName, opts, INDEX_CONTENTS_FORMAT, new IndexRecordSplitter());
+  return streamContents(target, archiveName, { ...opts, readAheadBytes: INDEX_READ_AHEAD_BYTES }, INDEX_CONTENTS_FORMAT, new IndexRecordSplitter());
 }
+
+/** The index commits in bursts of ~10 ms; borg's listing must not wait for each (see readAheadBytes). */
+const INDEX_READ_AHEAD_BYTES = 4 * 2 ** 20;
 
 async function* streamContents<T>(
   target: BorgTarget,
   archiveName: string,
-  opts: ListContentsOptions,
+  opts: ListContentsOptions & { readAheadBytes?: number },
   format: string,
   splitter: { push(chunk: Buffer): T[]; end(): void },
 ): AsyncGenerator<T, void, undefined> {
@@ -283,6 +286,7 @@ async function* streamContents<T>(
       secrets: target.secrets,
       location: target.location,
       unicodeEscape: true,
+      readAheadBytes: opts.readAheadBytes,
     },
     opts,
   );

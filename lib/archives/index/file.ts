@@ -50,12 +50,11 @@ const INDEX_SCHEMA = `
  * Sorting a folder by size, time or type reads an index, even for a folder of 100,000 entries. Built
  * after the index is complete (manager.ts, in a worker thread): sorting all rows once is cheaper than
  * keeping three more B-trees in order through a million inserts, and the folders are browsable
- * meanwhile (a folder's rows are then sorted when it is read, from the parent index).
+ * meanwhile (a folder's rows are then sorted when it is read, from the parent index). SQLite's default
+ * page cache in the worker: a larger one (to keep each new index in memory until its commit, so readers
+ * wait only for the commit) cost 80 MiB more peak memory; readers wait up to their busy timeout anyway.
  */
 export const SORT_INDEX_STATEMENTS = [
-  // A page cache that holds each new index until its commit: a smaller one spills pages to the file
-  // mid-build, which locks readers out for the rest of that build instead of for the commit alone.
-  "PRAGMA cache_size = -65536",
   "CREATE INDEX IF NOT EXISTS entries_by_parent_size ON entries (parent_id, size, name)",
   "CREATE INDEX IF NOT EXISTS entries_by_parent_mtime ON entries (parent_id, mtime, name)",
   "CREATE INDEX IF NOT EXISTS entries_by_parent_type ON entries (parent_id, type, name)",

@@ -80,6 +80,7 @@ export function execInWorker(file: string, statements: string[], signal: AbortSi
       if (outcome.done) return resolve(true);
       if (outcome.unavailable !== undefined) {
         // better-sqlite3 could not be loaded in the worker: do it here.
+        console.warn(`[borg-fleet] archive index: no worker thread (${outcome.unavailable}); building indexes on the main thread`);
         try {
           runHere(file, statements);
           return resolve(true);

@@ -451,6 +451,10 @@ describe("archive index: lifecycle", () => {
     const indexes = manager({ dir, list: slow });
     indexes.open(ref);
     await expect.poll(() => indexes.status(ref.archive.id)?.readable).toBe(true);
+    // Entries are committed as they come (a few times a second), not only at the end: a reader of the
+    // partial index sees them while the listing still runs.
+    await expect.poll(() => indexes.reader(ref.archive.id)?.entryCount() ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect(indexes.status(ref.archive.id)?.state).toBe("building");
     await indexes.stop();
     const status = indexes.status(ref.archive.id)!;
     expect(status.state).toBe("failed");

@@ -260,7 +260,12 @@ export class ArchiveIndexes {
       };
       const meta = { archiveId: id, archiveName: build.ref.archive.name, repoId: build.ref.repoId };
       const result = await buildIndexFile(this.list(build.ref, build.controller.signal), files, meta, onBatch, () => this.closeReader(id));
-      if (build.controller.signal.aborted) throw new IndexCancelled();
+      if (build.controller.signal.aborted) {
+        // Stopped just as the listing ended (borg had already written everything): the catalog will
+        // not call it complete, so its file must not stay behind either.
+        removeIndexFile(files.final);
+        throw new IndexCancelled();
+      }
       this.catalog.complete(id, result.entries, indexFileBytes(files.final));
       status = { archiveId: id, state: "complete", entries: result.entries, readable: true, error: null, errorKind: null };
     } catch (err) {

@@ -1,19 +1,15 @@
 /**
  * Streams an archive listing into a partial index file and, when the listing is complete, renames it
- * to its final name. Rows are inserted FLUSH_ROWS at a time with a pause for the event loop after each,
- * inside a transaction that commits every COMMIT_MS, so the first folders are browsable within moments
- * while a large archive is still being read, and a commit (the costly part of a small transaction:
- * every page it touched goes to the WAL again) happens a few times a second, not every few rows.
+ * to its final name. Batches commit every BATCH_ROWS items or BATCH_MS, whichever comes first, so the
+ * first folders are browsable within moments while a large archive is still being read.
  */
 import fs from "node:fs";
 import type { IndexItem } from "@/lib/borg";
 import { createIndexFile, removeIndexFile } from "./file";
 import { IndexWriter, yieldToEventLoop } from "./writer";
 
-/** Rows inserted in one go (a few milliseconds of the event loop). */
-const FLUSH_ROWS = 2_000;
-/** How often inserted rows are committed, i.e. become visible to readers and to the progress figure. */
-const COMMIT_MS = 250;
+const BATCH_ROWS = 2_000;
+const BATCH_MS = 250;
 /** Items parsed between pauses for the event loop. */
 const YIELD_EVERY = 250;
 
@@ -53,24 +49,18 @@ export async function buildIndexFile(
   let closed = false;
   try {
     const writer = new IndexWriter(db);
-    let lastCommit = Date.now();
-    /** Commits what was inserted; `more` opens the next transaction (the writer's flushes nest in it). */
-    const commit = (more: boolean) => {
+    let lastFlush = Date.now();
+    const commit = () => {
       writer.flush();
-      if (db.inTransaction) db.exec("COMMIT");
-      lastCommit = Date.now();
+      lastFlush = Date.now();
       onBatch({ entries: writer.listed, readable: true });
-      if (more) db.exec("BEGIN");
     };
-    commit(true);
+    commit();
     let sinceYield = 0;
     for await (const item of items) {
       writer.add(item);
-      if (Date.now() - lastCommit >= COMMIT_MS) {
-        commit(true);
-        sinceYield = YIELD_EVERY;
-      } else if (writer.pendingCount >= FLUSH_ROWS) {
-        writer.flush();
+      if (writer.pendingCount >= BATCH_ROWS || Date.now() - lastFlush >= BATCH_MS) {
+        commit();
         sinceYield = YIELD_EVERY;
       }
       // borg's output may be buffered far ahead: without a pause the loop runs on microtasks alone
@@ -80,7 +70,7 @@ export async function buildIndexFile(
         await yieldToEventLoop();
       }
     }
-    commit(false);
+    commit();
     stage("listing and inserts");
     await writer.finish();
     stage("folder totals");

@@ -1,6 +1,6 @@
 /**
- * Writes archive items into a partial index in batches (build.ts commits them a few times a second,
- * so readers see entries as they arrive). Memory stays bounded: parent directories are found through a small cache
+ * Writes archive items into a partial index in batches (one transaction per batch, so readers see
+ * entries as they arrive). Memory stays bounded: parent directories are found through a small cache
  * of recently seen directories, and otherwise through the index itself (the unique `path` index).
  */
 import type { IndexItem } from "@/lib/borg";
@@ -132,7 +132,7 @@ export class IndexWriter {
     return this.pending.length;
   }
 
-  /** Inserts the pending rows: one transaction, or a savepoint in the caller's open transaction (build.ts). */
+  /** Commits the pending rows (one transaction). */
   flush(): void {
     if (this.pending.length === 0) return;
     const rows = this.pending;

@@ -17,6 +17,7 @@ import {
   initRepo,
   listArchives,
   listContents,
+  listIndexContents,
   newestArchive,
   repoInfo,
   repoStats,
@@ -40,8 +41,8 @@ function borgCli(repo: TempRepo, args: string[]): unknown {
   return JSON.parse(out.toString());
 }
 
-async function collect(iter: AsyncIterable<ArchiveItem>): Promise<ArchiveItem[]> {
-  const out: ArchiveItem[] = [];
+async function collect<T = ArchiveItem>(iter: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
   for await (const item of iter) out.push(item);
   return out;
 }
@@ -284,6 +285,14 @@ describe("listContents: exact names for every byte", () => {
     const hard = [get("links/hardlink"), get("links/target.txt")];
     expect(hard.filter((h) => h.mode.startsWith("h"))).toHaveLength(1);
     expect(hard.find((h) => h.mode.startsWith("h"))!.hardlinkTarget).toMatch(/^links\/(hardlink|target\.txt)$/);
+  });
+
+  it("listIndexContents (the index's leaner format) gives the same entries, field for field", async () => {
+    const full = await collect(listContents(repo.target, "awkward", repo.opts));
+    const lean = await collect(listIndexContents(repo.target, "awkward", repo.opts));
+    const strip = ({ path: _path, uid: _uid, gid: _gid, ...rest }: (typeof full)[number]) => rest;
+    expect(lean).toEqual(full.map(strip));
+    expect(lean.map((i) => i.pathBytes.toString("hex")).sort()).toEqual(expected);
   });
 
   it("mtime, owner and mode are filled in", async () => {

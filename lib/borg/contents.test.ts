@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { BorgError } from "./errors";
-import { CONTENTS_FORMAT, ContentsRecordSplitter } from "./contents";
+import { CONTENTS_FORMAT, ContentsRecordSplitter, INDEX_CONTENTS_FORMAT, IndexRecordSplitter } from "./contents";
 import { archiveArg, archiveNameProblem, escapePlaceholders, isLocalLocation, normalizeLocation, repoArg } from "./location";
 import { parseHolderName } from "./lock";
 
@@ -57,6 +57,59 @@ describe("ContentsRecordSplitter", () => {
 
   it("the borg format string ends every field with {NUL}", () => {
     expect(CONTENTS_FORMAT).toBe("{type}{NUL}{mode}{NUL}{uid}{NUL}{gid}{NUL}{user}{NUL}{group}{NUL}{size}{NUL}{isomtime}{NUL}{bpath}{NUL}{source}{NUL}");
+  });
+});
+
+describe("IndexRecordSplitter (the archive index's leaner format)", () => {
+  // "<type><mode><size> <isomtime>", user, group, bpath, source: what borg prints for INDEX_CONTENTS_FORMAT.
+  const file = record(["--rw-r--r--42 2024-01-02T03:04:05.123456", "alice", "staff", Buffer.from([0x61, 0x0a, 0xff]), ""]);
+  const dir = record(["ddrwxr-x---0 2024-01-02T03:04:05", "1000", "", "with space/and\ttab", ""]);
+  const link = record(["llrwxrwxrwx7 2024-01-02T03:04:05.000000", "root", "root", "etc/localtime", "/usr/share/zoneinfo/UTC"]);
+  const hard = record(["phrw-r--r--0 2024-01-02T03:04:05.000000", "0", "0", "fifo2", "a\nfirst"]);
+
+  it("reads the run-together head (type, mode, size, time) and the NUL-terminated fields", () => {
+    const s = new IndexRecordSplitter();
+    const items = s.push(Buffer.concat([file, dir, link, hard]));
+    s.end();
+    expect(items).toHaveLength(4);
+    expect(items[0]).toEqual({
+      pathBytes: Buffer.from([0x61, 0x0a, 0xff]),
+      type: "-",
+      mode: "-rw-r--r--",
+      user: "alice",
+      group: "staff",
+      size: 42,
+      mtime: Date.UTC(2024, 0, 2, 3, 4, 5, 123),
+      linkTarget: null,
+      hardlinkTarget: null,
+    });
+    // A timestamp without microseconds (Python's isoformat drops ".000000" when they are zero).
+    expect(items[1]).toMatchObject({ type: "d", mode: "drwxr-x---", user: "1000", group: "", size: 0, mtime: Date.UTC(2024, 0, 2, 3, 4, 5) });
+    expect(items[1]!.pathBytes.toString()).toBe("with space/and\ttab");
+    expect(items[2]).toMatchObject({ type: "l", size: 7, linkTarget: "/usr/share/zoneinfo/UTC", hardlinkTarget: null });
+    expect(items[3]).toMatchObject({ type: "p", mode: "hrw-r--r--", hardlinkTarget: "a\nfirst", linkTarget: null });
+  });
+
+  it("gives the same items however the stream is chunked", () => {
+    const all = Buffer.concat([file, dir, link, hard]);
+    const whole = new IndexRecordSplitter().push(all);
+    for (const size of [1, 3, 7, 64]) {
+      const s = new IndexRecordSplitter();
+      const items = [];
+      for (let i = 0; i < all.length; i += size) items.push(...s.push(all.subarray(i, i + size)));
+      s.end();
+      expect(items).toEqual(whole);
+    }
+  });
+
+  it("a cut-off listing or a foreign format is an error, not wrong data", () => {
+    const s = new IndexRecordSplitter();
+    s.push(file.subarray(0, file.length - 2));
+    expect(() => s.end()).toThrow(BorgError);
+    expect(() => new IndexRecordSplitter().push(record(["--rw-r--r--42", "u", "g", "p", ""]))).toThrow(/expected format/);
+    expect(() => new IndexRecordSplitter().push(record(["--rw-r--r--4x2 2024-01-02T03:04:05", "u", "g", "p", ""]))).toThrow(/size/);
+    expect(() => new IndexRecordSplitter().push(record(["--rw-r--r--42 yesterday", "u", "g", "p", ""]))).toThrow(/mtime/);
+    expect(INDEX_CONTENTS_FORMAT).toBe("{type}{mode}{size} {isomtime}{NUL}{user}{NUL}{group}{NUL}{bpath}{NUL}{source}{NUL}");
   });
 });
 

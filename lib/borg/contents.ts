@@ -12,12 +12,20 @@ import { BorgError } from "./errors";
 import { parseBorgTimestamp } from "./time";
 
 const CONTENTS_FIELDS = ["type", "mode", "uid", "gid", "user", "group", "size", "isomtime", "bpath", "source"] as const;
+/**
+ * The archive index's listing (lib/archives/index): only what the index stores, as few fields as
+ * possible. Every `{NUL}` costs four output bytes under unicode_escape (`\x00`) and a field for us to
+ * find; type (one character), mode (always ten: `stat.filemode`) and size (digits) need no separator,
+ * and a space (which neither size nor a timestamp contains) ends the size. uid and gid are not stored
+ * (`user` falls back to the uid anyway). So: `<type><mode><size> <isomtime>`, user, group, bpath, source.
+ */
+export const INDEX_CONTENTS_FORMAT = "{type}{mode}{size} {isomtime}{NUL}{user}{NUL}{group}{NUL}{bpath}{NUL}{source}{NUL}";
+const INDEX_FIELD_COUNT = 5;
 /** `borg list --format`: each field ends with NUL, nothing else in between. */
 export const CONTENTS_FORMAT = CONTENTS_FIELDS.map((f) => `{${f}}{NUL}`).join("");
 
-export interface ArchiveItem {
-  /** The path inside the archive, for display (invalid UTF-8 shown as U+FFFD). Not exact: use pathBytes. */
-  path: string;
+/** An entry as the archive index needs it: an ArchiveItem without the text path and the numeric ids. */
+export interface IndexItem {
   /** The exact path bytes as stored by borg (no leading "/"). */
   pathBytes: Buffer;
   /** First letter of the mode: "d" directory, "-" file, "l" symlink, "c"/"b" devices, "p" fifo, "s" socket. */
@@ -27,8 +35,6 @@ export interface ArchiveItem {
   /** User name, or the uid as text when the archive has no name for it. */
   user: string;
   group: string;
-  uid: number;
-  gid: number;
   /** Bytes (0 for directories; borg 1.2 also reports 0 for the second and later hard links of a file). */
   size: number;
   /** Modification time, epoch milliseconds (UTC). */
@@ -39,22 +45,36 @@ export interface ArchiveItem {
   hardlinkTarget: string | null;
 }
 
+export interface ArchiveItem extends IndexItem {
+  /** The path inside the archive, for display (invalid UTF-8 shown as U+FFFD). Not exact: use pathBytes. */
+  path: string;
+  uid: number;
+  gid: number;
+}
+
 const NUL = 0;
 
 /**
- * Splits the decoded byte stream into records of CONTENTS_FIELDS.length NUL-terminated fields.
+ * Splits the decoded byte stream into records of a fixed number of NUL-terminated fields.
  * Per entry it allocates the path bytes and the text fields, nothing else: a large archive has
  * millions of entries, and per-field buffers were most of the parser's cost.
  */
-export class ContentsRecordSplitter {
+class RecordSplitter<T> {
   /** The start of a record cut by a chunk boundary; scanned again with the next chunk. */
   private carry: Buffer = EMPTY;
-  private readonly ends = new Int32Array(CONTENTS_FIELDS.length);
+  private readonly ends: Int32Array;
 
-  push(chunk: Buffer): ArchiveItem[] {
+  constructor(
+    private readonly fieldCount: number,
+    private readonly toItem: (data: Buffer, recordStart: number, ends: Int32Array) => T,
+  ) {
+    this.ends = new Int32Array(fieldCount);
+  }
+
+  push(chunk: Buffer): T[] {
     const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    const items: ArchiveItem[] = [];
-    const fieldCount = CONTENTS_FIELDS.length;
+    const items: T[] = [];
+    const { fieldCount, toItem } = this;
     let recordStart = 0;
     let field = 0;
     let pos = 0;
@@ -79,6 +99,20 @@ export class ContentsRecordSplitter {
     if (this.carry.length > 0) {
       throw new BorgError({ kind: "other", userMessage: "borg's archive listing ended in the middle of an entry.", borgMessage: null });
     }
+  }
+}
+
+/** Records of CONTENTS_FORMAT as ArchiveItems. */
+export class ContentsRecordSplitter extends RecordSplitter<ArchiveItem> {
+  constructor() {
+    super(CONTENTS_FIELDS.length, toItem);
+  }
+}
+
+/** Records of INDEX_CONTENTS_FORMAT as IndexItems. */
+export class IndexRecordSplitter extends RecordSplitter<IndexItem> {
+  constructor() {
+    super(INDEX_FIELD_COUNT, toIndexItem);
   }
 }
 
@@ -139,5 +173,41 @@ function toItem(data: Buffer, recordStart: number, ends: Int32Array): ArchiveIte
     mtime,
     linkTarget: typeText === "l" ? sourceText : null,
     hardlinkTarget: isHardlink ? sourceText : null,
+  };
+}
+
+/** Field positions in INDEX_CONTENTS_FORMAT. */
+const I_HEAD = 0,
+  I_USER = 1,
+  I_GROUP = 2,
+  I_BPATH = 3,
+  I_SOURCE = 4;
+const SPACE = 0x20;
+/** `stat.filemode` is always ten characters. */
+const MODE_LENGTH = 10;
+
+/** toItem for INDEX_CONTENTS_FORMAT: the same checks, no text path, no uid/gid. */
+function toIndexItem(data: Buffer, recordStart: number, ends: Int32Array): IndexItem {
+  const headEnd = ends[I_HEAD]!;
+  const sizeStart = recordStart + 1 + MODE_LENGTH;
+  const space = data.indexOf(SPACE, sizeStart);
+  if (space === -1 || space >= headEnd) unexpected(`entry starts with ${JSON.stringify(data.toString("latin1", recordStart, headEnd).slice(0, 60))}`);
+  const typeText = data.toString("latin1", recordStart, recordStart + 1);
+  const modeText = data.toString("latin1", recordStart + 1, sizeStart);
+  const mtimeText = data.toString("latin1", space + 1, headEnd);
+  const mtime = parseBorgTimestamp(mtimeText);
+  if (mtime === null) unexpected(`mtime is ${JSON.stringify(mtimeText.slice(0, 40))}`);
+  const sourceText = ends[I_SOURCE]! > ends[I_BPATH]! + 1 ? data.toString("utf8", ends[I_BPATH]! + 1, ends[I_SOURCE]) : null;
+  return {
+    // Copy: the path must not keep the whole chunk alive.
+    pathBytes: Buffer.from(data.subarray(ends[I_GROUP]! + 1, ends[I_BPATH])),
+    type: typeText,
+    mode: modeText,
+    user: data.toString("utf8", headEnd + 1, ends[I_USER]),
+    group: data.toString("utf8", ends[I_USER]! + 1, ends[I_GROUP]),
+    size: toInt(data, sizeStart, space, "size"),
+    mtime,
+    linkTarget: typeText === "l" ? sourceText : null,
+    hardlinkTarget: modeText.charCodeAt(0) === 0x68 /* h */ ? sourceText : null,
   };
 }

@@ -21,6 +21,7 @@ export {
   archiveInfo,
   archivesInfo,
   listContents,
+  listIndexContents,
   initRepo,
   createArchive,
   borgVersion,
@@ -39,7 +40,7 @@ export {
   type InitRepoOptions,
   type CreateArchiveOptions,
 } from "./commands";
-export type { ArchiveItem } from "./contents";
+export type { ArchiveItem, IndexItem } from "./contents";
 export { diffArchives, parseDiffLine, type DiffEntry, type DiffChange, type DiffItemKind, type DiffArchivesOptions } from "./diff";
 export { BorgError, classifyBorgFailure, isBorgError, type BorgErrorKind, type ClassifyInput } from "./errors";
 export { isRepoLockedLocally, localRepoTransaction, readRepoLock, type RepoLockState, type LockHolder } from "./lock";

@@ -56,6 +56,12 @@ export interface BorgInvocation {
    * Progress lines then stay out of the kept stderr tail, so a long job cannot push the error out of it.
    */
   onProgress?: (line: Record<string, unknown>) => void;
+  /**
+   * With unicodeEscape: how much decoded output may wait for the consumer (bytes; default Node's
+   * stream buffer). A pipe holds 64 KiB, a few milliseconds of a fast listing: a consumer that works
+   * in bursts (a database commit) would stop borg at every burst. Read ahead, borg keeps writing.
+   */
+  readAheadBytes?: number;
 }
 
 export interface BorgRunResult {
@@ -247,6 +253,7 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
   if (inv.unicodeEscape && piped) {
     const decoder = new UnicodeEscapeDecoder();
     const decoded = new Transform({
+      ...(inv.readAheadBytes ? { readableHighWaterMark: inv.readAheadBytes, writableHighWaterMark: inv.readAheadBytes } : {}),
       transform(chunk: Buffer, _enc, cb) {
         cb(null, decoder.write(chunk));
       },

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { benchApi } from "./api";
 import { benchArchiveIndex } from "./archiveIndex";
+import { benchArchiveIndexStages } from "./archiveIndexStages";
 import { benchCollector } from "./collector";
 import { benchDownload } from "./download";
 import { benchHistory } from "./history";
@@ -32,6 +33,7 @@ const BENCHES: Bench[] = [
   { name: "restore", key: "restore", run: () => benchRestore(root) },
   { name: "download", key: "download", needsBuild: true, run: () => benchDownload(root) },
   { name: "archive-index", key: "archiveIndex", run: () => benchArchiveIndex(root) },
+  { name: "archive-index-stages", key: "archiveIndexStages", run: () => benchArchiveIndexStages(root) },
   { name: "history", key: "history", run: () => benchHistory(Number(process.env.BENCH_HISTORY_REPOS || 1000), Number(process.env.BENCH_HISTORY_DAYS || 365)) },
   { name: "verify", key: "verify", run: () => benchVerify(root) },
   { name: "report", key: "report", run: () => benchReport() },

@@ -10,14 +10,15 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IndexCatalog } from "@/lib/archives/index/catalog";
 import { buildIndexFile } from "@/lib/archives/index/build";
-import { createIndexFile, indexPaths, openIndexReader } from "@/lib/archives/index/file";
+import { createIndexFile, indexPaths, openIndexReader, SORT_INDEX_STATEMENTS } from "@/lib/archives/index/file";
 import { buildSearchIndex, searchIndexReady } from "@/lib/archives/index/search";
 import { IndexWriter } from "@/lib/archives/index/writer";
 import { ArchiveIndexes, type ListSource } from "@/lib/archives/index/manager";
-import { IndexReader } from "@/lib/archives/index/reader";
+import { IndexReader, SORT_KEYS } from "@/lib/archives/index/reader";
+import { execInWorker } from "@/lib/archives/index/sqlWorker";
 import type { ArchiveRef } from "@/lib/archives/locate";
 import { resolveArchive } from "@/lib/archives/locate";
-import { createArchive, listArchives, listContents } from "@/lib/borg";
+import { createArchive, listArchives, listContents, type IndexItem } from "@/lib/borg";
 import { configSchema } from "@/lib/config/schema";
 import { openMemoryDatabase } from "@/lib/db";
 import { makeTempRepo, type SourceEntry, type TempRepo } from "../fixtures/borgRepo";
@@ -227,6 +228,50 @@ describe("archive index: contents", () => {
   });
 });
 
+describe("archive index: folders past the writer's cache", () => {
+  // The writer remembers 4,096 recent folders; older ones are found in the index itself. A listing in
+  // an order borg could produce (folders first, then their files, then a folder seen long ago) with
+  // more folders than that, a symlink whose name later appears as a folder, and parents never listed.
+  async function* items(): AsyncGenerator<IndexItem> {
+    const base = { mode: "drwxr-xr-x", user: "u", group: "g", size: 0, mtime: 0, linkTarget: null, hardlinkTarget: null };
+    for (let i = 0; i < 5_000; i++) yield { ...base, type: "d", pathBytes: Buffer.from(`top/d${i}`) };
+    for (let i = 0; i < 5_000; i += 7) yield { ...base, type: "-", mode: "-rw-r--r--", size: i, pathBytes: Buffer.from(`top/d${i}/f`) };
+    yield { ...base, type: "l", mode: "lrwxrwxrwx", linkTarget: "elsewhere", pathBytes: Buffer.from("top/d0/link") };
+    yield { ...base, type: "-", mode: "-rw-r--r--", size: 3, pathBytes: Buffer.from("top/d0/link/under") };
+    yield { ...base, type: "-", mode: "-rw-r--r--", size: 5, pathBytes: Buffer.from("never/listed/file") };
+    yield { ...base, type: "-", mode: "-rw-r--r--", size: 1, pathBytes: Buffer.from("top/d1/late") };
+  }
+
+  it("puts every entry under its one folder row, and adds up the totals", async () => {
+    const files = indexPaths(tempDir(), "a".repeat(64));
+    const result = await buildIndexFile(items(), files, {});
+    expect(result.entries).toBe(5_000 + 715 + 4);
+    const reader = new IndexReader(openIndexReader(files.final));
+    try {
+      const folderRows = reader.db.prepare("SELECT path, count(*) AS n FROM entries WHERE path IS NOT NULL GROUP BY path HAVING n > 1").all();
+      expect(folderRows).toEqual([]);
+      const top = reader.directory(Buffer.from("top"))!;
+      expect(top).toMatchObject({ implicit: true, childCount: 5_000 });
+      expect(
+        reader.list(reader.directory(Buffer.from("top/d0"))!, { sort: "name", order: "asc", offset: 0, limit: 10 }).rows.map((r) => r.name.toString()),
+      ).toEqual(["f", "link"]);
+      expect(reader.entry(Buffer.from("top/d0/link/under"))).toMatchObject({ size: 3 });
+      expect(reader.directory(Buffer.from("top/d1"))).toMatchObject({ childCount: 1, totalSize: 1 });
+      expect(reader.directory(Buffer.from("top/d4999"))).toMatchObject({ childCount: 0, totalSize: 0 });
+      expect(reader.directory(Buffer.from("top/d4998"))).toMatchObject({ childCount: 1, totalSize: 4998 });
+      expect(reader.directory(Buffer.from("top/d4998/f"))).toBeNull();
+      expect(reader.entry(Buffer.from("top/d4998/f"))).toMatchObject({ size: 4998 });
+      expect(reader.directory(Buffer.from("never/listed"))).toMatchObject({ implicit: true, childCount: 1, totalSize: 5 });
+      let sum = 0;
+      for (let i = 0; i < 5_000; i += 7) sum += i;
+      // "link/under" is below a symlink: it counts for the link (as a file: its own size), not for top.
+      expect(top.totalSize).toBe(sum + 1);
+    } finally {
+      reader.close();
+    }
+  });
+});
+
 describe("archive index: search index built after the listing", () => {
   const QUERIES = ["report.pdf", "DEEP", 's "double"', "B\tH", "level-", "\\xff\\xfe", "-l", "no such name"];
   const answers = (reader: IndexReader) => QUERIES.map((q) => reader.search(q, 50).rows.map((r) => r.path.toString("latin1")));
@@ -256,6 +301,44 @@ describe("archive index: search index built after the listing", () => {
     } finally {
       reader.close();
     }
+  });
+
+  it("sorts folders the same before and after the sort indexes are built (in a worker thread)", async () => {
+    const ref = await refFor("awkward");
+    const files = indexPaths(tempDir(), ref.archive.id);
+    await buildIndexFile(listContents(repo.target, "awkward", repo.opts), files, {});
+    const sortIndexes = () => {
+      const db = openIndexReader(files.final);
+      try {
+        return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'entries_by_parent_%' ORDER BY name").pluck().all();
+      } finally {
+        db.close();
+      }
+    };
+    const pages = () => {
+      const reader = new IndexReader(openIndexReader(files.final));
+      try {
+        const dir = reader.directory(Buffer.from("srv/data"))!;
+        return SORT_KEYS.flatMap((sort) =>
+          (["asc", "desc"] as const).map((order) => reader.list(dir, { sort, order, offset: 2, limit: 5 }).rows.map((r) => r.path.toString("hex"))),
+        );
+      } finally {
+        reader.close();
+      }
+    };
+    expect(sortIndexes()).toEqual(["entries_by_parent_name"]);
+    const before = pages();
+    expect(before[0]).toHaveLength(5);
+    expect(await execInWorker(files.final, SORT_INDEX_STATEMENTS, new AbortController().signal)).toBe(true);
+    expect(sortIndexes()).toEqual(["entries_by_parent_mtime", "entries_by_parent_name", "entries_by_parent_size", "entries_by_parent_type"]);
+    expect(pages()).toEqual(before);
+    // Aborted before it starts: nothing runs.
+    const stopped = new AbortController();
+    stopped.abort();
+    expect(await execInWorker(files.final, ["DROP INDEX entries_by_parent_size"], stopped.signal)).toBe(false);
+    expect(sortIndexes()).toHaveLength(4);
+    // A failing statement is reported, not swallowed.
+    await expect(execInWorker(files.final, ["CREATE INDEX broken ON no_such_table (x)"], new AbortController().signal)).rejects.toThrow(/no_such_table/);
   });
 
   it("is built by the manager once the index is complete", async () => {
@@ -368,6 +451,10 @@ describe("archive index: lifecycle", () => {
     const indexes = manager({ dir, list: slow });
     indexes.open(ref);
     await expect.poll(() => indexes.status(ref.archive.id)?.readable).toBe(true);
+    // Entries are committed as they come (a few times a second), not only at the end: a reader of the
+    // partial index sees them while the listing still runs.
+    await expect.poll(() => indexes.reader(ref.archive.id)?.entryCount() ?? 0, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    expect(indexes.status(ref.archive.id)?.state).toBe("building");
     await indexes.stop();
     const status = indexes.status(ref.archive.id)!;
     expect(status.state).toBe("failed");

@@ -4,7 +4,7 @@
  * first folders are browsable within moments while a large archive is still being read.
  */
 import fs from "node:fs";
-import type { ArchiveItem } from "@/lib/borg";
+import type { IndexItem } from "@/lib/borg";
 import { createIndexFile, removeIndexFile } from "./file";
 import { IndexWriter, yieldToEventLoop } from "./writer";
 
@@ -30,13 +30,21 @@ export interface BuildResult {
  * is removed and the error rethrown. `onBatch` runs after each committed batch.
  */
 export async function buildIndexFile(
-  items: AsyncIterable<ArchiveItem>,
+  items: AsyncIterable<IndexItem>,
   files: { partial: string; final: string },
   meta: Record<string, string>,
   onBatch: (progress: BuildProgress) => void = () => {},
   /** Called before the file is sealed and renamed: close every reader of the partial file here. */
   beforeSeal: () => void = () => {},
+  /** Milliseconds per step, filled in for the benchmark (scripts/bench/archiveIndexStages.ts). */
+  stages: Record<string, number> = {},
 ): Promise<BuildResult> {
+  let stageStart = performance.now();
+  const stage = (name: string) => {
+    const now = performance.now();
+    stages[name] = now - stageStart;
+    stageStart = now;
+  };
   const db = createIndexFile(files.partial);
   let closed = false;
   try {
@@ -63,7 +71,9 @@ export async function buildIndexFile(
       }
     }
     commit();
+    stage("listing and inserts");
     await writer.finish();
+    stage("folder totals");
     const insertMeta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
     for (const [key, value] of Object.entries({ ...meta, entries: String(writer.listed), completedAt: new Date().toISOString() })) insertMeta.run(key, value);
     beforeSeal();
@@ -74,6 +84,7 @@ export async function buildIndexFile(
     closed = true;
     fs.renameSync(files.partial, files.final);
     removeIndexFile(files.partial);
+    stage("seal");
     return { entries: writer.listed, bytes: fs.statSync(files.final).size };
   } catch (err) {
     if (!closed) db.close();

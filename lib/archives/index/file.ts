@@ -37,11 +37,6 @@ const INDEX_SCHEMA = `
   );
   CREATE UNIQUE INDEX entries_by_parent_name ON entries (parent_id, name);
   CREATE UNIQUE INDEX entries_dir_path ON entries (path) WHERE path IS NOT NULL;
-  -- Sorting a folder by size, time or type reads an index, even for a folder of 100,000 entries.
-  -- Maintained during the bulk insert: building them at the end would block the server for seconds.
-  CREATE INDEX entries_by_parent_size ON entries (parent_id, size, name);
-  CREATE INDEX entries_by_parent_mtime ON entries (parent_id, mtime, name);
-  CREATE INDEX entries_by_parent_type ON entries (parent_id, type, name);
   -- Name search: lower-cased display names (rowid = entries.id), and a trigram index over them that
   -- narrows a substring search to candidate rows (each candidate is then checked with instr). On a
   -- 1,000,000-entry archive a full scan took 200-430 ms per query, the trigram lookup 0.1-100 ms, for
@@ -50,6 +45,20 @@ const INDEX_SCHEMA = `
   CREATE VIRTUAL TABLE names_trigrams USING fts5(name_lower, content='', tokenize='trigram', detail='none');
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
+
+/**
+ * Sorting a folder by size, time or type reads an index, even for a folder of 100,000 entries. Built
+ * after the index is complete (manager.ts, in a worker thread): sorting all rows once is cheaper than
+ * keeping three more B-trees in order through a million inserts, and the folders are browsable
+ * meanwhile (a folder's rows are then sorted when it is read, from the parent index). SQLite's default
+ * page cache in the worker: a larger one (to keep each new index in memory until its commit, so readers
+ * wait only for the commit) cost 80 MiB more peak memory; readers wait up to their busy timeout anyway.
+ */
+export const SORT_INDEX_STATEMENTS = [
+  "CREATE INDEX IF NOT EXISTS entries_by_parent_size ON entries (parent_id, size, name)",
+  "CREATE INDEX IF NOT EXISTS entries_by_parent_mtime ON entries (parent_id, mtime, name)",
+  "CREATE INDEX IF NOT EXISTS entries_by_parent_type ON entries (parent_id, type, name)",
+];
 
 /** Archive ids are 64 hex digits; anything else never becomes a file name. */
 export function isArchiveId(id: string): boolean {

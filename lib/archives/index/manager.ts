@@ -8,14 +8,15 @@
  * trusted after a restart), the catalog table (lib/db migration 5) and the in-memory build map.
  */
 import fs from "node:fs";
-import { isBorgError, listContents, type ArchiveItem, type BorgCallOptions } from "@/lib/borg";
+import { isBorgError, listIndexContents, type BorgCallOptions, type IndexItem } from "@/lib/borg";
 import type { Db } from "@/lib/db";
 import type { ArchiveRef } from "../locate";
 import { buildIndexFile, type BuildProgress } from "./build";
 import { IndexCatalog, type CatalogRow } from "./catalog";
-import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFile } from "./file";
+import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFile, SORT_INDEX_STATEMENTS } from "./file";
 import { IndexReader } from "./reader";
 import { buildSearchIndex } from "./search";
+import { execInWorker } from "./sqlWorker";
 
 type IndexState = "queued" | "building" | "complete" | "failed";
 
@@ -32,7 +33,7 @@ export interface IndexStatus {
 }
 
 /** Where an index's entries come from: borg by default, something else in unit tests. */
-export type ListSource = (ref: ArchiveRef, signal: AbortSignal) => AsyncIterable<ArchiveItem>;
+export type ListSource = (ref: ArchiveRef, signal: AbortSignal) => AsyncIterable<IndexItem>;
 
 export interface ArchiveIndexOptions {
   dir: string;
@@ -68,7 +69,7 @@ export class ArchiveIndexes {
   private readonly catalog: IndexCatalog;
   private readonly builds = new Map<string, Build>();
   private readonly readers = new Map<string, { reader: IndexReader; partial: boolean }>();
-  /** Search indexes being built after completion (search.ts), one at a time per archive. */
+  /** Sort and search indexes being built after completion (search.ts), one at a time per archive. */
   private readonly searchBuilds = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private readonly waiting: Array<() => void> = [];
   private running = 0;
@@ -81,7 +82,7 @@ export class ArchiveIndexes {
     this.maxConcurrent = Math.max(1, options.maxConcurrentBuilds ?? 2);
     const borg = options.borg ?? {};
     this.list =
-      options.list ?? ((ref, signal) => listContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
+      options.list ?? ((ref, signal) => listIndexContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
     this.recover();
   }
 
@@ -153,21 +154,25 @@ export class ArchiveIndexes {
     return reader;
   }
 
-  /** Settles when the archive's search index is built (or its build stopped); see search.ts. */
+  /** Settles when the archive's sort and search indexes are built (or their build stopped); see search.ts. */
   async whenSearchReady(archiveId: string): Promise<void> {
     await this.whenSettled(archiveId);
     await this.searchBuilds.get(archiveId)?.done;
   }
 
   /**
-   * Builds the trigram search index of a complete index in the background (chunks with pauses, so the
-   * server keeps answering); search scans meanwhile. Joins a build already running.
+   * Builds the sort indexes and the trigram search index of a complete index in the background (in a
+   * worker thread, and in chunks with pauses, so the server keeps answering); until then a folder is
+   * sorted when read and search scans. Joins a build already running.
    */
   private ensureSearchIndex(archiveId: string): void {
     if (this.stopped || this.searchBuilds.has(archiveId)) return;
     const { final } = indexPaths(this.options.dir, archiveId);
     const controller = new AbortController();
-    const done = buildSearchIndex(final, controller.signal)
+    // The sort indexes first (a worker thread builds them: one statement each, seconds on a large
+    // archive), then the trigram index in chunks on this thread.
+    const done = execInWorker(final, SORT_INDEX_STATEMENTS, controller.signal)
+      .then((sorted) => sorted && buildSearchIndex(final, controller.signal))
       .then((built) => {
         if (built) this.catalog.resize(archiveId, indexFileBytes(final));
       })
@@ -255,7 +260,12 @@ export class ArchiveIndexes {
       };
       const meta = { archiveId: id, archiveName: build.ref.archive.name, repoId: build.ref.repoId };
       const result = await buildIndexFile(this.list(build.ref, build.controller.signal), files, meta, onBatch, () => this.closeReader(id));
-      if (build.controller.signal.aborted) throw new IndexCancelled();
+      if (build.controller.signal.aborted) {
+        // Stopped just as the listing ended (borg had already written everything): the catalog will
+        // not call it complete, so its file must not stay behind either.
+        removeIndexFile(files.final);
+        throw new IndexCancelled();
+      }
       this.catalog.complete(id, result.entries, indexFileBytes(files.final));
       status = { archiveId: id, state: "complete", entries: result.entries, readable: true, error: null, errorKind: null };
     } catch (err) {

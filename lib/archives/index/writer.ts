@@ -3,7 +3,7 @@
  * entries as they arrive). Memory stays bounded: parent directories are found through a small cache
  * of recently seen directories, and otherwise through the index itself (the unique `path` index).
  */
-import type { ArchiveItem } from "@/lib/borg";
+import type { IndexItem } from "@/lib/borg";
 import { displayPath } from "../pathParam";
 import { ROOT_ID, type IndexDb } from "./file";
 
@@ -31,11 +31,15 @@ type Row = [
 export class IndexWriter {
   private nextId = ROOT_ID + 1;
   private readonly dirCache = new Map<string, number>();
+  /** The parent of the previous item: borg lists a folder's entries one after another. */
+  private lastParent: { path: Buffer; id: number } = { path: Buffer.alloc(0), id: ROOT_ID };
   private pending: Row[] = [];
   /** Entries borg listed (implicit parents not counted): the progress figure. */
   listed = 0;
   private readonly insert;
+  private readonly insertMany;
   private readonly insertName;
+  private readonly insertNames;
   private readonly upsertDir;
   private readonly findDir;
   private readonly findEntry;
@@ -45,10 +49,12 @@ export class IndexWriter {
     db.prepare(
       "INSERT INTO entries (id, parent_id, name, type, mode, user, grp, size, mtime, depth, path) VALUES (0, NULL, X'', 'd', 'drwxr-xr-x', '', '', 0, 0, 0, X'')",
     ).run();
-    this.insert = db.prepare(
-      `INSERT INTO entries (id, parent_id, name, type, mode, user, grp, size, mtime, link_target, hardlink_target, implicit, path, depth)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const entryColumns = "(id, parent_id, name, type, mode, user, grp, size, mtime, link_target, hardlink_target, implicit, path, depth)";
+    const values = (rows: number, columns: number) => Array.from({ length: rows }, () => `(${Array(columns).fill("?").join(", ")})`).join(", ");
+    this.insert = db.prepare(`INSERT INTO entries ${entryColumns} VALUES ${values(1, 14)}`);
+    // Rows go in MULTI_ROW at a time: one statement call per 64 rows instead of per row.
+    this.insertMany = db.prepare(`INSERT INTO entries ${entryColumns} VALUES ${values(MULTI_ROW, 14)}`);
+    this.insertNames = db.prepare(`INSERT INTO names (id, name_lower) VALUES ${values(MULTI_ROW, 2)}`);
     this.insertName = db.prepare("INSERT INTO names (id, name_lower) VALUES (?, ?)");
     // A directory borg lists after we synthesised it (or twice): keep its row and id, take borg's metadata.
     this.upsertDir = db.prepare(
@@ -57,17 +63,29 @@ export class IndexWriter {
     this.findDir = db.prepare("SELECT id FROM entries WHERE path = ?").pluck();
     this.findEntry = db.prepare("SELECT id FROM entries WHERE parent_id = ? AND name = ?").pluck();
     this.flushBatch = db.transaction((rows: Row[]) => {
-      for (const row of rows) {
-        const [id, parentId, name, nameLower, ...rest] = row;
-        this.insert.run(id, parentId, name, ...rest);
+      let i = 0;
+      for (; i + MULTI_ROW <= rows.length; i += MULTI_ROW) {
+        const entries: unknown[] = [];
+        const names: unknown[] = [];
+        for (let j = i; j < i + MULTI_ROW; j++) {
+          const r = rows[j]!;
+          entries.push(r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]);
+          names.push(r[0], r[3]);
+        }
+        this.insertMany.run(entries);
         // The trigram index over these names is built once the listing is done (search.ts).
-        this.insertName.run(id, nameLower);
+        this.insertNames.run(names);
+      }
+      for (; i < rows.length; i++) {
+        const r = rows[i]!;
+        this.insert.run(r[0], r[1], r[2], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14]);
+        this.insertName.run(r[0], r[3]);
       }
     });
   }
 
   /** Adds one item (kept pending until the next flush). */
-  add(item: ArchiveItem): void {
+  add(item: IndexItem): void {
     this.listed++;
     const full = stripSlashes(item.pathBytes);
     // "." is the archive's root itself (`borg create ::a .` lists it): its metadata goes to the root row.
@@ -79,7 +97,7 @@ export class IndexWriter {
     const slash = full.lastIndexOf(0x2f);
     const parentPath = slash === -1 ? EMPTY : full.subarray(0, slash);
     const name = Buffer.from(slash === -1 ? full : full.subarray(slash + 1));
-    const parentId = this.ensureDir(parentPath);
+    const parentId = this.parentIdOf(parentPath);
     const isDir = item.type === "d";
     if (isDir) {
       const existing = this.lookupDir(full);
@@ -142,8 +160,23 @@ export class IndexWriter {
     }
   }
 
+  /** ensureDir for an item's parent, without a lookup when it is the previous item's parent. */
+  private parentIdOf(parentPath: Buffer): number {
+    const last = this.lastParent;
+    if (parentPath.equals(last.path)) return last.id;
+    const id = this.ensureDir(parentPath);
+    this.lastParent = { path: Buffer.from(parentPath), id };
+    return id;
+  }
+
   private remember(dirPath: Buffer, id: number): void {
-    if (this.dirCache.size >= DIR_CACHE_LIMIT) this.dirCache.clear();
+    if (this.dirCache.size >= DIR_CACHE_LIMIT) {
+      // Commit what is forgotten, so that a directory missing from the cache is never a pending row:
+      // lookupDir then finds it in the index without committing first (once per new directory, that
+      // was a commit per folder of the archive).
+      this.flush();
+      this.dirCache.clear();
+    }
     this.dirCache.set(dirPath.toString("latin1"), id);
   }
 
@@ -151,8 +184,7 @@ export class IndexWriter {
     const key = dirPath.toString("latin1");
     const cached = this.dirCache.get(key);
     if (cached !== undefined) return cached;
-    // Not in the cache: it may be in a pending row (cache was cleared) or committed.
-    this.flush();
+    // Not in the cache: committed (see remember), or not there at all.
     const found = this.findDir.get(dirPath) as number | undefined;
     if (found !== undefined) this.remember(dirPath, found);
     return found;
@@ -167,6 +199,7 @@ export class IndexWriter {
     const parentId = this.ensureDir(slash === -1 ? EMPTY : dirPath.subarray(0, slash));
     const name = Buffer.from(slash === -1 ? dirPath : dirPath.subarray(slash + 1));
     // A non-directory entry of that name (e.g. a symlink "srv" and then "srv/x"): make the path resolvable anyway.
+    this.flush(); // that entry may still be pending
     const clash = this.findEntry.get(parentId, name) as number | undefined;
     if (clash !== undefined) {
       this.db.prepare("UPDATE entries SET path = ? WHERE id = ?").run(Buffer.from(dirPath), clash);
@@ -197,6 +230,8 @@ export class IndexWriter {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Rows per multi-row INSERT. */
+const MULTI_ROW = 64;
 /** Directories summed per transaction in finish(). */
 const FINISH_CHUNK = 200;
 

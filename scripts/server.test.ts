@@ -109,9 +109,19 @@ describe("the container image", () => {
     expect(dockerfile).toMatch(/^CMD \["node", "scripts\/server\.mjs"\]$/m);
     const copied = [...dockerfile.matchAll(/^COPY --from=build \/app\/(\S+) \.\/(\S+)$/gm)].map((m) => [m[1], m[2]]);
     const source = read("scripts/server.mjs");
-    // Relative imports: copied to the same place, so the import still resolves.
-    const relative = [...source.matchAll(/from "(\.\.?\/[^"]+)"/g)].map((m) => path.posix.join("scripts", m[1]!));
-    expect(relative).toEqual(["lib/net/proxyTrust.mjs"]);
+    // Relative imports, followed through the imported files too: copied to the same place, so each
+    // import still resolves.
+    const relative: string[] = [];
+    const pending = ["scripts/server.mjs"];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      for (const m of read(file).matchAll(/from "(\.\.?\/[^"]+)"/g)) {
+        const imported = path.posix.join(path.posix.dirname(file), m[1]!);
+        if (relative.includes(imported)) continue;
+        relative.push(imported);
+        pending.push(imported);
+      }
+    }
+    expect(relative.sort()).toEqual(["lib/http/lentResponse.mjs", "lib/net/proxyTrust.mjs"]);
     for (const file of ["scripts/server.mjs", ...relative]) expect(copied).toContainEqual([file, file]);
     // Packages it imports that the standalone trace does not carry (the app bundles its own yaml).
     const packages = [...source.matchAll(/import\("([^."][^"]*)"\)/g)].map((m) => m[1]!).filter((p) => p !== "next");

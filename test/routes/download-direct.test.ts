@@ -18,11 +18,10 @@ import { GET, POST } from "@/app/api/archives/download/route";
 import { encodePathParam } from "@/lib/archives/pathParam";
 import { queryAudit } from "@/lib/audit/log";
 import { setCurrentConfig } from "@/lib/config/current";
-import { configSchema } from "@/lib/config/schema";
 import type { Db } from "@/lib/db";
 import { LENT_RESPONSE_HEADER, lendResponse, takeLentResponse } from "@/lib/http/lentResponse.mjs";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
-import { AWKWARD_NAME, BIG_NAME, downloadFixture, LATIN1_NAME, LONG_NAME, pathKey, type DownloadFixture } from "@/test/fixtures/downloadFiles";
+import { AWKWARD_NAME, BIG_NAME, downloadFixture, LATIN1_NAME, LONG_NAME, pathKey, type DownloadFixture, serveOnly } from "@/test/fixtures/downloadFiles";
 import { installEmptyFleet } from "@/test/fixtures/emptyFleet";
 import { borgProcessesOf, waitFor } from "@/test/fixtures/processes";
 import { asSession, installAuthDb, signIn } from "@/test/fixtures/routeSession";
@@ -119,13 +118,7 @@ beforeAll(async () => {
   fixture.entries.push({ path: HUGE, content: hugeContent }, { path: "data/empty", content: Buffer.alloc(0) });
   await repo.addArchive(ARCHIVE, { files: fixture.entries });
   scratch = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-download-direct-"));
-  process.env.BORG_FLEET_BORG_BASE_DIR = repo.baseDir;
-  setCurrentConfig(
-    configSchema.parse({
-      sites: [{ name: "main", root: path.dirname(repo.location), discover: false }],
-      repos: [{ host: HOST, site: "main", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
-    }),
-  );
+  serveOnly(repo, HOST);
   db = installAuthDb();
   operator = await signIn(db, { username: "op", role: "operator", hosts: ["web*"] });
   server = http.createServer((req, res) => {

@@ -12,11 +12,20 @@ import { GET, POST } from "@/app/api/archives/download/route";
 import { encodePathParam } from "@/lib/archives/pathParam";
 import { queryAudit } from "@/lib/audit/log";
 import { setCurrentConfig } from "@/lib/config/current";
-import { configSchema } from "@/lib/config/schema";
 import type { Db } from "@/lib/db";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
 import { installEmptyFleet } from "@/test/fixtures/emptyFleet";
-import { AWKWARD_NAME, BIG_NAME, downloadFixture, LATIN1_NAME, LONG_NAME, pathKey, UTF8_NAME, type DownloadFixture } from "@/test/fixtures/downloadFiles";
+import {
+  AWKWARD_NAME,
+  BIG_NAME,
+  downloadFixture,
+  LATIN1_NAME,
+  LONG_NAME,
+  pathKey,
+  UTF8_NAME,
+  type DownloadFixture,
+  serveOnly,
+} from "@/test/fixtures/downloadFiles";
 import { borgProcessesOf, waitFor } from "@/test/fixtures/processes";
 import { asSession, httpStatusOf, signIn, installAuthDb } from "@/test/fixtures/routeSession";
 
@@ -55,13 +64,7 @@ beforeAll(async () => {
   fixture.entries.push({ path: "data/huge.bin", content: randomBytes(40 * 1024 * 1024) });
   await repo.addArchive(ARCHIVE, { files: fixture.entries });
   scratch = await mkdtemp(path.join(os.tmpdir(), "borg-fleet-download-route-"));
-  process.env.BORG_FLEET_BORG_BASE_DIR = repo.baseDir;
-  setCurrentConfig(
-    configSchema.parse({
-      sites: [{ name: "main", root: path.dirname(repo.location), discover: false }],
-      repos: [{ host: HOST, site: "main", location: repo.location, secrets: { passphraseFile: repo.passphraseFile } }],
-    }),
-  );
+  serveOnly(repo, HOST);
   db = installAuthDb();
   tokens.admin = await signIn(db, { username: "admin", role: "admin" });
   tokens.operator = await signIn(db, { username: "op", role: "operator", hosts: ["web*"] });

@@ -4,17 +4,17 @@
  * someone built by browsing the archive already holds every entry.
  *
  * Only a COMPLETE index is used (a partial one would bias the sample towards the start of the archive).
- * The walk goes folder by folder through the reader's public API and yields to the event loop between
- * folders, so a server drawing pages meanwhile stays responsive. Entry ids are assigned in listing order
- * (lib/archives/index/writer.ts), which is borg's extract order: the sample is sorted by them.
+ * The walk reads the index in pages of entries in id order (IndexReader.listedAfter) and yields to the
+ * event loop between pages, so a server drawing pages meanwhile stays responsive. Entry ids are assigned
+ * in listing order (lib/archives/index/writer.ts), which is borg's extract order: the sample is sorted by them.
  */
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { ArchiveIndexes } from "@/lib/archives/index/manager";
 import type { IndexEntry, IndexReader } from "@/lib/archives/index/reader";
 import type { SampleItem } from "./sample";
 
-/** Folders listed per event-loop turn (each folder is one indexed query). */
-const FOLDERS_PER_TURN = 16;
+/** Entries read per event-loop turn (one indexed query each). */
+const ENTRIES_PER_TURN = 5000;
 
 function toItem(entry: IndexEntry): SampleItem {
   return {
@@ -28,23 +28,15 @@ function toItem(entry: IndexEntry): SampleItem {
   };
 }
 
-/** Every entry under the root, folder by folder; null when the reader went away (index evicted) meanwhile. */
+/** Every entry borg listed, in archive order, a page per event-loop turn; throws when the reader was closed (index evicted) meanwhile. */
 async function* walk(reader: IndexReader, signal?: AbortSignal): AsyncGenerator<{ item: SampleItem; seq: number }> {
-  const root = reader.directory(Buffer.alloc(0));
-  if (!root) return;
-  const folders: IndexEntry[] = [root];
-  for (let turn = 0; folders.length > 0; turn++) {
-    if (turn % FOLDERS_PER_TURN === 0) {
-      await yieldToEventLoop();
-      signal?.throwIfAborted();
-    }
-    const folder = folders.pop()!;
-    const count = folder.childCount ?? Number.MAX_SAFE_INTEGER;
-    const { rows } = reader.list(folder, { sort: "name", order: "asc", offset: 0, limit: count });
-    for (const entry of rows) {
-      if (entry.type === "d") folders.push(entry);
-      if (!entry.implicit) yield { item: toItem(entry), seq: entry.id };
-    }
+  for (let afterId = 0; ;) {
+    await yieldToEventLoop();
+    signal?.throwIfAborted();
+    const page = reader.listedAfter(afterId, ENTRIES_PER_TURN);
+    if (page.length === 0) return;
+    for (const entry of page) yield { item: toItem(entry), seq: entry.id };
+    afterId = page[page.length - 1]!.id;
   }
 }
 

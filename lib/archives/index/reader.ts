@@ -111,6 +111,10 @@ export class IndexReader {
   constructor(readonly db: IndexDb) {
     this.statements = {
       dirByPath: db.prepare(`SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e LEFT JOIN entries p ON p.id = e.parent_id WHERE e.path = ?`),
+      // Ids are assigned in listing order (writer.ts), so the primary key walks the archive in borg's order.
+      listedAfter: db.prepare(
+        `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e LEFT JOIN entries p ON p.id = e.parent_id WHERE e.id > ? AND e.implicit = 0 ORDER BY e.id LIMIT ?`,
+      ),
       entryByParentName: db.prepare(
         `SELECT ${COLUMNS}, coalesce(p.path, X'') AS dir_path FROM entries e JOIN entries p ON p.id = e.parent_id WHERE e.parent_id = ? AND e.name = ?`,
       ),
@@ -191,6 +195,14 @@ export class IndexReader {
   }
 
   /** Entries borg listed that are in the index so far (implicit parents and the root not counted). */
+  /**
+   * The entries borg listed (implicit parents left out), in archive order, the first `limit` whose id is
+   * above `afterId`: a whole archive is read in pages by passing the last id seen (start with 0).
+   */
+  listedAfter(afterId: number, limit: number): IndexEntry[] {
+    return (this.statements.listedAfter.all(afterId, limit) as RawRow[]).map(toEntry);
+  }
+
   entryCount(): number {
     return this.statements.entries.get() as number;
   }

@@ -22,6 +22,8 @@ export interface BorgEnvOptions {
   allowUnknownUnencrypted?: boolean;
   /** PYTHONIOENCODING for this process (listContents uses unicode_escape for exact names). */
   pythonIoEncoding?: string;
+  /** PYTHONUNBUFFERED=1: borg's prints reach us line by line. */
+  pythonUnbuffered?: boolean;
   /** Where PATH, HOME etc. come from (default process.env). */
   parentEnv?: Record<string, string | undefined>;
 }
@@ -73,6 +75,7 @@ export async function buildBorgEnv(options: BorgEnvOptions): Promise<BorgEnv> {
     BORG_RSH: buildBorgRsh(options.secrets),
   });
   if (options.pythonIoEncoding) env.PYTHONIOENCODING = options.pythonIoEncoding;
+  if (options.pythonUnbuffered) env.PYTHONUNBUFFERED = "1";
 
   const secrets = options.secrets ?? {};
   const redact: string[] = [];

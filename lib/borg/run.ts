@@ -49,6 +49,8 @@ export interface BorgInvocation {
    * (stdoutSocket.ts). BorgProcess.stdout is then an empty stream. Not with unicodeEscape.
    */
   stdoutTo?: Socket;
+  /** PYTHONUNBUFFERED: borg's stdout lines arrive as printed, not in blocks (progress read from stdout). */
+  unbufferedStdout?: boolean;
   /** Largest stdout kept by runBorg (bytes); more is an error. Streaming calls are not limited. */
   maxStdoutBytes?: number;
   /**
@@ -195,6 +197,7 @@ export async function startBorg(inv: BorgInvocation, opts: BorgCallOptions = {})
     newPassphrase: inv.newPassphrase,
     allowUnknownUnencrypted: opts.allowUnknownUnencrypted,
     pythonIoEncoding: inv.unicodeEscape ? "unicode_escape" : undefined,
+    pythonUnbuffered: inv.unbufferedStdout,
   });
   if (inv.cwd !== undefined) await assertDirectory(inv.cwd);
   if (inv.stdoutTo && inv.unicodeEscape) throw new TypeError("stdoutTo cannot be combined with unicodeEscape");

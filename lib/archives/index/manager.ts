@@ -8,7 +8,7 @@
  * trusted after a restart), the catalog table (lib/db migration 5) and the in-memory build map.
  */
 import fs from "node:fs";
-import { isBorgError, listIndexContents, type BorgCallOptions, type IndexItem } from "@/lib/borg";
+import { isBorgError, type BorgCallOptions, type IndexItem } from "@/lib/borg";
 import type { Db } from "@/lib/db";
 import type { ArchiveRef } from "../locate";
 import { buildIndexFile, type BuildProgress } from "./build";
@@ -16,6 +16,7 @@ import { IndexCatalog, type CatalogRow } from "./catalog";
 import { indexFileBytes, indexPaths, isArchiveId, openIndexReader, removeIndexFile, SORT_INDEX_STATEMENTS } from "./file";
 import { IndexReader } from "./reader";
 import { buildSearchIndex } from "./search";
+import { DUMP_SUBDIR, indexEntries } from "./source";
 import { execInWorker } from "./sqlWorker";
 
 type IndexState = "queued" | "building" | "complete" | "failed";
@@ -32,7 +33,7 @@ export interface IndexStatus {
   errorKind: string | null;
 }
 
-/** Where an index's entries come from: borg by default, something else in unit tests. */
+/** Where an index's entries come from: borg by default (source.ts), something else in unit tests. */
 export type ListSource = (ref: ArchiveRef, signal: AbortSignal) => AsyncIterable<IndexItem>;
 
 export interface ArchiveIndexOptions {
@@ -81,14 +82,14 @@ export class ArchiveIndexes {
     this.catalog = new IndexCatalog(options.db);
     this.maxConcurrent = Math.max(1, options.maxConcurrentBuilds ?? 2);
     const borg = options.borg ?? {};
-    this.list =
-      options.list ?? ((ref, signal) => listIndexContents(ref.target, ref.archive.name, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal }));
+    this.list = options.list ?? ((ref, signal) => indexEntries(ref, { ...borg, timeoutMs: borg.timeoutMs ?? BUILD_TIMEOUT_MS, signal, indexDir: options.dir }));
     this.recover();
   }
 
-  /** After a restart: partial files are leftovers of builds that died with the process; drop them. */
+  /** After a restart: partial files and dumps are leftovers of builds that died with the process; drop them. */
   private recover(): void {
     fs.mkdirSync(this.options.dir, { recursive: true, mode: 0o700 });
+    fs.rmSync(`${this.options.dir}/${DUMP_SUBDIR}`, { recursive: true, force: true });
     for (const name of fs.readdirSync(this.options.dir)) {
       if (/\.sqlite\.partial(-wal|-shm|-journal)?$/.test(name)) fs.rmSync(`${this.options.dir}/${name}`, { force: true });
     }

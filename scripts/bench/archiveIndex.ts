@@ -2,13 +2,14 @@
  * `npm run bench -- archive-index [--entries=N]`: the archive index against borg on the same REAL
  * archive (generated once, cached under .bench/archive-index/<N>/; default 1,000,000 entries).
  *
- * Measured in one run: raw `borg list --json-lines`, the names-only `borg list --format={bpath}{NUL}` and
- * borg alone in the index's own format (wall times); our build (in a child process, the way
- * the server builds: listContents → SQLite) to the first folder shown and to a complete index, its
+ * Measured in one run: raw `borg list --json-lines`, the names-only `borg list --format={bpath}{NUL}`,
+ * borg alone in the index's own listing format and borg's item metadata dump (wall times); our build (in a
+ * child process, the way the server builds: lib/archives/index/source.ts → SQLite) to the first folder shown and to a complete index, its
  * peak RSS over idle and the worst event-loop delay; folder views (p50/p95 over 200 random folders,
  * random sort, plus deep pages of the 100,000-entry folder); name search p50/p95; index size on disk.
  */
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { openIndexReader } from "@/lib/archives/index/file";
 import { INDEX_CONTENTS_FORMAT } from "@/lib/borg/contents";
@@ -26,10 +27,10 @@ function entriesFlag(): number {
 }
 
 /** Wall time of a command reading all of its stdout (counted, not kept). */
-function timeCommand(cmd: string, args: string[], env: Record<string, string>): Promise<{ ms: number; bytes: number }> {
+function timeCommand(cmd: string, args: string[], env: Record<string, string>, cwd?: string): Promise<{ ms: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], cwd });
     let bytes = 0;
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (bytes += d.length));
@@ -133,6 +134,12 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
   console.log(`  raw borg list --format={bpath}{NUL}: ${s(lean.ms)} (${(lean.bytes / MB).toFixed(0)} MiB of output; names only)`);
   const ours = await timeCommand("borg", ["list", `--format=${INDEX_CONTENTS_FORMAT}`, "--bypass-lock", "--", archiveArg], escapeEnv);
   console.log(`  raw borg list, the index's format: ${s(ours.ms)} (${(ours.bytes / MB).toFixed(0)} MiB of output)`);
+  // What the index reads for a local repo (lib/archives/index/source.ts): borg's item metadata dump.
+  const dumpDir = fs.mkdtempSync(path.join(benchArchiveDir(root, entries), "dump-"));
+  const dump = await timeCommand("borg", ["debug", "dump-archive-items", "--", archiveArg], borgEnv, dumpDir);
+  const dumpBytes = fs.readdirSync(dumpDir).reduce((sum, f) => sum + fs.statSync(path.join(dumpDir, f)).size, 0);
+  fs.rmSync(dumpDir, { recursive: true, force: true });
+  console.log(`  raw borg debug dump-archive-items: ${s(dump.ms)} (${(dumpBytes / MB).toFixed(0)} MiB of item metadata; what the index reads)`);
 
   const indexDir = path.join(benchArchiveDir(root, entries), "index");
   const control = startControl();
@@ -142,7 +149,7 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
   console.log(
     `  our index, complete:              ${s(built.completeMs)}, ${built.entries.toLocaleString("en")} entries: ` +
       `${(built.completeMs / raw.ms).toFixed(2)}× --json-lines (target ≤ 0.6), ${(built.completeMs / lean.ms).toFixed(2)}× the names-only --format (target ≤ 1.2), ` +
-      `${(built.completeMs / ours.ms).toFixed(2)}× borg alone in the index's format`,
+      `${(built.completeMs / ours.ms).toFixed(2)}× borg alone in the index's format, ${(built.completeMs / dump.ms).toFixed(1)}× borg's item dump`,
   );
   console.log(`  CPU time of the indexing process: ${s(built.completeCpuMs)} until complete (below the wall time: it waited for borg or for a CPU)`);
   console.log(`  sort + search indexes ready:      ${s(built.searchReadyMs)} (built after; until then folders sort when read, search scans names)`);
@@ -193,6 +200,7 @@ export async function benchArchiveIndex(root: string): Promise<Record<string, un
     rawJsonLinesBytes: raw.bytes,
     rawLeanFormatMs: lean.ms,
     rawIndexFormatMs: ours.ms,
+    rawItemDumpMs: dump.ms,
     searchReadyMs: built.searchReadyMs,
     indexCompleteMs: built.completeMs,
     indexCompleteCpuMs: built.completeCpuMs,

@@ -1,6 +1,6 @@
 /**
  * Child process of the archive-index benchmark: builds one index exactly as the server does
- * (ArchiveIndexes → listContents → SQLite) and reports timings, peak RSS and event-loop delay as JSON
+ * (ArchiveIndexes → source.ts: item dump or borg list → SQLite) and reports timings, peak RSS and event-loop delay as JSON
  * on its last stdout line. A separate process, so its RSS is the indexing cost alone.
  */
 import fs from "node:fs";

@@ -5,7 +5,7 @@
  * a drill finds a restored file that differs and one that is missing; its scratch space is gone after
  * success, failure and a kill.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
@@ -18,7 +18,7 @@ import { dumpArchiveItems } from "@/lib/borg/itemDump";
 import { configSchema, type FleetConfigInput } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
-import { chooseSample, runDrill } from "./drill";
+import { chooseSample, runDrill, type DrillOptions } from "./drill";
 import { indexedListing } from "./indexedListing";
 import { MaintenanceScheduler, type MaintenanceDeps, type MaintenanceRepo } from "./scheduler";
 import type { SampledFile } from "./sample";
@@ -400,6 +400,38 @@ describe.each([{ encryption: "none" as const }, { encryption: "repokey" as const
     );
   },
 );
+
+describe("restore drills of a file with many chunks", () => {
+  it("checks a file of 48 chunks (a chunk list of more than 15 entries) and finds a byte changed in one of them", async () => {
+    const repo = await makeTempRepo({ encryption: "repokey-blake2" });
+    repos.push(repo);
+    const source = await repo.writeSources([{ path: "many.bin", content: randomBytes(48 * 64 * 1024) }]);
+    // borg's fixed-size chunker at 64 KiB: 48 chunks (the default chunker would make one or two).
+    execFileSync("borg", ["create", "--chunker-params=fixed,65536", "--", `${repo.location}::h-1`, "."], {
+      cwd: source,
+      env: { NODE_ENV: "test", PATH: process.env.PATH, BORG_BASE_DIR: repo.baseDir, BORG_PASSPHRASE: repo.passphrase },
+      stdio: "ignore",
+    });
+    const { repositoryId, encryption } = await listArchives(repo.target, repo.opts);
+    const drill = async (beforeCompare?: DrillOptions["beforeCompare"]) =>
+      runDrill(repo.target, "h-1", {
+        ...repo.opts,
+        scratchDir: path.join(await tempDir(), "drill"),
+        maxBytes: 2 ** 30,
+        maxFiles: 10,
+        repository: { encryption, id: repositoryId },
+        beforeCompare,
+      });
+    expect(await drill()).toMatchObject({ files: 1, method: "chunk-ids", mismatchedCount: 0, missingCount: 0 });
+    const tampered = await drill(async (dir, file) => {
+      const where = path.join(dir, file.path);
+      const bytes = await readFile(where);
+      bytes[40 * 64 * 1024 + 5] = bytes[40 * 64 * 1024 + 5]! ^ 0x80; // in the 41st chunk
+      await writeFile(where, bytes);
+    });
+    expect(tampered).toMatchObject({ method: "chunk-ids", mismatched: ["many.bin"] });
+  });
+});
 
 describe("restore drills that cannot check chunk ids", () => {
   /** One drill of archive h-1 with the given repository info; the scratch directory must be gone after it. */

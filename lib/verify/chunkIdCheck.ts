@@ -39,6 +39,8 @@ export interface ChunkIdFallback {
 export interface ReferenceOptions extends BorgCallOptions {
   /** A local directory for borg's item dump (lib/borg/itemDump.ts makes and removes a subdirectory). */
   workDir: string;
+  /** The sample's chunk lists when they were read with the sample (dumpSample.ts): no dump then. */
+  chunkLists?: ReadonlyArray<ChunkRef[] | undefined>;
   /** The repo's encryption mode and id, as `borg list --json` gave them. */
   encryption: string | null;
   repositoryId: string | null;
@@ -51,10 +53,10 @@ export interface ReferenceOptions extends BorgCallOptions {
  * is a fallback with its reason, not a failed drill; the drill's own cancellation (its signal) is thrown.
  *
  * The dump is the one borg call of a drill that takes the repository's shared lock (borg has no
- * --bypass-lock for debug commands), so it follows the archive index's rule (lib/archives/index/source.ts):
- * only for a local repo that no writer holds at that moment (a `borg create` starting meanwhile waits
- * ~0.4 s per million entries; borg's default lock wait is 1 s, the client kit's 6 h). A remote repo
- * (each metadata chunk a network round trip under the lock) is checked against borg's stream.
+ * --bypass-lock for debug commands), so it runs only for a local repo that no writer holds at that
+ * moment (`dumpNotAllowed`: a `borg create` starting meanwhile waits ~0.4 s per million entries;
+ * borg's default lock wait is 1 s, the client kit's 6 h). A remote repo (each metadata chunk a network
+ * round trip under the lock) is checked against borg's stream.
  */
 export async function loadChunkIdReference(
   target: BorgTarget,
@@ -62,9 +64,11 @@ export async function loadChunkIdReference(
   sample: readonly SampledFile[],
   options: ReferenceOptions,
 ): Promise<ChunkIdReference | ChunkIdFallback> {
-  const { workDir, encryption, repositoryId, ...opts } = options;
-  if (!isLocalLocation(target.location)) return { reason: "the repository is remote (its item metadata is read only from local repositories)" };
-  if (await isRepoLockedLocally(target.location)) return { reason: "a backup held the repository lock" };
+  const { workDir, encryption, repositoryId, chunkLists: known, ...opts } = options;
+  if (!known) {
+    const notAllowed = await dumpNotAllowed(target);
+    if (notAllowed) return { reason: notAllowed };
+  }
   // One fails, the other stops (no borg keeps running for a reference nobody will use); both settle
   // before this returns, so nothing of the dump is left in the scratch directory.
   const stop = new AbortController();
@@ -78,7 +82,7 @@ export async function loadChunkIdReference(
     });
   const [idHash, chunkLists] = await Promise.allSettled([
     stopOnError(loadChunkIdHash(target, encryption, repositoryId, { ...opts, signal })),
-    stopOnError(sampleChunkLists(target, archive, sample, { ...opts, signal, workDir })),
+    stopOnError(known ? Promise.resolve(checkChunkLists(sample, known)) : sampleChunkLists(target, archive, sample, { ...opts, signal, workDir })),
   ]);
   opts.signal?.throwIfAborted(); // the drill's deadline or shutdown: no fallback, the drill stops
   if (idHash.status === "fulfilled" && chunkLists.status === "fulfilled") {
@@ -87,6 +91,16 @@ export async function loadChunkIdReference(
   }
   const err = firstError;
   return { reason: isBorgError(err) ? err.userMessage : err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Why borg's item dump may not run now (null when it may): it is the one borg call of a drill that takes
+ * the repository's shared lock, so it follows the archive index's rule (lib/archives/index/source.ts).
+ */
+export async function dumpNotAllowed(target: BorgTarget): Promise<string | null> {
+  if (!isLocalLocation(target.location)) return "the repository is remote (its item metadata is read only from local repositories)";
+  if (await isRepoLockedLocally(target.location)) return "a backup held the repository lock";
+  return null;
 }
 
 /** Each sampled file's chunk list from the archive's item metadata, in sample order; a string says why not. */
@@ -104,6 +118,11 @@ async function sampleChunkLists(
     // The same path twice in one archive: extract writes both, the later one stays on disk.
     lists[wanted.get(item.pathBytes.toString("latin1"))!] = item.chunks;
   }
+  return checkChunkLists(sample, lists);
+}
+
+/** The chunk lists when every sampled file has one that adds up to its listed size; else why not. */
+function checkChunkLists(sample: readonly SampledFile[], lists: ReadonlyArray<ChunkRef[] | undefined>): ChunkRef[][] | string {
   for (let i = 0; i < sample.length; i++) {
     const list = lists[i];
     if (!list) return `the archive's item metadata has no chunk list for ${sample[i]!.path}`;

@@ -2,14 +2,17 @@
  * One restore drill: prove that files of the newest archive come back intact.
  *
  *   1. choose a sample (sample.ts) from the archive's complete file index when the archive browser built
- *      one (indexedListing.ts), else from one `borg list` of the archive,
+ *      one (indexedListing.ts), else, when chunk ids are to be checked and the repo is local with no
+ *      writer holding it, from borg's item dump, which gives the files' chunk lists in the same pass
+ *      (dumpSample.ts), else from one `borg list` of the archive,
  *   2. `borg extract` the sample into a fresh scratch directory and, while it writes, check each
  *      restored file against a reference:
  *      - the archive's own chunk ids (chunkIdCheck.ts, the default): each file split at its recorded
  *        chunk sizes must hash to the recorded ids with the repo's id function. Loading the key and the
  *        sample's chunk lists runs beside the extract (two short borg calls);
  *      - or, when that cannot be used (an unknown encryption mode, a key the configured passphrase does
- *        not open, a borg whose item dump we cannot read, no repository info given), borg's own stream:
+ *        not open, a borg whose item dump we cannot read, a remote repo or one a backup holds, no
+ *        repository info given), borg's own stream:
  *        `borg extract --stdout` of the same paths compared byte for byte (compareRestored.ts);
  *      a differing byte, size or type is a mismatch, a file extract did not write is missing,
  *   3. delete the scratch directory, whatever happened.
@@ -21,9 +24,10 @@
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { extractArchive, extractFilesToStdout, listContents, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
+import { extractArchive, extractFilesToStdout, isBorgError, listContents, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
 import { archivePathProblem, selectionPatterns } from "@/lib/borg/archivePaths";
-import { checkAgainstChunkIds, loadChunkIdReference } from "./chunkIdCheck";
+import { checkAgainstChunkIds, dumpNotAllowed, loadChunkIdReference, type ChunkRef } from "./chunkIdCheck";
+import { sampleWithChunkLists } from "./dumpSample";
 import { compareWithRestored } from "./compareRestored";
 import type { CompareOptions, FileVerdict } from "./restoredFile";
 import { SampleSelector, type SampledFile, type SampleItem } from "./sample";
@@ -77,19 +81,28 @@ const LISTED_PROBLEMS = 50;
 /** Entries with their position in archive order, from somewhere other than `borg list` (indexedListing.ts). */
 type Listing = AsyncIterable<{ item: SampleItem; seq: number }>;
 
-/** Where the sample was chosen from: the archive's file index, or a `borg list` of the archive. */
-type SampleSource = "index" | "listing";
+/** Where the sample was chosen from: the archive's file index, borg's item dump, or a `borg list` of the archive. */
+type SampleSource = "index" | "dump" | "listing";
+
+/** A chosen sample; from the dump it comes with each file's chunk list (undefined: none recorded). */
+interface ChosenSample {
+  files: SampledFile[];
+  source: SampleSource;
+  chunkLists?: Array<ChunkRef[] | undefined>;
+}
 
 /**
- * Chooses the sample: from `indexed` (the archive's complete file index) when given, else from one
- * `borg list` of the archive. An index that goes away half way (evicted) falls back to the listing.
+ * Chooses the sample: from `indexed` (the archive's complete file index) when given; else, when
+ * `dumpDir` is given and the dump may run (chunkIdCheck.ts `dumpNotAllowed`), from borg's item dump
+ * together with the files' chunk lists (dumpSample.ts); else from one `borg list` of the archive. An
+ * index that goes away half way (evicted) or a dump that fails falls back to the listing.
  */
 export async function chooseSample(
   target: BorgTarget,
   archive: string,
-  options: Pick<DrillOptions, "maxBytes" | "maxFiles" | "random" | "indexed"> & BorgCallOptions,
-): Promise<{ files: SampledFile[]; source: SampleSource }> {
-  const { maxBytes, maxFiles, random, indexed, ...opts } = options;
+  options: Pick<DrillOptions, "maxBytes" | "maxFiles" | "random" | "indexed"> & BorgCallOptions & { dumpDir?: string },
+): Promise<ChosenSample> {
+  const { maxBytes, maxFiles, random, indexed, dumpDir, ...opts } = options;
   const limits = { maxBytes, maxFiles };
   if (indexed) {
     const selector = new SampleSelector(limits, random);
@@ -101,6 +114,14 @@ export async function chooseSample(
     } catch (err) {
       opts.signal?.throwIfAborted();
       if (!isIndexGone(err)) throw err;
+    }
+  } else if (dumpDir && (await dumpNotAllowed(target)) === null) {
+    try {
+      return { ...(await sampleWithChunkLists(target, archive, limits, random, { ...opts, workDir: dumpDir })), source: "dump" };
+    } catch (err) {
+      // A borg whose dump we cannot read, a writer that took the lock meanwhile: list instead.
+      opts.signal?.throwIfAborted();
+      if (isBorgError(err) && (err.kind === "cancelled" || err.kind === "timeout")) throw err;
     }
   }
   // A fresh selector: a random generator shared with an abandoned index walk still gives a valid sample.
@@ -117,7 +138,12 @@ function isIndexGone(err: unknown): boolean {
 }
 
 /** Restore `sample` into the scratch directory and check it (steps 2 and 3 above); the caller removes it. */
-async function restoreAndCompare(target: BorgTarget, archive: string, sample: readonly SampledFile[], options: DrillOptions): Promise<DrillResultCounts> {
+async function restoreAndCompare(
+  target: BorgTarget,
+  archive: string,
+  { files: sample, chunkLists }: ChosenSample,
+  options: DrillOptions,
+): Promise<DrillResultCounts> {
   const { scratchDir, maxBytes: _b, maxFiles: _f, random: _r, beforeCompare, onSample: _s, indexed: _i, repository, method: forced, ...opts } = options;
   const tree = path.join(scratchDir, "tree");
   await mkdir(tree, { recursive: true, mode: 0o700 });
@@ -144,6 +170,7 @@ async function restoreAndCompare(target: BorgTarget, archive: string, sample: re
               workDir: path.join(scratchDir, "dump"),
               encryption: repository.encryption,
               repositoryId: repository.id,
+              chunkLists,
             });
     if ("chunkLists" in chunkIds) return { verdicts: await checkAgainstChunkIds(sample, chunkIds, compare), method: "chunk-ids", fallbackReason: null };
     const reference = await extractFilesToStdout(target, archive, paths, { ...opts, signal });
@@ -202,7 +229,10 @@ export async function runDrill(
 ): Promise<DrillResultCounts & { sample: SampledFile[]; sampleSource: SampleSource }> {
   await mkdir(options.scratchDir, { mode: 0o700 });
   try {
-    const { files: sample, source: sampleSource } = await chooseSample(target, archive, options);
+    // The dump's one pass gives the chunk lists too, when they will be checked.
+    const wantChunkIds = options.repository !== undefined && options.method !== "stream";
+    const chosen = await chooseSample(target, archive, { ...options, dumpDir: wantChunkIds ? path.join(options.scratchDir, "dump") : undefined });
+    const { files: sample, source: sampleSource } = chosen;
     options.onSample?.(
       sample.length,
       sample.reduce((n, f) => n + f.size, 0),
@@ -220,7 +250,7 @@ export async function runDrill(
         sample,
         sampleSource,
       };
-    const report = await restoreAndCompare(target, archive, sample, options);
+    const report = await restoreAndCompare(target, archive, chosen, options);
     return { ...report, sample, sampleSource };
   } finally {
     await rm(options.scratchDir, { recursive: true, force: true });

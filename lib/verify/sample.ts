@@ -47,7 +47,8 @@ class TopK {
     private readonly limit: number,
     private readonly key: (c: Candidate) => number,
   ) {}
-  offer(c: Candidate): void {
+  /** Whether `c` was kept (for now). */
+  offer(c: Candidate): boolean {
     const h = this.heap;
     if (h.length < this.limit) {
       h.push(c);
@@ -55,7 +56,11 @@ class TopK {
     } else if (this.key(c) > this.key(h[0]!)) {
       h[0] = c;
       this.down(0);
-    }
+    } else return false;
+    return true;
+  }
+  seqs(): number[] {
+    return this.heap.map((c) => c.seq);
   }
   /** Largest key first. */
   items(): Candidate[] {
@@ -102,20 +107,33 @@ export class SampleSelector {
     this.recent = new TopK(k, (c) => c.mtime);
   }
 
-  /** One item; `seq` is its position in archive order (default: the order of the calls). */
-  add(item: SampleItem, seq = this.seq++): void {
-    if (item.type !== "-" || item.hardlinkTarget || item.mode.startsWith("h")) return;
-    if (item.size > this.limits.maxBytes) return; // could never fit
+  /**
+   * One item; `seq` is its position in archive order (default: the order of the calls). Returns whether
+   * it is a candidate now (a caller keeping data per candidate, such as chunk lists, keeps it for these).
+   */
+  add(item: SampleItem, seq = this.seq++): boolean {
+    if (item.type !== "-" || item.hardlinkTarget || item.mode.startsWith("h")) return false;
+    if (item.size > this.limits.maxBytes) return false; // could never fit
     const c: Candidate = { path: item.path, pathBytes: item.pathBytes, size: item.size, mtime: item.mtime, seq };
-    if (isDatabaseDump(item.path)) this.dumps.offer(c);
-    this.recent.offer(c);
+    const dump = isDatabaseDump(item.path) && this.dumps.offer(c);
+    const recent = this.recent.offer(c);
     // Reservoir sampling (Algorithm R): every eligible file has the same chance to be kept.
     this.eligible++;
-    if (this.reservoir.length < this.limits.maxFiles) this.reservoir.push(c);
+    let random = false;
+    if (this.reservoir.length < this.limits.maxFiles) random = this.reservoir.push(c) > 0;
     else {
       const j = Math.floor(this.random() * this.eligible);
-      if (j < this.limits.maxFiles) this.reservoir[j] = c;
+      if (j < this.limits.maxFiles) {
+        this.reservoir[j] = c;
+        random = true;
+      }
     }
+    return dump || recent || random;
+  }
+
+  /** The positions of every current candidate (the sample is chosen among them). */
+  candidates(): Set<number> {
+    return new Set([...this.dumps.seqs(), ...this.recent.seqs(), ...this.reservoir.map((c) => c.seq)]);
   }
 
   sample(): SampledFile[] {

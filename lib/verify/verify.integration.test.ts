@@ -17,7 +17,8 @@ import { createArchive, listArchives, readRepoLock } from "@/lib/borg";
 import { dumpArchiveItems } from "@/lib/borg/itemDump";
 import { configSchema, type FleetConfigInput } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
-import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
+import { prng } from "@/lib/random";
+import { makeTempRepo, type SourceEntry, type TempRepo } from "@/test/fixtures/borgRepo";
 import { chooseSample, runDrill, type DrillOptions } from "./drill";
 import { indexedListing } from "./indexedListing";
 import { MaintenanceScheduler, type MaintenanceDeps, type MaintenanceRepo } from "./scheduler";
@@ -430,6 +431,31 @@ describe("restore drills of a file with many chunks", () => {
       await writeFile(where, bytes);
     });
     expect(tampered).toMatchObject({ method: "chunk-ids", mismatched: ["many.bin"] });
+  });
+});
+
+describe("a drill's sample from borg's item dump", () => {
+  it("is the sample a listing gives, with every file's chunk list, in one pass", async () => {
+    const files: SourceEntry[] = [
+      // More files than dumpSample.ts keeps chunk lists for before it prunes them to the candidates.
+      ...Array.from({ length: 1200 }, (_, i) => ({ path: `d${i % 4}/f${i}.txt`, content: randomBytes(100 + i) })),
+      { path: "var/backups/db.sql", content: randomBytes(5000) },
+      { path: "links/a", content: randomBytes(10) },
+      { path: "links/b", type: "hardlink", target: "links/a" },
+    ];
+    const repo = await makeTempRepo({ archives: [{ name: "h-1", files }] });
+    repos.push(repo);
+    // Few files in the sample, so candidates are replaced and the kept chunk lists pruned on the way.
+    const limits = { maxBytes: 2 ** 20, maxFiles: 6, ...repo.opts };
+    const fromDump = await chooseSample(repo.target, "h-1", { ...limits, random: prng(7), dumpDir: await tempDir() });
+    const fromListing = await chooseSample(repo.target, "h-1", { ...limits, random: prng(7) });
+    expect(fromDump.source).toBe("dump");
+    expect(fromListing.source).toBe("listing");
+    // The same files for the same reasons (positions may be shifted by items one of them leaves out).
+    const withoutSeq = (files: SampledFile[]) => files.map(({ seq: _seq, ...f }) => f);
+    expect(withoutSeq(fromDump.files)).toEqual(withoutSeq(fromListing.files));
+    expect(fromDump.chunkLists).toHaveLength(6);
+    fromDump.files.forEach((f, i) => expect(fromDump.chunkLists![i]!.reduce((n, c) => n + c.size, 0)).toBe(f.size));
   });
 });
 

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { makeTempRepo, type TempRepo } from "@/test/fixtures/borgRepo";
 import { listArchives, type EncryptionMode } from "./commands";
 import { BorgError } from "./errors";
-import { chunkIdAlgorithm, loadChunkIdHash } from "./keyMaterial";
+import { chunkIdAlgorithm, exportedKey, loadChunkIdHash, localRepoKey } from "./keyMaterial";
 
 const repos: TempRepo[] = [];
 afterAll(async () => {
@@ -52,6 +52,21 @@ describe("loadChunkIdHash", () => {
       for (let at = 0; at < data.length; at += 100_000) hasher.update(data.subarray(at, at + 100_000));
       expect(hasher.digest().toString("hex")).toBe(borgIdHash(repo, file));
     }
+  });
+
+  it("reads a local repo's key blob from its config file, the same bytes borg key export prints; keyfile repos have none there", async () => {
+    for (const mode of ["repokey-blake2", "authenticated"] as const) {
+      const repo = await makeTempRepo({ encryption: mode });
+      repos.push(repo);
+      const { repositoryId } = await listArchives(repo.target, repo.opts);
+      const fromConfig = await localRepoKey(repo.location, repositoryId);
+      expect(fromConfig).not.toBeNull();
+      expect(fromConfig).toEqual(await exportedKey(repo.target, repositoryId, repo.opts));
+    }
+    const keyfile = await makeTempRepo({ encryption: "keyfile" });
+    repos.push(keyfile);
+    expect(await localRepoKey(keyfile.location, null)).toBeNull();
+    expect(await localRepoKey("ssh://borg@example.org/srv/borg/h", null)).toBeNull();
   });
 
   it("refuses a wrong passphrase with a clear error that does not contain it", async () => {

@@ -17,7 +17,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { isBorgError, isLocalLocation, isRepoLockedLocally, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
 import { dumpArchiveItems, type DumpedItem } from "@/lib/borg/itemDump";
-import { loadChunkIdHash, type ChunkIdAlgorithm, type ChunkIdHasher } from "@/lib/borg/keyMaterial";
+import { chunkIdAlgorithm, loadChunkIdHash, type ChunkIdAlgorithm, type ChunkIdHasher } from "@/lib/borg/keyMaterial";
 import { finalLook, RestoredFile, type CompareOptions, type FileVerdict } from "./restoredFile";
 import type { SampledFile } from "./sample";
 
@@ -47,8 +47,8 @@ export interface ReferenceOptions extends BorgCallOptions {
 }
 
 /**
- * Loads the repo's id function (`borg key export`, decrypted in memory) and the sample's chunk lists
- * (`borg debug dump-archive-items`), both at once. Anything that makes them unusable (an unknown mode,
+ * Loads the repo's id function (its key, decrypted in memory: lib/borg/keyMaterial.ts) and, unless the
+ * sample came with them, the sample's chunk lists (`borg debug dump-archive-items`), both at once. Anything that makes them unusable (an unknown mode,
  * a key the passphrase does not open, a borg whose dump we cannot read, the repo lock held by a backup)
  * is a fallback with its reason, not a failed drill; the drill's own cancellation (its signal) is thrown.
  *
@@ -65,6 +65,7 @@ export async function loadChunkIdReference(
   options: ReferenceOptions,
 ): Promise<ChunkIdReference | ChunkIdFallback> {
   const { workDir, encryption, repositoryId, chunkLists: known, ...opts } = options;
+  if (chunkIdAlgorithm(encryption) === null) return { reason: `the chunk id function of encryption mode ${JSON.stringify(encryption)} is not known` };
   if (!known) {
     const notAllowed = await dumpNotAllowed(target);
     if (notAllowed) return { reason: notAllowed };

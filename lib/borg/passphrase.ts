@@ -14,11 +14,10 @@
  */
 import { execa } from "execa";
 import type { Secrets } from "@/lib/config/schema";
-import { buildBorgEnv, readPassphraseFile } from "./env";
+import { buildBorgEnv, defaultBaseDir, readPassphraseFile } from "./env";
 import { BorgError } from "./errors";
 import { DEFAULT_TIMEOUT_MS, type BorgCallOptions } from "./run";
 import { shlexSplit, ShlexError } from "./shlexSplit";
-import { defaultBaseDir } from "./env";
 
 /** Largest passcommand output read (a passphrase is a line; more is a misconfigured command). */
 const MAX_PASSCOMMAND_OUTPUT = 64 * 1024;

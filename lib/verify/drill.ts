@@ -8,8 +8,9 @@
  *   2. `borg extract` the sample into a fresh scratch directory and, while it writes, check each
  *      restored file against a reference:
  *      - the archive's own chunk ids (chunkIdCheck.ts, the default): each file split at its recorded
- *        chunk sizes must hash to the recorded ids with the repo's id function. Loading the key and the
- *        sample's chunk lists runs beside the extract (two short borg calls);
+ *        chunk sizes must hash to the recorded ids with the repo's id function. The key is loaded beside
+ *        the extract (a local repo's config file, else `borg key export`); the chunk lists came with
+ *        the sample from the item dump, or a dump beside the extract reads them (sample from the index);
  *      - or, when that cannot be used (an unknown encryption mode, a key the configured passphrase does
  *        not open, a borg whose item dump we cannot read, a remote repo or one a backup holds, no
  *        repository info given), borg's own stream:
@@ -63,7 +64,7 @@ interface DrillReport {
   /** How the restored files were checked; with "stream", `fallbackReason` says why not by chunk ids. */
   method: VerifyMethod;
   fallbackReason: string | null;
-  /** Display paths of files whose restored bytes differ from borg's stream. */
+  /** Display paths of files whose restored bytes differ from the reference (chunk ids or borg's stream). */
   mismatched: string[];
   /** Display paths of files the extract did not write. */
   missing: string[];

@@ -31,5 +31,6 @@ test("the overdue drill host shows its last verified restore long ago", async ({
   const drill = page.getByTestId(`verify-${OVERDUE_DRILL_HOST.site}`);
   await expect(drill.getByText("Last verified restore")).toBeVisible();
   await expect(drill).toContainText("42 files");
+  await expect(drill.getByTestId("drill-method")).toHaveText("(checked against the archive's chunk ids)");
   await expect(drill).toContainText(/\d{2,} days ago/);
 });

@@ -76,7 +76,10 @@ function DrillLine({ last, lastSuccess, every, now }: { last: DrillRun | null; l
         {lastSuccess ? (
           <span>
             <TimeAgo at={lastSuccess.endedAt ?? lastSuccess.startedAt} now={now} />: {lastSuccess.files} files (<Bytes value={lastSuccess.bytes} />) of{" "}
-            <span className="break-all">{lastSuccess.archive}</span> restored identically
+            <span className="break-all">{lastSuccess.archive}</span> restored identically{" "}
+            <span data-testid="drill-method">
+              {lastSuccess.details?.method === "chunk-ids" ? "(checked against the archive's chunk ids)" : "(compared with borg's stream)"}
+            </span>
           </span>
         ) : (
           <span className="text-zinc-600 dark:text-zinc-400">none yet</span>

@@ -132,7 +132,7 @@ export async function* dumpIndexContents(target: BorgTarget, archiveName: string
   for await (const item of dumpArchiveItems(target, archiveName, opts)) yield toIndexItem(item);
 }
 
-function toIndexItem(item: DumpedItem): IndexItem {
+export function toIndexItem(item: DumpedItem): IndexItem {
   const mode = fileMode(item.mode);
   const type = mode[0]!;
   const sourceText = item.source && item.source.length > 0 ? borgText(item.source).text : null;

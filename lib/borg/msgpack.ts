@@ -204,6 +204,15 @@ export class MsgpackReader {
         return { kind: "ext", length: 9 };
       case 0xd8:
         return { kind: "ext", length: 17 };
+      // Containers of 16 or more elements: a file of more than 15 chunks has a chunk list like that.
+      case 0xdc:
+        return { kind: "array", length: this.u16() };
+      case 0xdd:
+        return { kind: "array", length: this.u32() };
+      case 0xde:
+        return { kind: "map", length: this.u16() };
+      case 0xdf:
+        return { kind: "map", length: this.u32() };
       default:
         throw new MsgpackFormatError(`unknown msgpack type byte 0x${b.toString(16)}`);
     }

@@ -2,24 +2,35 @@
  * One restore drill: prove that files of the newest archive come back intact.
  *
  *   1. choose a sample (sample.ts) from the archive's complete file index when the archive browser built
- *      one (indexedListing.ts), else from one `borg list` of the archive,
- *   2. `borg extract` the sample into a fresh scratch directory, and at the same time read
- *      `borg extract --stdout` of the same paths (the reference), comparing each stretch of it byte for
- *      byte with the same range of the restored file as soon as the extract has written it
- *      (compareRestored.ts): a differing byte, size or type is a mismatch, a file extract did not
- *      write is missing,
+ *      one (indexedListing.ts), else, when chunk ids are to be checked and the repo is local with no
+ *      writer holding it, from borg's item dump, which gives the files' chunk lists in the same pass
+ *      (dumpSample.ts), else from one `borg list` of the archive,
+ *   2. `borg extract` the sample into a fresh scratch directory and, while it writes, check each
+ *      restored file against a reference:
+ *      - the archive's own chunk ids (chunkIdCheck.ts, the default): each file split at its recorded
+ *        chunk sizes must hash to the recorded ids with the repo's id function. The key is loaded beside
+ *        the extract (a local repo's config file, else `borg key export`); the chunk lists came with
+ *        the sample from the item dump, or a dump beside the extract reads them (sample from the index);
+ *      - or, when that cannot be used (an unknown encryption mode, a key the configured passphrase does
+ *        not open, a borg whose item dump we cannot read, a remote repo or one a backup holds, no
+ *        repository info given), borg's own stream:
+ *        `borg extract --stdout` of the same paths compared byte for byte (compareRestored.ts);
+ *      a differing byte, size or type is a mismatch, a file extract did not write is missing,
  *   3. delete the scratch directory, whatever happened.
  *
- * The two borg processes run side by side (one for what lands on disk, one for the reference bytes)
- * and the comparison reads each restored byte once, from the page cache, while the extract runs: on a
- * machine with a free core the drill takes about as long as one extract (docs/benchmarks.md). Both
- * read with --bypass-lock: a backup running meanwhile is neither blocked nor failed.
+ * The chunk-id check costs one decryption of the sample (the extract's) plus hashing on the second
+ * core: about one extract (docs/benchmarks.md). The stream comparison runs two borg processes side by
+ * side and costs two. Every borg call reads with --bypass-lock except the item dump (borg has no such
+ * option for debug commands; lib/borg/itemDump.ts): a backup running meanwhile is neither blocked nor failed.
  */
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { extractArchive, extractFilesToStdout, listContents, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
+import { extractArchive, extractFilesToStdout, isBorgError, listContents, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
 import { archivePathProblem, selectionPatterns } from "@/lib/borg/archivePaths";
-import { compareWithRestored, type CompareOptions, type FileVerdict } from "./compareRestored";
+import { checkAgainstChunkIds, dumpNotAllowed, loadChunkIdReference, type ChunkRef } from "./chunkIdCheck";
+import { sampleWithChunkLists } from "./dumpSample";
+import { compareWithRestored } from "./compareRestored";
+import type { CompareOptions, FileVerdict } from "./restoredFile";
 import { SampleSelector, type SampledFile, type SampleItem } from "./sample";
 
 export interface DrillOptions extends BorgCallOptions {
@@ -35,12 +46,25 @@ export interface DrillOptions extends BorgCallOptions {
   indexed?: Listing | null;
   /** Called with the number of files and bytes once the sample is chosen (progress for long drills). */
   onSample?: (files: number, bytes: number) => void;
+  /**
+   * The repo's encryption mode and id (`borg list --json`): with them the drill checks the restored
+   * files against the archive's chunk ids; without them (or when that cannot be used) against borg's stream.
+   */
+  repository?: { encryption: string | null; id: string | null };
+  /** Test hook: force the stream comparison even when chunk ids could be checked. */
+  method?: "stream";
 }
+
+/** How the restored files were verified. */
+export type VerifyMethod = "chunk-ids" | "stream";
 
 interface DrillReport {
   files: number;
   bytes: number;
-  /** Display paths of files whose restored bytes differ from borg's stream. */
+  /** How the restored files were checked; with "stream", `fallbackReason` says why not by chunk ids. */
+  method: VerifyMethod;
+  fallbackReason: string | null;
+  /** Display paths of files whose restored bytes differ from the reference (chunk ids or borg's stream). */
   mismatched: string[];
   /** Display paths of files the extract did not write. */
   missing: string[];
@@ -58,19 +82,28 @@ const LISTED_PROBLEMS = 50;
 /** Entries with their position in archive order, from somewhere other than `borg list` (indexedListing.ts). */
 type Listing = AsyncIterable<{ item: SampleItem; seq: number }>;
 
-/** Where the sample was chosen from: the archive's file index, or a `borg list` of the archive. */
-type SampleSource = "index" | "listing";
+/** Where the sample was chosen from: the archive's file index, borg's item dump, or a `borg list` of the archive. */
+type SampleSource = "index" | "dump" | "listing";
+
+/** A chosen sample; from the dump it comes with each file's chunk list (undefined: none recorded). */
+interface ChosenSample {
+  files: SampledFile[];
+  source: SampleSource;
+  chunkLists?: Array<ChunkRef[] | undefined>;
+}
 
 /**
- * Chooses the sample: from `indexed` (the archive's complete file index) when given, else from one
- * `borg list` of the archive. An index that goes away half way (evicted) falls back to the listing.
+ * Chooses the sample: from `indexed` (the archive's complete file index) when given; else, when
+ * `dumpDir` is given and the dump may run (chunkIdCheck.ts `dumpNotAllowed`), from borg's item dump
+ * together with the files' chunk lists (dumpSample.ts); else from one `borg list` of the archive. An
+ * index that goes away half way (evicted) or a dump that fails falls back to the listing.
  */
 export async function chooseSample(
   target: BorgTarget,
   archive: string,
-  options: Pick<DrillOptions, "maxBytes" | "maxFiles" | "random" | "indexed"> & BorgCallOptions,
-): Promise<{ files: SampledFile[]; source: SampleSource }> {
-  const { maxBytes, maxFiles, random, indexed, ...opts } = options;
+  options: Pick<DrillOptions, "maxBytes" | "maxFiles" | "random" | "indexed"> & BorgCallOptions & { dumpDir?: string },
+): Promise<ChosenSample> {
+  const { maxBytes, maxFiles, random, indexed, dumpDir, ...opts } = options;
   const limits = { maxBytes, maxFiles };
   if (indexed) {
     const selector = new SampleSelector(limits, random);
@@ -82,6 +115,14 @@ export async function chooseSample(
     } catch (err) {
       opts.signal?.throwIfAborted();
       if (!isIndexGone(err)) throw err;
+    }
+  } else if (dumpDir && (await dumpNotAllowed(target)) === null) {
+    try {
+      return { ...(await sampleWithChunkLists(target, archive, limits, random, { ...opts, workDir: dumpDir })), source: "dump" };
+    } catch (err) {
+      // A borg whose dump we cannot read, a writer that took the lock meanwhile: list instead.
+      opts.signal?.throwIfAborted();
+      if (isBorgError(err) && (err.kind === "cancelled" || err.kind === "timeout")) throw err;
     }
   }
   // A fresh selector: a random generator shared with an abandoned index walk still gives a valid sample.
@@ -97,44 +138,79 @@ function isIndexGone(err: unknown): boolean {
   return err instanceof TypeError && /database connection is not open/i.test(err.message);
 }
 
-/** Restore `sample` into the scratch directory and compare (steps 2 and 3 above); the caller removes it. */
-async function restoreAndCompare(target: BorgTarget, archive: string, sample: readonly SampledFile[], options: DrillOptions): Promise<DrillResultCounts> {
-  const { scratchDir, maxBytes: _b, maxFiles: _f, random: _r, beforeCompare, onSample: _s, indexed: _i, ...opts } = options;
+/** Restore `sample` into the scratch directory and check it (steps 2 and 3 above); the caller removes it. */
+async function restoreAndCompare(
+  target: BorgTarget,
+  archive: string,
+  { files: sample, chunkLists }: ChosenSample,
+  options: DrillOptions,
+): Promise<DrillResultCounts> {
+  const { scratchDir, maxBytes: _b, maxFiles: _f, random: _r, beforeCompare, onSample: _s, indexed: _i, repository, method: forced, ...opts } = options;
   const tree = path.join(scratchDir, "tree");
   await mkdir(tree, { recursive: true, mode: 0o700 });
   const patternsFile = path.join(scratchDir, "sample.patterns");
   const paths = sample.map((f) => f.pathBytes);
   await writeFile(patternsFile, selectionPatterns(paths, "exact"), { mode: 0o600 });
 
-  // Stops the comparison's waiting when the drill fails (an extract error, a deadline, a hook that threw).
+  // Stops the check's waiting and its borg calls when the drill fails (an extract error, a deadline, a hook that threw).
   const abandon = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, abandon.signal]) : abandon.signal;
-  const reference = await extractFilesToStdout(target, archive, paths, opts);
   let extractFinished = false;
-  let verdicts: FileVerdict[];
+  const compare: CompareOptions = { tree, extractFinished: () => extractFinished, signal, beforeCompare };
+
+  /** The check, beside the extract: chunk ids when they load, else borg's stream (started then). */
+  const check = async (): Promise<{ verdicts: FileVerdict[]; method: VerifyMethod; fallbackReason: string | null }> => {
+    const chunkIds =
+      forced === "stream"
+        ? { reason: "the stream comparison was asked for" }
+        : !repository
+          ? { reason: "the repository's encryption mode was not known" }
+          : await loadChunkIdReference(target, archive, sample, {
+              ...opts,
+              signal,
+              workDir: path.join(scratchDir, "dump"),
+              encryption: repository.encryption,
+              repositoryId: repository.id,
+              chunkLists,
+            });
+    if ("chunkLists" in chunkIds) return { verdicts: await checkAgainstChunkIds(sample, chunkIds, compare), method: "chunk-ids", fallbackReason: null };
+    const reference = await extractFilesToStdout(target, archive, paths, { ...opts, signal });
+    try {
+      const verdicts = await compareWithRestored(reference.stdout as AsyncIterable<Buffer>, sample, compare);
+      await reference.done;
+      return { verdicts, method: "stream", fallbackReason: chunkIds.reason };
+    } catch (err) {
+      reference.stop("cancelled");
+      await reference.done.catch(() => {});
+      throw err;
+    }
+  };
+
+  const checking = check();
+  // No --progress: it would walk the whole selection once more to total its size.
+  const extracting = extractArchive(target, archive, { cwd: tree, patternsFile, progress: false }, { ...opts, signal }).finally(() => (extractFinished = true));
+  let checked: Awaited<ReturnType<typeof check>>;
   try {
-    [verdicts] = await Promise.all([
-      compareWithRestored(reference.stdout as AsyncIterable<Buffer>, sample, {
-        tree,
-        extractFinished: () => extractFinished,
-        signal,
-        beforeCompare,
-      }).then(async (v) => {
-        await reference.done;
-        return v;
-      }),
-      // No --progress: it would walk the whole selection once more to total its size.
-      extractArchive(target, archive, { cwd: tree, patternsFile, progress: false }, opts).finally(() => (extractFinished = true)),
-    ]);
+    [checked] = await Promise.all([checking, extracting]);
   } catch (err) {
     abandon.abort();
-    reference.stop("cancelled");
-    await reference.done.catch(() => {});
+    // Every borg of the drill has exited (and written its last byte) before the scratch directory goes.
+    await Promise.allSettled([checking, extracting]);
     throw err;
   }
   opts.signal?.throwIfAborted(); // the drill's deadline or shutdown also stops a drill that just finished
 
-  const report: DrillResultCounts = { files: sample.length, bytes: 0, mismatched: [], missing: [], mismatchedCount: 0, missingCount: 0 };
+  const { verdicts, method, fallbackReason } = checked;
+  const report: DrillResultCounts = {
+    files: sample.length,
+    bytes: 0,
+    method,
+    fallbackReason,
+    mismatched: [],
+    missing: [],
+    mismatchedCount: 0,
+    missingCount: 0,
+  };
   sample.forEach((file, i) => {
     report.bytes += file.size;
     if (verdicts[i] === "missing" && report.missingCount++ < LISTED_PROBLEMS) report.missing.push(file.path);
@@ -154,13 +230,28 @@ export async function runDrill(
 ): Promise<DrillResultCounts & { sample: SampledFile[]; sampleSource: SampleSource }> {
   await mkdir(options.scratchDir, { mode: 0o700 });
   try {
-    const { files: sample, source: sampleSource } = await chooseSample(target, archive, options);
+    // The dump's one pass gives the chunk lists too, when they will be checked.
+    const wantChunkIds = options.repository !== undefined && options.method !== "stream";
+    const chosen = await chooseSample(target, archive, { ...options, dumpDir: wantChunkIds ? path.join(options.scratchDir, "dump") : undefined });
+    const { files: sample, source: sampleSource } = chosen;
     options.onSample?.(
       sample.length,
       sample.reduce((n, f) => n + f.size, 0),
     );
-    if (sample.length === 0) return { files: 0, bytes: 0, mismatched: [], missing: [], mismatchedCount: 0, missingCount: 0, sample, sampleSource };
-    const report = await restoreAndCompare(target, archive, sample, options);
+    if (sample.length === 0)
+      return {
+        files: 0,
+        bytes: 0,
+        method: "chunk-ids",
+        fallbackReason: null,
+        mismatched: [],
+        missing: [],
+        mismatchedCount: 0,
+        missingCount: 0,
+        sample,
+        sampleSource,
+      };
+    const report = await restoreAndCompare(target, archive, chosen, options);
     return { ...report, sample, sampleSource };
   } finally {
     await rm(options.scratchDir, { recursive: true, force: true });

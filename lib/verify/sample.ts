@@ -40,32 +40,40 @@ export function isDatabaseDump(path: string): boolean {
 
 type Candidate = Omit<SampledFile, "reason">;
 
-/** Keeps the `limit` candidates with the largest key (a min-heap on key). */
-class TopK {
+/**
+ * Keeps the `limit` candidates with the newest mtime (a min-heap on mtime). Called once per file of
+ * the archive: compares the field directly and is asked first (`accepts`) so a file it would not keep
+ * costs no allocation.
+ */
+class NewestK {
   private readonly heap: Candidate[] = [];
-  constructor(
-    private readonly limit: number,
-    private readonly key: (c: Candidate) => number,
-  ) {}
+  constructor(private readonly limit: number) {}
+  accepts(mtime: number): boolean {
+    return this.heap.length < this.limit || mtime > this.heap[0]!.mtime;
+  }
+  /** Adds `c` (after `accepts` said yes), dropping the oldest when full. */
   offer(c: Candidate): void {
     const h = this.heap;
     if (h.length < this.limit) {
       h.push(c);
       this.up(h.length - 1);
-    } else if (this.key(c) > this.key(h[0]!)) {
+    } else {
       h[0] = c;
       this.down(0);
     }
   }
-  /** Largest key first. */
+  seqs(): number[] {
+    return this.heap.map((c) => c.seq);
+  }
+  /** Newest first. */
   items(): Candidate[] {
-    return [...this.heap].sort((a, b) => this.key(b) - this.key(a));
+    return [...this.heap].sort((a, b) => b.mtime - a.mtime);
   }
   private up(i: number): void {
     const h = this.heap;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (this.key(h[p]!) <= this.key(h[i]!)) break;
+      if (h[p]!.mtime <= h[i]!.mtime) break;
       [h[p], h[i]] = [h[i]!, h[p]!];
       i = p;
     }
@@ -76,8 +84,8 @@ class TopK {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < h.length && this.key(h[l]!) < this.key(h[m]!)) m = l;
-      if (r < h.length && this.key(h[r]!) < this.key(h[m]!)) m = r;
+      if (l < h.length && h[l]!.mtime < h[m]!.mtime) m = l;
+      if (r < h.length && h[r]!.mtime < h[m]!.mtime) m = r;
       if (m === i) return;
       [h[m], h[i]] = [h[i]!, h[m]!];
       i = m;
@@ -88,8 +96,8 @@ class TopK {
 /** Streams items in, hands the sample out. `random` is injectable so tests and benches are repeatable. */
 export class SampleSelector {
   private seq = 0;
-  private readonly dumps: TopK;
-  private readonly recent: TopK;
+  private readonly dumps: NewestK;
+  private readonly recent: NewestK;
   private readonly reservoir: Candidate[] = [];
   private eligible = 0;
 
@@ -98,24 +106,38 @@ export class SampleSelector {
     private readonly random: () => number = Math.random,
   ) {
     const k = Math.max(1, limits.maxFiles);
-    this.dumps = new TopK(k, (c) => c.mtime);
-    this.recent = new TopK(k, (c) => c.mtime);
+    this.dumps = new NewestK(k);
+    this.recent = new NewestK(k);
   }
 
-  /** One item; `seq` is its position in archive order (default: the order of the calls). */
-  add(item: SampleItem, seq = this.seq++): void {
-    if (item.type !== "-" || item.hardlinkTarget || item.mode.startsWith("h")) return;
-    if (item.size > this.limits.maxBytes) return; // could never fit
-    const c: Candidate = { path: item.path, pathBytes: item.pathBytes, size: item.size, mtime: item.mtime, seq };
-    if (isDatabaseDump(item.path)) this.dumps.offer(c);
-    this.recent.offer(c);
+  /**
+   * One item; `seq` is its position in archive order (default: the order of the calls). Returns whether
+   * it is a candidate now (a caller keeping data per candidate, such as chunk lists, keeps it for these).
+   */
+  add(item: SampleItem, seq = this.seq++): boolean {
+    if (item.type !== "-" || item.hardlinkTarget || item.mode.startsWith("h")) return false;
+    if (item.size > this.limits.maxBytes) return false; // could never fit
+    const toDumps = isDatabaseDump(item.path) && this.dumps.accepts(item.mtime);
+    const toRecent = this.recent.accepts(item.mtime);
     // Reservoir sampling (Algorithm R): every eligible file has the same chance to be kept.
     this.eligible++;
-    if (this.reservoir.length < this.limits.maxFiles) this.reservoir.push(c);
+    let slot = -1;
+    if (this.reservoir.length < this.limits.maxFiles) slot = this.reservoir.length;
     else {
       const j = Math.floor(this.random() * this.eligible);
-      if (j < this.limits.maxFiles) this.reservoir[j] = c;
+      if (j < this.limits.maxFiles) slot = j;
     }
+    if (!toDumps && !toRecent && slot < 0) return false;
+    const c: Candidate = { path: item.path, pathBytes: item.pathBytes, size: item.size, mtime: item.mtime, seq };
+    if (toDumps) this.dumps.offer(c);
+    if (toRecent) this.recent.offer(c);
+    if (slot >= 0) this.reservoir[slot] = c;
+    return true;
+  }
+
+  /** The positions of every current candidate (the sample is chosen among them). */
+  candidates(): Set<number> {
+    return new Set([...this.dumps.seqs(), ...this.recent.seqs(), ...this.reservoir.map((c) => c.seq)]);
   }
 
   sample(): SampledFile[] {

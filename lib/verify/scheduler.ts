@@ -23,7 +23,7 @@ import type { FleetConfig } from "@/lib/config/schema";
 import type { Db } from "@/lib/db";
 import { PeriodicTask } from "@/lib/fleet/periodic";
 import { processGlobal } from "@/lib/processGlobal";
-import { removeScratch, runDrill, type DrillOptions } from "./drill";
+import { removeScratch, runDrill, type DrillOptions, type VerifyMethod } from "./drill";
 import { indexedListing } from "./indexedListing";
 import { checkSettingsFor, drillSettingsFor } from "./settings";
 import {
@@ -66,7 +66,7 @@ export interface MaintenanceDeps {
   /** How often due jobs are looked for (default a minute). */
   tickMs?: number;
   /** Test hook passed to drills (see drill.ts). */
-  drillHooks?: Pick<DrillOptions, "beforeCompare" | "random">;
+  drillHooks?: Pick<DrillOptions, "beforeCompare" | "random" | "method">;
   /** The archive browser's file indexes: a drill samples from a complete one instead of listing (default: the server's). */
   archiveIndexes?: () => ArchiveIndexes | null;
 }
@@ -75,6 +75,12 @@ export interface MaintenanceDeps {
 function drillScratchRoot(config: FleetConfig): string {
   return config.drills.scratchDir ?? path.join(config.dataDir, "drills");
 }
+
+/** How a drill's message says what the restored files were checked against. */
+const METHOD_TEXT: Record<VerifyMethod, string> = {
+  "chunk-ids": "checked them against the chunk ids the archive recorded",
+  stream: "compared them with borg's stream",
+};
 
 /** Interrupted runs (cancelled, timed out, dashboard stopped) are retried after this long, not at once. */
 const RETRY_AFTER_UNFINISHED_MS = 60 * 60 * 1000;
@@ -266,7 +272,8 @@ export class MaintenanceScheduler {
     }, settings.timeout * 1000);
     const opts = { baseDir: this.baseDir, timeoutMs: settings.timeout * 1000, signal: AbortSignal.any([this.shutdown.signal, deadline.signal]) };
     try {
-      const newest = (await listArchives(repo.target, opts)).archives.at(-1);
+      const listing = await listArchives(repo.target, opts);
+      const newest = listing.archives.at(-1);
       if (!newest) throw new Error("The repository has no archive to restore from.");
       archive = newest.name;
       const root = drillScratchRoot(this.config);
@@ -277,6 +284,7 @@ export class MaintenanceScheduler {
         ...opts,
         indexed: indexedListing((this.deps.archiveIndexes ?? getArchiveIndexes)(), newest.id, opts.signal),
         ...this.deps.drillHooks,
+        repository: { encryption: listing.encryption, id: listing.repositoryId },
         scratchDir,
         maxBytes: settings.sampleBytes,
         maxFiles: settings.maxFiles,
@@ -286,19 +294,20 @@ export class MaintenanceScheduler {
         bytes: report.bytes,
         mismatched: report.mismatchedCount,
         missing: report.missingCount,
-        details: { mismatched: report.mismatched, missing: report.missing },
+        details: { mismatched: report.mismatched, missing: report.missing, method: report.method },
       };
       if (report.files === 0) {
         outcome = "failed";
         message = `The newest archive ${archive} has no regular file to restore.`;
       } else if (report.mismatchedCount + report.missingCount > 0) {
         outcome = "failed";
-        message = `${report.mismatchedCount} file(s) differed and ${report.missingCount} file(s) were missing after restoring ${report.files} file(s) of ${archive}.`;
+        message = `${report.mismatchedCount} file(s) differed and ${report.missingCount} file(s) were missing after restoring ${report.files} file(s) of ${archive} (${METHOD_TEXT[report.method]}).`;
       } else {
         outcome = "ok";
         const from = report.sampleSource === "index" ? " (sample chosen from the archive's file index)" : "";
-        message = `Restored ${report.files} file(s) of ${archive}${from} and compared them with borg's stream: identical.`;
+        message = `Restored ${report.files} file(s) of ${archive}${from} and ${METHOD_TEXT[report.method]}: identical.`;
       }
+      if (report.fallbackReason) message += `\nNot checked against the archive's chunk ids: ${report.fallbackReason}`;
     } catch (err) {
       outcome = timedOut || (isBorgError(err) && err.kind === "timeout") ? "timeout" : isBorgError(err) && err.kind === "cancelled" ? "cancelled" : "failed";
       message = timedOut

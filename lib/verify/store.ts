@@ -6,6 +6,7 @@
 import type { CheckKind } from "@/lib/borg/check";
 import { metricsStateChanged } from "@/lib/metrics/stateChanged";
 import type { Db } from "@/lib/db";
+import type { VerifyMethod } from "./drill";
 
 export type RunOutcome = "running" | "ok" | "failed" | "interrupted" | "cancelled" | "timeout";
 
@@ -27,10 +28,12 @@ export interface CheckRun extends RepoRef {
 }
 
 interface DrillDetails {
-  /** Archive paths (display form) that differed from `borg extract --stdout`, first few. */
+  /** Archive paths (display form) whose restored bytes differed from the reference, first few. */
   mismatched: string[];
   /** Archive paths extract did not write, first few. */
   missing: string[];
+  /** What the restored files were checked against (absent in rows of drills before chunk-id checks: the stream). */
+  method?: VerifyMethod;
 }
 
 export interface DrillRun extends RepoRef {

@@ -12,6 +12,10 @@
  *   4. A restore drill of a 1 GiB sample (BENCH_DRILL_MB, random data in 64 MiB files, cached under
  *      .bench/verify/): ours against raw `borg extract` of the same paths. Target: ≤ 1.1× raw.
  *
+ * Drills check the restored files against the archive's chunk ids (the scheduler's default);
+ * BENCH_DRILL_METHOD=stream measures the comparison with `borg extract --stdout` instead. Each drill
+ * line says which method ran.
+ *
  * BENCH_VERIFY_ONLY=checks,drillBig,drillBigIndexed,drill1g (any of them, comma-separated) runs only
  * those parts. The machine is shared: the load average before and after is printed with the figures.
  */
@@ -138,6 +142,11 @@ async function benchDrill(
   indexed?: () => DrillOptions["indexed"],
 ) {
   const random = () => prng(42);
+  // What the scheduler passes (it lists the archives first): the repo's encryption mode and id.
+  const listing = await listArchives(repo.target, repo.opts);
+  const repository = { encryption: listing.encryption, id: listing.repositoryId };
+  const method = process.env.BENCH_DRILL_METHOD === "stream" ? ("stream" as const) : undefined;
+  const methods = new Set<string>();
   const { files: sample } = await chooseSample(repo.target, repo.archive, { ...limits, random: random(), indexed: indexed?.(), ...repo.opts });
   const bytes = sample.reduce((n, f) => n + f.size, 0);
   fs.mkdirSync(scratchRoot, { recursive: true });
@@ -160,9 +169,12 @@ async function benchDrill(
           random: random(),
           indexed: indexed?.(),
           scratchDir: path.join(scratchRoot, `ours-${n++}`),
+          repository,
+          method,
         });
         if (report.mismatchedCount + report.missingCount > 0 || report.files !== sample.length)
           throw new Error(`drill failed: ${JSON.stringify(report).slice(0, 300)}`);
+        methods.add(report.fallbackReason ? `${report.method} (chunk ids not used: ${report.fallbackReason})` : report.method);
       }),
     async () => {
       const dir = path.join(scratchRoot, `raw-${n++}`);
@@ -175,9 +187,9 @@ async function benchDrill(
     },
   );
   console.log(
-    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}   CPU ours ${r.oursCpu.toFixed(1)} s, raw ${r.rawCpu.toFixed(1)} s`,
+    `  drill ${label}: ${sample.length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB   ours ${sec(r.ours)}   raw extract ${sec(r.raw)}   ratio ${r.ratio.toFixed(3)}   CPU ours ${r.oursCpu.toFixed(1)} s, raw ${r.rawCpu.toFixed(1)} s   checked by ${[...methods].join(", ")}`,
   );
-  return { files: sample.length, bytes, ...r };
+  return { files: sample.length, bytes, methods: [...methods], ...r };
 }
 
 /** The archive browser's file index of the big archive (lib/archives/index), built once and cached. */

@@ -59,7 +59,7 @@ export function seedVerifyScenarios(dir: string, now: Date, log: (message: strin
         db,
         id,
         "ok",
-        { files: 42, bytes: 3_145_728, mismatched: 0, missing: 0, details: { mismatched: [], missing: [] } },
+        { files: 42, bytes: 3_145_728, mismatched: 0, missing: 0, details: { mismatched: [], missing: [], method: "chunk-ids" } },
         "Seeded by the demo: the last drill that passed, 20 days ago.",
         at + 40_000,
       );

@@ -135,10 +135,17 @@ describe("/api/v1 answers within the token's scope", () => {
         "INSERT INTO check_runs (repo_id, host, site, kind, started_at, ended_at, outcome, message) VALUES ('onsite/web-01', 'web-01', 'onsite', 'repository', ?, ?, 'failed', 'Data integrity error: Segment entry checksum mismatch')",
       )
       .run(now - 60_000, now);
+    world.db
+      .prepare(
+        `INSERT INTO drill_runs (repo_id, host, site, archive, started_at, ended_at, outcome, files, bytes, mismatched, missing, details_json)
+         VALUES ('onsite/web-01', 'web-01', 'onsite', 'web-01-a', ?, ?, 'ok', 3, 300, 0, 0, '{"mismatched":[],"missing":[],"method":"chunk-ids"}')`,
+      )
+      .run(now - 50_000, now);
     const verification = await call("getHostVerification", "/hosts/web-01/verification", "operator", { host: "web-01" });
     expect(verification.body.checks).toEqual([
       expect.objectContaining({ kind: "repository", outcome: "failed", message: expect.stringContaining("checksum mismatch") }),
     ]);
+    expect(verification.body.drills).toEqual([expect.objectContaining({ outcome: "ok", files: 3, method: "chunk-ids" })]);
     expect(validate("getHostVerification", 200, verification.body)).toBeNull();
     installWorldFleet();
   });

@@ -40,8 +40,12 @@ export const getHostVerification = defineEndpoint({
         outcome,
         files: z.number().int(),
         bytes: z.number(),
-        mismatched: z.number().int().describe("Restored files that differed from borg extract --stdout"),
+        mismatched: z.number().int().describe("Restored files whose bytes differed from the reference (see method)"),
         missing: z.number().int(),
+        method: z
+          .enum(["chunk-ids", "stream"])
+          .nullable()
+          .describe("What the restored files were checked against: the chunk ids the archive recorded, or borg extract --stdout (null: no verdict)"),
         message: z.string().nullable(),
         requestedBy: z.string().nullable(),
       }),
@@ -62,7 +66,7 @@ export const getHostVerification = defineEndpoint({
         requestedBy,
       })),
       drills: drillRunsOfHost(db, params.host, query.limit).map(
-        ({ id, site, archive, startedAt, endedAt, outcome, files, bytes, mismatched, missing, message, requestedBy }) => ({
+        ({ id, site, archive, startedAt, endedAt, outcome, files, bytes, mismatched, missing, details, message, requestedBy }) => ({
           id,
           site,
           archive,
@@ -73,6 +77,8 @@ export const getHostVerification = defineEndpoint({
           bytes,
           mismatched,
           missing,
+          // Rows written before drills checked chunk ids have no method: they compared with the stream.
+          method: details ? (details.method ?? "stream") : null,
           message,
           requestedBy,
         }),

@@ -25,7 +25,8 @@ import path from "node:path";
 import readline from "node:readline";
 import { BorgError } from "./errors";
 import type { BorgTarget } from "./commands";
-import { archiveArg } from "./location";
+import { archiveArg, isLocalLocation } from "./location";
+import { isRepoLockedLocally } from "./lock";
 import type { IndexItem } from "./contents";
 import { Incomplete, MsgpackFormatError, MsgpackReader } from "./msgpack";
 import { abandonBorg, startBorg, type BorgCallOptions } from "./run";
@@ -71,7 +72,21 @@ export class DumpFormatError extends BorgError {
   }
 }
 
-/** borg allows no --bypass-lock for debug commands: see the lock note above dumpArchiveItems. */
+/**
+ * Why borg's item dump should not run for this repo now (null when it may). borg allows `--bypass-lock`
+ * only for list/extract/info-like commands, so the dump holds the repository's SHARED lock while it runs
+ * (~0.4 s per million entries locally) and a `borg create` starting meanwhile waits for it (the client
+ * kit waits up to 6 h; borg's default `--lock-wait` of 1 s covers a dump of ~2 million entries). So: only
+ * a local repo (remotely each metadata chunk is a round trip under the lock) that no writer holds now.
+ * Callers fall back to `borg list` / the stream comparison, which never take the lock.
+ */
+export async function dumpNotAllowed(target: BorgTarget): Promise<string | null> {
+  if (!isLocalLocation(target.location)) return "the repository is remote (its item metadata is read only from local repositories)";
+  if (await isRepoLockedLocally(target.location)) return "a backup held the repository lock";
+  return null;
+}
+
+/** Not `--bypass-lock` (refused for debug commands, see dumpNotAllowed): wait at most 1 s for the shared lock. */
 const DUMP_LOCK_WAIT_SECONDS = 1;
 
 const DUMP_LINE = /^Dumping (\d{6}_[0-9a-f]{64}\.items)$/;

@@ -15,8 +15,8 @@
  * non-file in its place → mismatched; a file the extract never wrote → missing.
  */
 import { timingSafeEqual } from "node:crypto";
-import { isBorgError, isLocalLocation, isRepoLockedLocally, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
-import { dumpArchiveItems, type DumpedItem } from "@/lib/borg/itemDump";
+import { isBorgError, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
+import { dumpArchiveItems, dumpNotAllowed, type DumpedItem } from "@/lib/borg/itemDump";
 import { chunkIdAlgorithm, loadChunkIdHash, type ChunkIdAlgorithm, type ChunkIdHasher } from "@/lib/borg/keyMaterial";
 import { finalLook, RestoredFile, type CompareOptions, type FileVerdict } from "./restoredFile";
 import type { SampledFile } from "./sample";
@@ -52,11 +52,9 @@ export interface ReferenceOptions extends BorgCallOptions {
  * a key the passphrase does not open, a borg whose dump we cannot read, the repo lock held by a backup)
  * is a fallback with its reason, not a failed drill; the drill's own cancellation (its signal) is thrown.
  *
- * The dump is the one borg call of a drill that takes the repository's shared lock (borg has no
- * --bypass-lock for debug commands), so it runs only for a local repo that no writer holds at that
- * moment (`dumpNotAllowed`: a `borg create` starting meanwhile waits ~0.4 s per million entries;
- * borg's default lock wait is 1 s, the client kit's 6 h). A remote repo (each metadata chunk a network
- * round trip under the lock) is checked against borg's stream.
+ * The dump is the one borg call of a drill that takes the repository's shared lock, so it runs only
+ * when lib/borg/itemDump.ts `dumpNotAllowed` says it may (a local repo no writer holds); otherwise the
+ * drill is checked against borg's stream.
  */
 export async function loadChunkIdReference(
   target: BorgTarget,
@@ -92,16 +90,6 @@ export async function loadChunkIdReference(
   }
   const err = firstError;
   return { reason: isBorgError(err) ? err.userMessage : err instanceof Error ? err.message : String(err) };
-}
-
-/**
- * Why borg's item dump may not run now (null when it may): it is the one borg call of a drill that takes
- * the repository's shared lock, so it follows the archive index's rule (lib/archives/index/source.ts).
- */
-export async function dumpNotAllowed(target: BorgTarget): Promise<string | null> {
-  if (!isLocalLocation(target.location)) return "the repository is remote (its item metadata is read only from local repositories)";
-  if (await isRepoLockedLocally(target.location)) return "a backup held the repository lock";
-  return null;
 }
 
 /** Each sampled file's chunk list from the archive's item metadata, in sample order; a string says why not. */

@@ -27,7 +27,8 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { extractArchive, extractFilesToStdout, isBorgError, listContents, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
 import { archivePathProblem, selectionPatterns } from "@/lib/borg/archivePaths";
-import { checkAgainstChunkIds, dumpNotAllowed, loadChunkIdReference, type ChunkRef } from "./chunkIdCheck";
+import { dumpNotAllowed } from "@/lib/borg/itemDump";
+import { checkAgainstChunkIds, loadChunkIdReference, type ChunkRef } from "./chunkIdCheck";
 import { sampleWithChunkLists } from "./dumpSample";
 import { compareWithRestored } from "./compareRestored";
 import type { CompareOptions, FileVerdict } from "./restoredFile";
@@ -94,7 +95,7 @@ interface ChosenSample {
 
 /**
  * Chooses the sample: from `indexed` (the archive's complete file index) when given; else, when
- * `dumpDir` is given and the dump may run (chunkIdCheck.ts `dumpNotAllowed`), from borg's item dump
+ * `dumpDir` is given and the dump may run (lib/borg/itemDump.ts `dumpNotAllowed`), from borg's item dump
  * together with the files' chunk lists (dumpSample.ts); else from one `borg list` of the archive. An
  * index that goes away half way (evicted) or a dump that fails falls back to the listing.
  */

@@ -10,7 +10,8 @@
  *   3. The same drill with the sample chosen from the archive's file index (lib/archives/index, built
  *      once and cached under .bench/verify/index-<entries>/) instead of a `borg list`.
  *   4. A restore drill of a 1 GiB sample (BENCH_DRILL_MB, random data in 64 MiB files, cached under
- *      .bench/verify/): ours against raw `borg extract` of the same paths. Target: ≤ 1.1× raw.
+ *      .bench/verify/; repokey-blake2, or BENCH_DRILL_ENCRYPTION): ours against raw `borg extract` of the
+ *      same paths. Target: ≤ 1.1× raw.
  *
  * Drills check the restored files against the archive's chunk ids (the scheduler's default);
  * BENCH_DRILL_METHOD=stream measures the comparison with `borg extract --stdout` instead. Each drill
@@ -25,7 +26,17 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ArchiveIndexes } from "@/lib/archives/index/manager";
-import { checkArgs, checkRepo, createArchive, initRepo, listArchives, type BorgCallOptions, type BorgTarget, type CheckKind } from "@/lib/borg";
+import {
+  checkArgs,
+  checkRepo,
+  createArchive,
+  initRepo,
+  listArchives,
+  type BorgCallOptions,
+  type BorgTarget,
+  type CheckKind,
+  type EncryptionMode,
+} from "@/lib/borg";
 import { selectionPatterns } from "@/lib/borg/archivePaths";
 import { prng } from "@/lib/random";
 import { openDatabase } from "@/lib/db";
@@ -213,9 +224,14 @@ async function benchIndex(root: string, repo: Repo, entries: number): Promise<{ 
   return { indexes, archiveId: archive.id };
 }
 
-/** A repo with `mb` MiB of random data in 64 MiB files (repokey-blake2), cached. */
+/**
+ * A repo with `mb` MiB of random data in 64 MiB files, cached. Encryption repokey-blake2 (BLAKE2b-256
+ * chunk ids, the costliest to check) unless BENCH_DRILL_ENCRYPTION names another mode (e.g. repokey:
+ * HMAC-SHA256 ids), cached separately.
+ */
 export async function drillFixture(root: string, mb: number): Promise<Repo> {
-  const dir = path.join(root, ".bench", "verify", `${mb}mb`);
+  const encryption = drillEncryption();
+  const dir = path.join(root, ".bench", "verify", encryption === "repokey-blake2" ? `${mb}mb` : `${mb}mb-${encryption}`);
   const passphrase = "bench verify passphrase";
   const passphraseFile = path.join(dir, "passphrase");
   const repo: Repo = {
@@ -229,7 +245,7 @@ export async function drillFixture(root: string, mb: number): Promise<Repo> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(passphraseFile, `${passphrase}\n`, { mode: 0o600 });
-  await initRepo(repo.target.location, { encryption: "repokey-blake2", passphrase }, repo.opts);
+  await initRepo(repo.target.location, { encryption, passphrase: encryption === "none" ? undefined : passphrase }, repo.opts);
   const src = path.join(dir, "src");
   for (let i = 0; i * 64 < mb; i++) {
     const file = path.join(src, "data", `part-${String(i).padStart(3, "0")}.bin`);
@@ -242,6 +258,15 @@ export async function drillFixture(root: string, mb: number): Promise<Repo> {
   fs.rmSync(src, { recursive: true, force: true });
   fs.writeFileSync(path.join(dir, "ready"), "");
   return repo;
+}
+
+const ENCRYPTION_MODES = ["none", "authenticated", "authenticated-blake2", "repokey", "repokey-blake2", "keyfile", "keyfile-blake2"] as const;
+
+function drillEncryption(): EncryptionMode {
+  const mode = process.env.BENCH_DRILL_ENCRYPTION?.trim() || "repokey-blake2";
+  const known = ENCRYPTION_MODES.find((m) => m === mode);
+  if (!known) throw new Error(`BENCH_DRILL_ENCRYPTION: unknown mode ${mode} (modes: ${ENCRYPTION_MODES.join(", ")})`);
+  return known;
 }
 
 /** The parts of this bench; BENCH_VERIFY_ONLY=<part>[,<part>] runs only those (default: all). */

@@ -33,7 +33,7 @@ import { seedDemoUsers } from "./users";
 import { seedVerifyScenarios } from "./verify";
 
 /** Bump when the layout or the fleet changes: older demo dirs are then seeded again. */
-export const SEED_VERSION = 2;
+export const SEED_VERSION = 3;
 const MARKER = path.join(".seed", "seed.json");
 const IN_PROGRESS = path.join(".seed", "seeding-in-progress");
 const COMPRESSION = "lz4";

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { restoreCases, sampledFile, slowExtract, type RestoreCase } from "@/test/fixtures/slowExtract";
+import { checkReleasingFiles, restoreCases, sampledFile, slowExtract, type RestoreCase } from "@/test/fixtures/slowExtract";
 import { loadChunkIdHash } from "@/lib/borg/keyMaterial";
 import { checkAgainstChunkIds, type ChunkIdReference, type ChunkRef } from "./chunkIdCheck";
 
@@ -62,6 +62,17 @@ describe("checkAgainstChunkIds", () => {
     const verdicts = checkAgainstChunkIds(sample, await reference(chunkLists), { tree: dir, extractFinished: () => done.finished });
     await extract;
     expect(await verdicts).toEqual(cases.map((c) => c.expected));
+  });
+
+  it("removes each checked file once the extract has moved past it: the files before the previous one are gone", async () => {
+    const outcome = await checkReleasingFiles(await tree(), async (cases, sample, options) =>
+      checkAgainstChunkIds(sample, await reference(cases.map((c) => chunksOf(c.content, c.content.length ? [c.content.length] : []))), options),
+    );
+    expect(outcome.verdicts).toEqual(outcome.expected);
+    expect(outcome.hooked).toBe(outcome.expected.length - 2);
+    expect(outcome.leftBehind).toEqual([]);
+    // The last file waits for the drill's removal of the whole scratch directory.
+    expect(outcome.left).toEqual(["c/last.bin"]);
   });
 
   it("finds a file whose bytes are right but cut at other chunk boundaries than the recorded ones", async () => {

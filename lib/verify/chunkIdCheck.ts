@@ -18,7 +18,7 @@ import { timingSafeEqual } from "node:crypto";
 import { isBorgError, type BorgCallOptions, type BorgTarget } from "@/lib/borg";
 import { dumpArchiveItems, dumpNotAllowed, type DumpedItem } from "@/lib/borg/itemDump";
 import { chunkIdAlgorithm, loadChunkIdHash, type ChunkIdAlgorithm, type ChunkIdHasher } from "@/lib/borg/keyMaterial";
-import { finalLook, RestoredFile, type CompareOptions, type FileVerdict } from "./restoredFile";
+import { finalLook, releasePassed, RestoredFile, type CompareOptions, type FileVerdict } from "./restoredFile";
 import type { SampledFile } from "./sample";
 
 /** One entry of a file's chunk list: the chunk's id and plaintext size. */
@@ -123,13 +123,16 @@ function checkChunkLists(sample: readonly SampledFile[], lists: ReadonlyArray<Ch
 
 /**
  * Checks each restored file of `sample` (archive order, the extract's order) against its chunk list
- * while the extract writes it; the verdict for each file, in sample order. Resolves once the extract
- * has finished and a last look at every file's type and size is done.
+ * while the extract writes it, and removes it once the extract has moved on (restoredFile.ts
+ * releasePassed); the verdict for each file, in sample order. Resolves once the extract has finished
+ * and a last look at every file's type and size is done.
  */
 export async function checkAgainstChunkIds(sample: readonly SampledFile[], reference: ChunkIdReference, options: CompareOptions): Promise<FileVerdict[]> {
   const verdicts: FileVerdict[] = [];
   for (let i = 0; i < sample.length; i++) {
     const opened = await RestoredFile.open(options.tree, sample[i]!, options);
+    // The extract created this file (or exited): it is done with the one before.
+    if (i > 0) verdicts[i - 1] = await releasePassed(sample[i - 1]!, verdicts[i - 1]!, options);
     if (typeof opened === "string") {
       verdicts.push(opened);
       continue;
@@ -140,7 +143,7 @@ export async function checkAgainstChunkIds(sample: readonly SampledFile[], refer
       await opened.close();
     }
   }
-  await finalLook(sample, verdicts, options);
+  await finalLook(sample, verdicts, options, sample.length - 1);
   return verdicts;
 }
 

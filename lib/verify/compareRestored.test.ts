@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
-import { restoreCases, sampledFile, slowExtract } from "@/test/fixtures/slowExtract";
+import { checkReleasingFiles, restoreCases, sampledFile, slowExtract } from "@/test/fixtures/slowExtract";
 import { BorgError } from "@/lib/borg/errors";
 import { compareWithRestored } from "./compareRestored";
 
@@ -43,6 +43,17 @@ describe("compareWithRestored", () => {
     const verdicts = compareWithRestored(stream(cases.map((c) => c.content)), sample, { tree: dir, extractFinished: () => done.finished });
     await extract;
     expect(await verdicts).toEqual(cases.map((c) => c.expected));
+  });
+
+  it("removes each compared file once the extract has moved past it: the files before the previous one are gone", async () => {
+    const outcome = await checkReleasingFiles(await tree(), (cases, sample, options) =>
+      compareWithRestored(stream(cases.map((c) => c.content)), sample, options),
+    );
+    expect(outcome.verdicts).toEqual(outcome.expected);
+    expect(outcome.hooked).toBe(outcome.expected.length - 2);
+    expect(outcome.leftBehind).toEqual([]);
+    // The last file waits for the drill's removal of the whole scratch directory.
+    expect(outcome.left).toEqual(["c/last.bin"]);
   });
 
   it("throws when borg's stream is shorter or longer than the listing says", async () => {

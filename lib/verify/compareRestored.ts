@@ -14,7 +14,7 @@
  * vanished after its bytes were compared.
  */
 import { BorgError } from "@/lib/borg/errors";
-import { finalLook, RestoredFile, type CompareOptions, type FileVerdict } from "./restoredFile";
+import { finalLook, releasePassed, RestoredFile, type CompareOptions, type FileVerdict } from "./restoredFile";
 import type { SampledFile } from "./sample";
 
 /**
@@ -43,7 +43,11 @@ export async function compareWithRestored(stream: AsyncIterable<Buffer>, sample:
       current = null;
       verdicts.push(verdict);
       index++;
-      if (index < sample.length) await openCurrent();
+      if (index < sample.length) {
+        await openCurrent();
+        // The extract created this file (or exited): it is done with the one before.
+        verdicts[index - 1] = await releasePassed(sample[index - 1]!, verdicts[index - 1]!, options);
+      }
     }
   };
 
@@ -84,6 +88,6 @@ export async function compareWithRestored(stream: AsyncIterable<Buffer>, sample:
   }
 
   // Both processes are done: a last look at what stayed on disk (a compared file that vanished or grew).
-  await finalLook(sample, verdicts, options);
+  await finalLook(sample, verdicts, options, sample.length - 1);
   return verdicts;
 }

@@ -15,7 +15,9 @@
  *        not open, a borg whose item dump we cannot read, a remote repo or one a backup holds, no
  *        repository info given), borg's own stream:
  *        `borg extract --stdout` of the same paths compared byte for byte (compareRestored.ts);
- *      a differing byte, size or type is a mismatch, a file extract did not write is missing,
+ *      a differing byte, size or type is a mismatch, a file extract did not write is missing; each
+ *      checked file is removed as soon as the extract has moved on to the next one
+ *      (restoredFile.ts releasePassed), so the scratch tree holds about two sampled files, not the sample,
  *   3. delete the scratch directory, whatever happened.
  *
  * The chunk-id check costs one decryption of the sample (the extract's) plus hashing on the second

@@ -5,7 +5,7 @@
  * overlap with borg on the second core and read each restored byte once, from the page cache.
  */
 import { constants } from "node:fs";
-import { lstat, open, type FileHandle } from "node:fs/promises";
+import { lstat, open, unlink, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SampledFile } from "./sample";
 
@@ -135,16 +135,41 @@ export class RestoredFile {
 }
 
 /**
- * After the extract exited: a last look at each file judged "same" (one that vanished, changed type or
- * size after its bytes were checked). Changes `verdicts` in place.
+ * A last look at a restored file whose bytes were checked: one judged "same" that vanished, or changed
+ * type or size since, is "missing" or "mismatched" now.
  */
-export async function finalLook(sample: readonly SampledFile[], verdicts: FileVerdict[], options: CompareOptions): Promise<void> {
+async function lastLook(where: Buffer, file: SampledFile, verdict: FileVerdict): Promise<{ verdict: FileVerdict; isFile: boolean }> {
+  const stat = await lstat(where).catch((err: unknown) => (isGone(err) ? null : Promise.reject(err)));
+  if (verdict === "same" && !stat) verdict = "missing";
+  else if (verdict === "same" && (!stat!.isFile() || stat!.size !== file.size)) verdict = "mismatched";
+  return { verdict, isFile: stat?.isFile() ?? false };
+}
+
+/**
+ * The extract has moved past `file` (it created the next sampled file, or exited; it restores in
+ * archive order and finishes a file, attributes included, before it starts the next): the last look at
+ * it, then it is removed. So a drill's scratch tree holds about two sampled files at a time, not the
+ * whole sample (a 1 GiB sample of 64 MiB files needs about 128 MiB of scratch space), and the removal
+ * runs beside the extract instead of after it. Only regular files are removed here (a directory in a
+ * file's place stays for the drill's final removal). The verdict after the look is returned.
+ */
+export async function releasePassed(file: SampledFile, verdict: FileVerdict, options: CompareOptions): Promise<FileVerdict> {
+  if (verdict === "missing") return verdict;
+  const where = restoredPath(options.tree, file.pathBytes);
+  const looked = await lastLook(where, file, verdict);
+  if (looked.isFile) await unlink(where).catch((err: unknown) => (isGone(err) ? undefined : Promise.reject(err)));
+  return looked.verdict;
+}
+
+/**
+ * After the extract exited: the last look (above) at each file from `from` on that releasePassed has
+ * not seen (the files before `from` were released). Changes `verdicts` in place.
+ */
+export async function finalLook(sample: readonly SampledFile[], verdicts: FileVerdict[], options: CompareOptions, from = 0): Promise<void> {
   await waitFor(async () => null, options); // until the extract has exited
-  for (let i = 0; i < sample.length; i++) {
+  for (let i = Math.max(0, from); i < sample.length; i++) {
     if (verdicts[i] !== "same") continue;
     if (i % 64 === 0) options.signal?.throwIfAborted();
-    const stat = await lstat(restoredPath(options.tree, sample[i]!.pathBytes)).catch((err: unknown) => (isGone(err) ? null : Promise.reject(err)));
-    if (!stat) verdicts[i] = "missing";
-    else if (!stat.isFile() || stat.size !== sample[i]!.size) verdicts[i] = "mismatched";
+    verdicts[i] = (await lastLook(restoredPath(options.tree, sample[i]!.pathBytes), sample[i]!, "same")).verdict;
   }
 }

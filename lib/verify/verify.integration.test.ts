@@ -19,6 +19,7 @@ import { configSchema, type FleetConfigInput } from "@/lib/config/schema";
 import { openDatabase, openMemoryDatabase, type Db } from "@/lib/db";
 import { prng } from "@/lib/random";
 import { makeTempRepo, type SourceEntry, type TempRepo } from "@/test/fixtures/borgRepo";
+import { scratchRecorder } from "@/test/fixtures/slowExtract";
 import { chooseSample, runDrill, type DrillOptions } from "./drill";
 import { indexedListing } from "./indexedListing";
 import { MaintenanceScheduler, type MaintenanceDeps, type MaintenanceRepo } from "./scheduler";
@@ -174,6 +175,16 @@ describe.each([{ method: "chunk-ids" as const }, { method: "stream" as const }])
     expect(last).toMatchObject({ outcome: "ok", archive: "h-1", files: 5, mismatched: 0, missing: 0 });
     expect(last!.bytes).toBe(20 + 8 + 26 * 2000 + 50_000 + 300_000);
     expect(existsSync(last!.scratchDir!)).toBe(false);
+    expect(await readdir(scratchRoot)).toEqual([]);
+  });
+
+  it("removes each restored file once it is checked and the extract has moved on to the next", async () => {
+    const recorder = scratchRecorder();
+    const { scheduler, scratchRoot } = await schedulerFor(repo, {}, undefined, hooks({ beforeCompare: recorder.beforeCompare }));
+    const result = await scheduler.runDrill(repoOf(repo), null);
+    expect(result).toMatchObject({ status: "done", outcome: "ok" });
+    expect(recorder.held).toHaveLength(5);
+    expect(recorder.leftBehind(recorder.held.map((h) => h.checking))).toEqual([]);
     expect(await readdir(scratchRoot)).toEqual([]);
   });
 

@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- download`: a multi-gigabyte tar download through the production server, against
  * raw `borg export-tar` of the same paths to /dev/null in the same run, with the server's memory
- * sampled every 100 ms (target: flat, whatever the size).
+ * sampled every 100 ms (target: flat, whatever the size). Also in each round: the same export-tar into
+ * a pipe drained by `cat` (no server at all), the ceiling for any download.
  *
  * The archive (incompressible random files, BENCH_DOWNLOAD_GB gigabytes, default 3) is created once
  * under .bench/download/ and reused; the source files are deleted once archived. The server runs
@@ -35,6 +36,9 @@ export interface DownloadBenchResult {
   ratio: number;
   serverRssMiB: { idle: number; min: number; median: number; max: number; samples: number };
   borgRssMaxMiB: number;
+  /** borg export-tar into a pipe drained by `cat` (no server): best time and raw / that. */
+  pipeSeconds: number;
+  pipeRatio: number;
   /** CPU seconds of the server (node) per GiB sent. */
   serverCpuSecondsPerGiB: number;
   /** CPU seconds of the benchmark's own HTTP client per GiB received. */
@@ -140,13 +144,34 @@ function processTree(rootPid: number): { server: number[]; borg: number[] } {
 async function rawExportTar(fx: Fixture): Promise<number> {
   const devNull = await fs.open("/dev/null", "w");
   const t0 = performance.now();
-  const child = spawn("borg", ["export-tar", "--bypass-lock", "--", `${fx.repo}::${ARCHIVE}`, "-", ...fx.paths], {
-    env: { ...process.env, BORG_BASE_DIR: fx.baseDir, BORG_PASSPHRASE: PASSPHRASE, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
-    stdio: ["ignore", devNull.fd, "inherit"],
-  });
+  const child = spawnExportTar(fx, devNull.fd);
   const [code] = (await once(child, "exit")) as [number];
   await devNull.close();
   if (code !== 0) throw new Error(`borg export-tar exited with ${code}`);
+  return performance.now() - t0;
+}
+
+function spawnExportTar(fx: Fixture, stdout: number | NodeJS.WritableStream) {
+  return spawn("borg", ["export-tar", "--bypass-lock", "--", `${fx.repo}::${ARCHIVE}`, "-", ...fx.paths], {
+    env: { ...process.env, BORG_BASE_DIR: fx.baseDir, BORG_PASSPHRASE: PASSPHRASE, LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
+    stdio: ["ignore", stdout as number, "inherit"],
+  });
+}
+
+/**
+ * The same export-tar into a pipe that `cat` empties into /dev/null: no server, no HTTP. Any path that
+ * streams borg's output somewhere (an HTTP response included) makes borg write it into a pipe or a
+ * socket, which costs borg itself more CPU than /dev/null does: this is the ceiling for a download.
+ */
+async function pipedExportTar(fx: Fixture): Promise<number> {
+  const devNull = await fs.open("/dev/null", "w");
+  const t0 = performance.now();
+  const cat = spawn("cat", [], { stdio: ["pipe", devNull.fd, "inherit"] });
+  const borg = spawnExportTar(fx, cat.stdin!);
+  cat.stdin!.destroy(); // borg holds the pipe's write end now; cat ends when borg does
+  const [[code], [catCode]] = (await Promise.all([once(borg, "exit"), once(cat, "exit")])) as [[number], [number]];
+  await devNull.close();
+  if (code !== 0 || catCode !== 0) throw new Error(`borg export-tar | cat exited with ${code} / ${catCode}`);
   return performance.now() - t0;
 }
 
@@ -317,10 +342,12 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
 
     // Raw, ours and the web-stream path alternate, so load from elsewhere on the machine hits all alike; best of each.
     const rawTimes: number[] = [];
+    const pipeTimes: number[] = [];
     const direct: MeasuredDownload[] = [];
     const web: MeasuredDownload[] = [];
     for (let round = 0; round < rounds; round++) {
       rawTimes.push(await rawExportTar(fx));
+      pipeTimes.push(await pipedExportTar(fx));
       direct.push(await measureDownload(server, url, cookie));
       if (webServer) web.push(await measureDownload(webServer, `${webServer.url}/api/archives/download?${params}`, cookie));
     }
@@ -353,6 +380,8 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
       httpSeconds: best.ms / 1000,
       httpMBps: tarBytes / MiB / (best.ms / 1000),
       ratio: rawMs / best.ms,
+      pipeSeconds: Math.min(...pipeTimes) / 1000,
+      pipeRatio: rawMs / Math.min(...pipeTimes),
       serverRssMiB: { idle, min: Math.min(...samples), median: median(samples), max: Math.max(...samples), samples: samples.length },
       borgRssMaxMiB: borgMax,
       serverCpuSecondsPerGiB: perGiB(direct, "serverCpu"),
@@ -369,6 +398,9 @@ export async function benchDownload(root: string, gigabytes = Number(process.env
     );
     console.log(`  tar size                ${(tarBytes / 2 ** 30).toFixed(2)} GiB (${result.files} files), best of ${rounds} alternating rounds`);
     console.log(`  raw borg export-tar     ${s(rawMs)}, ${result.rawMBps.toFixed(0)} MiB/s (to /dev/null; all: ${rawTimes.map(s).join(", ")})`);
+    console.log(
+      `  borg | cat              ${s(result.pipeSeconds * 1000)} = ${result.pipeRatio.toFixed(2)}× raw (no server; all: ${pipeTimes.map(s).join(", ")}): the ceiling for any download, borg writing into a pipe`,
+    );
     console.log(
       `  HTTP download (ours)    ${s(best.ms)}, ${result.httpMBps.toFixed(0)} MiB/s = ${result.ratio.toFixed(2)}× raw (all: ${httpRuns.map((r) => s(r.ms)).join(", ")}; incl. auth, archive lookup, path check)`,
     );

@@ -27,6 +27,7 @@ interface Panel {
   title: string;
   targets?: Target[];
   panels?: Panel[];
+  fieldConfig?: unknown;
 }
 interface Variable {
   name: string;
@@ -136,6 +137,22 @@ test("the firing-alerts panel shows the stale host, and the per-host tables cove
   );
   const health = await getJson<{ repos: number }>(`${stack.dashboard}/api/health`);
   expect(repoUp.data?.result.length).toBe(health.repos);
+
+  // Every repo has its row in the per-repo check and drill tables, also before its first verdict
+  // (Grafana merges the queries by labels; the interval query has every repo with checks or drills on,
+  // and the "Result" / "Newest drill" cell of a repo without a verdict maps null to "never checked" / "none yet").
+  for (const [title, missing] of [
+    ["Integrity checks per repo", "never checked"],
+    ["Restore drills per repo", "none yet"],
+  ] as const) {
+    const panel = panels.find((p) => p.title === title)!;
+    const intervals = await runTarget(
+      stack,
+      panel.targets!.find((t) => t.expr.includes("_interval_seconds"))!,
+    );
+    expect(new Set(intervals.data?.result.map((r) => `${r.metric.host}/${r.metric.site}`)).size, title).toBe(health.repos);
+    expect(JSON.stringify(panel.fieldConfig), title).toContain(`"match":"null","result":{"text":"${missing}"`);
+  }
 });
 
 test("the dashboard variables resolve: sites, and the borg-fleet base URL for host links", async ({ stack }) => {
